@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+// syncscope: the command-line front end. Each command is a thin layer over native/ and core/.
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { isNativeError, loadBackend, type ActionName, type Backend, type CreateSpec } from '../native';
+import { listReports, showReport } from '../core/inspect';
+import { describeHolders, describeState, table } from './format';
+
+/** Exit codes, stable for scripts: 0 ok, 1 other failure, 2 usage, 3 not found, 4 access denied, 5 timeout. */
+const EXIT = { failure: 1, usage: 2, 'not-found': 3, vanished: 3, 'access-denied': 4, timeout: 5 } as const;
+
+let debug = false;
+let backendInstance: Backend | undefined;
+const backend = () => (backendInstance ??= loadBackend());
+const print = (text: string): void => {
+  process.stdout.write(text + '\n');
+};
+const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`"${value}" is not a whole number`);
+    const parsed = Number(value);
+    if (parsed < min || parsed > max) throw new InvalidArgumentError(`must be from ${min} to ${max}`);
+    return parsed;
+  };
+}
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Waits for `seconds` (or for Ctrl-C / SIGTERM when undefined), then resolves. */
+function holdFor(seconds: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      resolve();
+    };
+    const timer = seconds === undefined ? undefined : setTimeout(finish, seconds * 1000);
+    process.once('SIGINT', finish);
+    process.once('SIGTERM', finish);
+    if (seconds === undefined) setInterval(() => undefined, 1 << 30).unref();
+  });
+}
+
+const program = new Command()
+  .name('syncscope')
+  .description('Inspect live named kernel synchronization objects: state, holders, waiters; act on them.')
+  .option('--debug', 'print stack traces with errors')
+  .hook('preAction', (command) => {
+    debug = Boolean(command.opts().debug);
+  })
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride();
+
+program
+  .command('list')
+  .description('list named objects with their state and holders')
+  .option('--json', 'print one JSON array')
+  .option('--kind <kind>', 'only this kind (event, mutex, semaphore, timer, symboliclink, ...); repeatable', collect)
+  .option('--name <glob>', 'only names matching this glob (case-insensitive)')
+  .option('--dir <path>', 'scan this object directory instead of the defaults, e.g. \\KernelObjects; repeatable', collect)
+  .option('--no-holders', 'skip holder attribution (faster)')
+  .action((options) => {
+    const reports = listReports(backend(), {
+      kinds: options.kind,
+      nameGlob: options.name,
+      scopes: options.dir,
+      holders: options.holders,
+    });
+    if (options.json) return printJson(reports);
+    print(
+      table(
+        ['KIND', 'NAME', 'STATE', 'HOLDERS', 'DIRECTORY'],
+        reports.map((r) => [
+          r.kind,
+          r.name,
+          r.error ? `<${r.error.kind}>` : describeState(r),
+          describeHolders(r),
+          r.path.slice(0, r.path.length - r.name.length - 1),
+        ]),
+      ),
+    );
+    print(`${reports.length} object(s)`);
+  });
+
+program
+  .command('show')
+  .description('show one object: state, holders, waiters')
+  .argument('<name>', 'Foo, Local\\Foo, Global\\Foo, Session\\<n>\\Foo or a full NT path')
+  .option('--json', 'print one JSON object')
+  .action((name: string, options) => {
+    const report = showReport(backend(), name);
+    if (options.json) return printJson(report);
+    const rows: [string, string][] = [
+      ['name', report.name],
+      ['path', report.path],
+      ['kind', report.kind],
+      ['state', describeState(report)],
+      ['holders', report.holders ? describeHolders(report) || '(none besides syncscope)' : `unavailable: ${report.unavailable?.holders}`],
+      [
+        'waiters',
+        report.waiters
+          ? report.waiters.map((w) => `${w.processName}(${w.pid}) tid ${w.tid}`).join(' ') || '(none)'
+          : `unavailable: ${report.unavailable?.waiters}`,
+      ],
+    ];
+    print(table(['FIELD', 'VALUE'], rows).split('\n').slice(1).join('\n'));
+  });
+
+function actionCommand(action: ActionName, description: string) {
+  const command = program
+    .command(action)
+    .description(description)
+    .argument('<name>', 'object name or NT path')
+    .option('--json', 'print the result as JSON');
+  if (action === 'release' || action === 'acquire' || action === 'signal') {
+    command.option('--count <n>', 'units (semaphores)', integer(1, 0x7fffffff), 1);
+  }
+  if (action === 'acquire') {
+    command
+      .option('--timeout <ms>', 'how long to wait', integer(0, 0x7fffffff), 0)
+      .option('--hold <seconds>', 'mutex: hold it this long, then release (default: until Ctrl-C)', integer(0, 0x7fffffff));
+  }
+  if (action === 'set' || action === 'signal') {
+    command
+      .option('--due <ms>', 'timer: due time from now', integer(0, 0x7fffffff), 0)
+      .option('--period <ms>', 'timer: period (0 = one shot)', integer(0, 0x7fffffff), 0);
+  }
+  command.action(async (name: string, options) => {
+    const result = await backend().act({
+      action,
+      name,
+      count: options.count,
+      timeoutMs: options.timeout,
+      dueMs: options.due,
+      periodMs: options.period,
+    });
+    if (options.json) printJson(result);
+    else print(`${result.detail}${result.state ? `; now ${describeState(result)}` : ''}`);
+    if (result.kind === 'mutex' && result.action === 'acquire') {
+      if (!options.json) print(options.hold === undefined ? 'holding it; Ctrl-C releases it' : `holding it for ${options.hold} s`);
+      await holdFor(options.hold);
+      await backend().act({ action: 'release', name: result.path });
+      if (!options.json) print(`released ${result.path}`);
+    }
+  });
+}
+
+actionCommand('signal', "the kind's natural signal: set an event or timer, release a semaphore or a mutex");
+actionCommand('set', 'set an event, or a timer (--due, --period)');
+actionCommand('reset', 'reset an event (or cancel a timer)');
+actionCommand('pulse', 'pulse an event: release its waiters, leave it nonsignaled');
+actionCommand('release', 'release a semaphore (--count) or a mutex the inspector holds');
+actionCommand('acquire', 'acquire a semaphore (--count) or a mutex, or wait for an event or timer');
+actionCommand('cancel', 'cancel a timer');
+
+program
+  .command('create')
+  .description('create a named object and hold it open')
+  .addArgument(new Command().createArgument('<kind>', 'event, mutex, semaphore or timer').choices(['event', 'mutex', 'semaphore', 'timer']))
+  .argument('<name>', 'object name')
+  .option('--manual', 'event or timer: manual reset (notification)')
+  .option('--signaled', 'event: start signaled')
+  .option('--owned', 'mutex: start owned by this process')
+  .option('--count <n>', 'semaphore: initial count', integer(0, 0x7fffffff))
+  .option('--max <n>', 'semaphore: maximum count', integer(1, 0x7fffffff))
+  .option('--due <ms>', 'timer: set it due in this many ms', integer(0, 0x7fffffff))
+  .option('--period <ms>', 'timer: period in ms', integer(0, 0x7fffffff))
+  .option('--hold <seconds>', 'keep the object alive this long (default: until Ctrl-C)', integer(0, 0x7fffffff))
+  .option('--json', 'print {kind, path, pid} as JSON')
+  .action(async (kind: CreateSpec['kind'], name: string, options) => {
+    const spec = {
+      kind,
+      name,
+      manual: options.manual === true,
+      signaled: options.signaled,
+      owned: options.owned,
+      count: options.count,
+      max: options.max,
+      dueMs: options.due,
+      periodMs: options.period,
+    } as CreateSpec;
+    const created = backend().create(spec);
+    if (options.json) printJson({ kind: created.kind, path: created.path, pid: process.pid });
+    else print(`created ${created.kind} ${created.path} (pid ${process.pid}); ${options.hold === undefined ? 'holding it until Ctrl-C' : `holding it for ${options.hold} s`}`);
+    await holdFor(options.hold);
+    created.close();
+  });
+
+program
+  .command('capabilities')
+  .description('what the running OS lets SyncScope do, and why not')
+  .option('--json', 'print JSON')
+  .action((options) => {
+    const report = backend().capabilities();
+    if (options.json) return printJson(report);
+    const { platform, osRelease, ...features } = report;
+    print(`${platform} ${osRelease}`);
+    print(
+      table(
+        ['FEATURE', 'SUPPORTED', 'REASON'],
+        Object.entries(features).map(([name, c]) => [name, c.supported ? 'yes' : 'no', c.reason ?? '']),
+      ),
+    );
+  });
+
+function exitCodeFor(error: unknown): number {
+  if (isNativeError(error)) return (EXIT as Record<string, number>)[error.kind] ?? (error.kind === 'invalid-argument' ? EXIT.usage : EXIT.failure);
+  return EXIT.failure;
+}
+
+async function main(argv: string[]): Promise<number> {
+  debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed help or the usage error.
+      return error.exitCode === 0 ? 0 : EXIT.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`syncscope: ${message}\n`);
+    if (debug && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
+    return exitCodeFor(error);
+  } finally {
+    backendInstance?.dispose();
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+  // Timers left by hold/acquire must not keep the process alive after the command is done.
+  setImmediate(() => process.exit(code));
+});
+

@@ -1,0 +1,44 @@
+/** The interface every OS backend implements; the core and every front end use only this. */
+import type { ActionRequest, ActionResult, CreateSpec, CreatedObject } from './actions';
+import type { CapabilityReport, Holder, ObjectEntry, ObjectState, SampledKind, Waiter } from './types';
+
+/** An object held open for repeated, side-effect-free sampling. */
+export interface SampledObject {
+  readonly kind: SampledKind | string;
+  readonly name: string;
+  readonly path: string;
+  sample(): ObjectState;
+  close(): void;
+}
+
+export interface HolderResult {
+  holders: Map<string, Holder[]>;
+  /** Set when the answer may be incomplete, and why. */
+  incomplete?: string;
+}
+
+export interface Backend {
+  readonly platform: 'win32' | 'linux';
+  /** The kinds this backend samples; a scan may list others that it only names. */
+  readonly sampledKinds: readonly string[];
+  /** What this OS lets the backend do, and why not where it cannot. */
+  capabilities(): CapabilityReport;
+  /** The directories or sources a scan covers by default. */
+  defaultScopes(): string[];
+  /** Namespace scan: every object in the given scopes (default scopes when omitted). */
+  scan(scopes?: string[]): ObjectEntry[];
+  /** Turns a name as a user types it into the object's full path. */
+  resolve(name: string): string;
+  /** Opens an object by name or path; its kind is found when not given. */
+  open(name: string, kind?: SampledKind): SampledObject;
+  /** Processes holding each object. Throws unsupported where the OS cannot tell. */
+  holders(paths: string[]): HolderResult;
+  /** Threads blocked on each object. Throws unsupported where the OS cannot tell. */
+  waiters(paths: string[]): Map<string, Waiter[]>;
+  act(request: ActionRequest): Promise<ActionResult>;
+  create(spec: CreateSpec): CreatedObject;
+  /** OS handles (or descriptors) this process holds: leak tests watch it. */
+  processHandleCount(): number;
+  /** Releases everything the backend holds (acquired mutexes, cached handles). */
+  dispose(): void;
+}

@@ -1,0 +1,17 @@
+/** Picks the backend for the running OS. Each OS module is loaded only after the platform check. */
+import type { Backend } from './backend';
+import { unsupported } from './errors';
+
+export function loadBackend(platform: NodeJS.Platform = process.platform): Backend {
+  if (platform === 'win32') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Win32Backend } = require('./win32/backend') as typeof import('./win32/backend');
+    return new Win32Backend();
+  }
+  throw unsupported('loadBackend', `no SyncScope backend for ${platform} yet (Windows is supported; Linux is planned)`);
+}
+
+export type { Backend, SampledObject, HolderResult } from './backend';
+export * from './types';
+export * from './errors';
+export * from './actions';
