@@ -24,7 +24,10 @@ export interface SemaphoreState {
 }
 export interface TimerState {
   signaled: boolean;
-  /** Milliseconds until the timer is due; null when it is not set. */
+  /**
+   * Milliseconds until the last due time set, null once that has passed. NtQueryTimer does not
+   * say whether the timer was cancelled since: a cancelled timer keeps counting down here.
+   */
   remainingMs: number | null;
 }
 export type ObjectState = EventState | MutexState | SemaphoreState | TimerState;

@@ -61,6 +61,22 @@ async function waitSliced(handle: NtHandle, timeoutMs: number, path: string): Pr
   }
 }
 
+/**
+ * One full wait on a libuv worker thread: the event loop stays free and, unlike sliced waits,
+ * no PulseEvent can slip between two slices. Not for mutexes: the worker thread would own it.
+ */
+function waitOffThread(handle: NtHandle, timeoutMs: number, path: string): Promise<number> {
+  const timeout = relativeDueTime(timeoutMs);
+  return new Promise((resolve, reject) => {
+    ntdll().NtWaitForSingleObject.async(handle.value, 0, timeout, (error, status) => {
+      if (error) return reject(error);
+      const value = status! >>> 0;
+      if (value === STATUS.WAIT_0 || value === STATUS.ABANDONED_WAIT_0 || value === STATUS.TIMEOUT) resolve(value);
+      else reject(statusError(value, 'NtWaitForSingleObject', path));
+    });
+  });
+}
+
 /** Mutexes the inspector acquired, by path; only these can it release. */
 export class MutexLeases {
   readonly #held = new Map<string, { handle: NtHandle; depth: number }>();
@@ -195,7 +211,7 @@ export async function performAction(path: string, request: ActionRequest, leases
         const deadline = Date.now() + timeoutMs;
         let got = 0;
         while (got < count) {
-          const status = await waitSliced(h, Math.max(0, deadline - Date.now()), path);
+          const status = await waitOffThread(h, Math.max(0, deadline - Date.now()), path);
           if (status === STATUS.TIMEOUT) break;
           got++;
         }
@@ -226,7 +242,7 @@ export async function performAction(path: string, request: ActionRequest, leases
       break;
     case 'event:acquire':
     case 'timer:acquire': {
-      const status = await withHandle(ACCESS_FOR.wait, (h) => waitSliced(h, timeoutMs, path));
+      const status = await withHandle(ACCESS_FOR.wait, (h) => waitOffThread(h, timeoutMs, path));
       if (status === STATUS.TIMEOUT) throw new NativeError('timeout', op, `${path} was not signaled within ${timeoutMs} ms`, 'STATUS_TIMEOUT');
       result = { ...base, acquired: 1, detail: `waited on ${path}: signaled` };
       break;

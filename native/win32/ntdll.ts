@@ -5,7 +5,10 @@
 import koffi, { type LibraryHandle } from 'koffi';
 
 type Ptr = Buffer | bigint | null;
-type NtCall<A extends unknown[]> = (...args: A) => number;
+type NtCall<A extends unknown[]> = ((...args: A) => number) & {
+  /** koffi runs the call on a worker thread and reports the NTSTATUS to the callback. */
+  async: (...args: [...A, (error: Error | null, status: number | undefined) => void]) => void;
+};
 
 export interface Ntdll {
   NtClose: NtCall<[handle: bigint]>;

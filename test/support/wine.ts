@@ -1,0 +1,95 @@
+// Test-side access to the Wine rig: run the CLI or fixtures under node.exe and talk to the
+// helper process through files.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+// @ts-expect-error: plain ESM script without types
+import * as rig from '../../scripts/wine-rig.mjs';
+
+const repo = path.resolve(__dirname, '../..');
+export const dist = (file: string) => path.join(repo, 'dist', file);
+export const toWinePath: (p: string) => string = rig.toWinePath;
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let provisioned = false;
+export function provisionWine(): void {
+  if (provisioned) return;
+  rig.provision();
+  // Keep one wineserver alive across the suite's many short runs.
+  spawnSync('wineserver', ['-p', '60'], { env: rig.wineEnv(), stdio: 'ignore' });
+  provisioned = true;
+}
+
+export function runCli(args: string[], timeoutMs = 60_000): Promise<RunResult> {
+  return rig.runUnderWine(dist('cli.cjs'), args, { timeoutMs });
+}
+
+export function runFixture(name: string, args: string[], timeoutMs = 120_000): Promise<RunResult> {
+  return rig.runUnderWine(dist(`fixtures/${name}.cjs`), args, { timeoutMs });
+}
+
+export function startFixture(name: string, args: string[], logDir: string): ChildProcess {
+  return rig.spawnUnderWine(dist(`fixtures/${name}.cjs`), args, {
+    stdoutPath: path.join(logDir, `${name}.out`),
+    stderrPath: path.join(logDir, `${name}.err`),
+  });
+}
+
+export function tempDir(label: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `syncscope-${label}-`));
+}
+
+export async function waitForFile(file: string, timeoutMs: number, hint: () => string = () => ''): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fs.existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${file}${hint()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** The helper process (test/fixtures/win32-helper.ts): owns objects and reports what it sees. */
+export class Win32Helper {
+  #next = 1;
+  private constructor(
+    readonly dir: string,
+    readonly child: ChildProcess,
+    readonly pid: number,
+    readonly paths: string[],
+  ) {}
+
+  static async start(prefix: string): Promise<Win32Helper> {
+    const dir = tempDir('helper');
+    const child = startFixture('win32-helper', [prefix, toWinePath(dir)], dir);
+    const errorFile = path.join(dir, 'helper-error.txt');
+    const ready = await waitForFile(path.join(dir, 'ready.json'), 90_000, () => errorHint(errorFile));
+    const { pid, paths } = JSON.parse(ready);
+    return new Win32Helper(dir, child, pid, paths);
+  }
+
+  /** The object's state as the helper process sees it. */
+  async stateOf(name: string): Promise<{ kind?: string; state?: Record<string, unknown>; error?: string }> {
+    const n = this.#next++;
+    fs.writeFileSync(path.join(this.dir, `req-${n}.json`), JSON.stringify({ op: 'state', name }));
+    return JSON.parse(await waitForFile(path.join(this.dir, `res-${n}.json`), 30_000));
+  }
+
+  async stop(): Promise<void> {
+    fs.writeFileSync(path.join(this.dir, `req-${this.#next++}.json`), JSON.stringify({ op: 'exit' }));
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function errorHint(file: string): string {
+  return fs.existsSync(file) ? `\nhelper failed: ${fs.readFileSync(file, 'utf8')}` : '';
+}

@@ -1,0 +1,250 @@
+// The Win32 layer for real: Windows node.exe under Wine, objects made by another real process.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runtimeMissing } from '../support/runtime';
+import { Win32Helper, provisionWine, runCli, runFixture, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
+
+const skip = runtimeMissing('Wine', ['wine', '--version']);
+const prefix = `SyncScopeTest${process.pid}`;
+const session = '\\Sessions\\1\\BaseNamedObjects';
+const full = (leaf: string) => `${session}\\${prefix}_${leaf}`;
+
+async function cliJson(args: string[]) {
+  const result = await runCli([...args, '--json']);
+  assert.equal(result.code, 0, `syncscope ${args.join(' ')} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
+  let helper: Win32Helper;
+
+  before(async () => {
+    provisionWine();
+    helper = await Win32Helper.start(prefix);
+  });
+  after(async () => {
+    await helper?.stop();
+  });
+
+  test('list finds every object the helper made, with its exact state and the helper as holder', { timeout: 120_000 }, async () => {
+    const listed: Array<Record<string, any>> = await cliJson(['list', '--name', `${prefix}_*`]);
+    const byName = new Map(listed.map((o) => [o.name, o]));
+    const expected: Record<string, { kind: string; state: Record<string, unknown> }> = {
+      ManualEv: { kind: 'event', state: { eventType: 'manual', signaled: true } },
+      AutoEv: { kind: 'event', state: { eventType: 'auto', signaled: false } },
+      Owned: { kind: 'mutex', state: { locked: true, abandoned: false } },
+      Abandoned: { kind: 'mutex', state: { locked: false, abandoned: true } },
+      Sem: { kind: 'semaphore', state: { count: 2, max: 7 } },
+    };
+    for (const [leaf, want] of Object.entries(expected)) {
+      const object = byName.get(`${prefix}_${leaf}`);
+      assert.ok(object, `${leaf} missing from list: ${[...byName.keys()].join(', ')}`);
+      assert.equal(object.kind, want.kind);
+      assert.equal(object.path, full(leaf));
+      for (const [field, value] of Object.entries(want.state)) {
+        assert.equal(object.state[field], value, `${leaf}.state.${field}`);
+      }
+      assert.ok(
+        object.holders.some((h: { pid: number; processName: string }) => h.pid === helper.pid && h.processName === 'node.exe'),
+        `${leaf}: holders ${JSON.stringify(object.holders)} lack helper pid ${helper.pid}`,
+      );
+    }
+    const timer = byName.get(`${prefix}_Timer`)!;
+    assert.equal(timer.kind, 'timer');
+    assert.equal(timer.state.signaled, false);
+    assert.ok(timer.state.remainingMs > 30_000 && timer.state.remainingMs <= 60_000, `remainingMs ${timer.state.remainingMs}`);
+    // Wine cannot tell a mutex's owner: the field is absent, not invented.
+    assert.equal('ownerThreadId' in byName.get(`${prefix}_Owned`)!.state, false);
+  });
+
+  test('list --kind filters by kind and scans a directory the user names', { timeout: 120_000 }, async () => {
+    const mutexes: Array<{ kind: string; name: string }> = await cliJson(['list', '--kind', 'mutex', '--name', `${prefix}_*`, '--no-holders']);
+    assert.deepEqual(mutexes.map((m) => m.name).sort(), [`${prefix}_Abandoned`, `${prefix}_Owned`]);
+    const links: Array<{ kind: string; name: string; path: string }> = await cliJson(['list', '--dir', session, '--kind', 'symboliclink']);
+    assert.deepEqual(links.map((l) => l.name).sort(), ['Global', 'Local', 'Session']);
+    const root: Array<{ name: string; kind: string }> = await cliJson(['list', '--dir', '\\', '--no-holders']);
+    assert.ok(root.some((e) => e.name === 'BaseNamedObjects' && e.kind === 'directory'), 'root lists \\BaseNamedObjects');
+  });
+
+  test('names resolve as kernel32 does: Foo, Local\\Foo, Session\\1\\Foo and full NT paths', { timeout: 120_000 }, async () => {
+    for (const name of [`${prefix}_Sem`, `Local\\${prefix}_Sem`, `Session\\1\\${prefix}_Sem`, full('Sem')]) {
+      const shown = await cliJson(['show', name]);
+      assert.equal(shown.path, full('Sem'), name);
+      assert.deepEqual(shown.state, { count: 2, max: 7 });
+    }
+    const global = await runCli(['show', `Global\\${prefix}_Sem`]);
+    assert.equal(global.code, 3, 'the object is in the session namespace, not the global one');
+  });
+
+  test('show reports waiters as unavailable with the reason under Wine', { timeout: 120_000 }, async () => {
+    const shown = await cliJson(['show', `${prefix}_AutoEv`]);
+    assert.equal(shown.waiters, undefined);
+    assert.match(shown.unavailable.waiters, /ThreadLastSystemCall.*STATUS_NOT_IMPLEMENTED/);
+    assert.ok(shown.holders.some((h: { pid: number }) => h.pid === helper.pid));
+  });
+
+  test('event set, reset and pulse change the object as the helper sees it', { timeout: 120_000 }, async () => {
+    await cliJson(['set', `${prefix}_AutoEv`]);
+    assert.deepEqual((await helper.stateOf(`${prefix}_AutoEv`)).state, { eventType: 'auto', signaled: true });
+    await cliJson(['reset', `${prefix}_ManualEv`]);
+    assert.deepEqual((await helper.stateOf(`${prefix}_ManualEv`)).state, { eventType: 'manual', signaled: false });
+    await cliJson(['signal', `${prefix}_ManualEv`]);
+    assert.equal((await helper.stateOf(`${prefix}_ManualEv`)).state!.signaled, true);
+    await cliJson(['reset', `${prefix}_ManualEv`]);
+
+    // Pulse wakes a real waiting process and leaves the event nonsignaled.
+    const dir = tempDir('pulse');
+    const out = path.join(dir, 'waiter.json');
+    const waiter = startFixture('win32-waiter', [`${prefix}_ManualEv`, '20000', toWinePath(out)], dir);
+    const waiterExited = new Promise((resolve) => waiter.once('exit', resolve));
+    await waitForFile(`${out}.waiting`, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // let it enter the wait
+    const pulsed = await cliJson(['pulse', `${prefix}_ManualEv`]);
+    assert.equal(pulsed.state.signaled, false);
+    const woke = JSON.parse(await waitForFile(out, 30_000));
+    assert.equal(woke.woke, true, `waiter result ${JSON.stringify(woke)}`);
+    assert.ok(woke.waitedMs < 15_000);
+    await waiterExited;
+    assert.equal((await helper.stateOf(`${prefix}_ManualEv`)).state!.signaled, false);
+  });
+
+  test('semaphore release and all-or-nothing acquire', { timeout: 120_000 }, async () => {
+    const released = await cliJson(['release', `${prefix}_Sem`, '--count', '3']);
+    assert.equal(released.previousCount, 2);
+    assert.deepEqual((await helper.stateOf(`${prefix}_Sem`)).state, { count: 5, max: 7 });
+    await cliJson(['acquire', `${prefix}_Sem`, '--count', '4', '--timeout', '1000']);
+    assert.deepEqual((await helper.stateOf(`${prefix}_Sem`)).state, { count: 1, max: 7 });
+    const tooMany = await runCli(['acquire', `${prefix}_Sem`, '--count', '2', '--timeout', '200']);
+    assert.equal(tooMany.code, 5, tooMany.stderr);
+    assert.match(tooMany.stderr, /could not acquire 2 unit/);
+    assert.deepEqual((await helper.stateOf(`${prefix}_Sem`)).state, { count: 1, max: 7 }, 'a partial acquire is handed back');
+    const overMax = await runCli(['release', `${prefix}_Sem`, '--count', '7']);
+    assert.notEqual(overMax.code, 0);
+    assert.match(overMax.stderr, /SEMAPHORE_LIMIT_EXCEEDED/);
+    assert.deepEqual((await helper.stateOf(`${prefix}_Sem`)).state, { count: 1, max: 7 });
+  });
+
+  test('a mutex owned by another process cannot be acquired in time nor released', { timeout: 120_000 }, async () => {
+    const acquire = await runCli(['acquire', `${prefix}_Owned`, '--timeout', '300', '--hold', '0']);
+    assert.equal(acquire.code, 5, acquire.stderr);
+    const release = await runCli(['release', `${prefix}_Owned`]);
+    assert.equal(release.code, 1);
+    assert.match(release.stderr, /held by another thread.*only its owner can release/);
+    assert.equal(release.stderr.trim().split('\n').length, 1, 'one line, no stack');
+    assert.deepEqual((await helper.stateOf(`${prefix}_Owned`)).state, { locked: true, abandoned: false, ownedByCaller: true });
+  });
+
+  test('acquiring an abandoned mutex reports it and clears the abandoned state', { timeout: 120_000 }, async () => {
+    const acquired = await cliJson(['acquire', `${prefix}_Abandoned`, '--timeout', '2000', '--hold', '0']);
+    assert.equal(acquired.abandoned, true);
+    assert.equal(acquired.state.locked, true);
+    assert.equal(acquired.state.ownedByCaller, true);
+    assert.deepEqual((await helper.stateOf(`${prefix}_Abandoned`)).state, { locked: false, abandoned: false, ownedByCaller: false });
+  });
+
+  test('timer set and cancel', { timeout: 120_000 }, async () => {
+    await cliJson(['set', `${prefix}_Timer`, '--due', '150']);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const fired = (await helper.stateOf(`${prefix}_Timer`)).state!;
+    assert.equal(fired.signaled, true);
+    await cliJson(['set', `${prefix}_Timer`, '--due', '60000']);
+    const armed = (await helper.stateOf(`${prefix}_Timer`)).state!;
+    assert.equal(armed.signaled, false, 'setting a manual timer resets it');
+    assert.ok((armed.remainingMs as number) > 30_000);
+    await cliJson(['cancel', `${prefix}_Timer`]);
+    // NtQueryTimer cannot tell a cancelled timer from an armed one (RemainingTime still counts
+    // down to the old due time, on Windows as under Wine); what cancel changes is that the timer
+    // never fires.
+    await cliJson(['set', `${prefix}_Timer`, '--due', '300']);
+    const cancelled = await cliJson(['cancel', `${prefix}_Timer`]);
+    assert.equal(cancelled.action, 'cancel');
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.equal((await helper.stateOf(`${prefix}_Timer`)).state!.signaled, false, 'a cancelled timer does not fire');
+  });
+
+  test('create makes each kind, visible to another process while held', { timeout: 120_000 }, async () => {
+    const dir = tempDir('create');
+    const specs: Array<[string[], Record<string, unknown>]> = [
+      [['event', `${prefix}_NewEv`, '--manual', '--signaled'], { eventType: 'manual', signaled: true }],
+      [['mutex', `${prefix}_NewMx`], { locked: false, abandoned: false }],
+      [['semaphore', `${prefix}_NewSem`, '--count', '1', '--max', '3'], { count: 1, max: 3 }],
+      [['timer', `${prefix}_NewTm`, '--due', '50000'], { signaled: false }],
+    ];
+    const holders = specs.map(([args], i) =>
+      startFixtureCli(['create', ...args, '--hold', '60'], path.join(dir, `create-${i}`)),
+    );
+    try {
+      for (const [args, want] of specs) {
+        const name = args[1];
+        const seen = await pollState(helper, name, 60_000);
+        for (const [field, value] of Object.entries(want)) assert.equal(seen[field], value, `${name}.${field}`);
+      }
+      const duplicate = await runCli(['create', 'event', `${prefix}_NewEv`, '--hold', '0']);
+      assert.equal(duplicate.code, 1);
+      assert.match(duplicate.stderr, /exists already|OBJECT_NAME_COLLISION/);
+    } finally {
+      for (const child of holders) child.kill('SIGKILL');
+    }
+  });
+
+  test('errors: one clear line and a typed exit code; --debug adds the stack', { timeout: 120_000 }, async () => {
+    const missing = await runCli(['show', `${prefix}_NoSuchThing`]);
+    assert.equal(missing.code, 3);
+    assert.equal(missing.stderr.trim(), `syncscope: no object named ${session}\\${prefix}_NoSuchThing`);
+    const wrongType = await runCli(['show', 'Local']);
+    assert.equal(wrongType.code, 1);
+    assert.match(wrongType.stderr, /is a SymbolicLink, not an event, mutex, semaphore or timer/);
+    const bad = await runCli(['signal', `${prefix}_Sem`, '--count', '-1']);
+    assert.equal(bad.code, 2);
+    const debug = await runCli(['show', `${prefix}_NoSuchThing`, '--debug']);
+    assert.match(debug.stderr, /\n\s+at /);
+  });
+
+  test('capabilities say what Wine lacks and why', { timeout: 120_000 }, async () => {
+    const report = await cliJson(['capabilities']);
+    assert.equal(report.platform, 'win32');
+    for (const feature of ['enumerate', 'queryState', 'holders', 'actions', 'handleCount']) {
+      assert.equal(report[feature].supported, true, feature);
+    }
+    assert.equal(report.mutexOwner.supported, false);
+    assert.match(report.mutexOwner.reason, /STATUS_INVALID_INFO_CLASS/);
+    assert.equal(report.waiters.supported, false);
+    assert.match(report.waiters.reason, /STATUS_NOT_IMPLEMENTED/);
+  });
+
+  test('no handle growth over 10,000 query cycles', { timeout: 120_000 }, async () => {
+    const dir = tempDir('hygiene');
+    const out = path.join(dir, 'hygiene.json');
+    const run = await runFixture('win32-hygiene', [`${prefix}H`, toWinePath(out), '10000'], 300_000);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(fs.readFileSync(out, 'utf8'));
+    assert.equal(result.cycles, 10_000);
+    assert.ok(result.before > 0, 'the handle count is real');
+    assert.ok(result.after <= result.before, `handles grew from ${result.before} to ${result.after}`);
+    assert.equal(result.liveAfter, result.liveBefore, 'the layer closed every handle it opened');
+    process.stderr.write(`hygiene: ${JSON.stringify(result)}\n`);
+  });
+});
+
+function startFixtureCli(args: string[], logPrefix: string) {
+  fs.mkdirSync(logPrefix, { recursive: true });
+  // The CLI itself, left running: `create ... --hold` keeps the object alive.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const rig = require('../../scripts/wine-rig.mjs');
+  return rig.spawnUnderWine(path.resolve(__dirname, '../../dist/cli.cjs'), args, {
+    stdoutPath: path.join(logPrefix, 'out'),
+    stderrPath: path.join(logPrefix, 'err'),
+  });
+}
+
+async function pollState(helper: Win32Helper, name: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = await helper.stateOf(name);
+    if (seen.state) return seen.state;
+    if (Date.now() > deadline) throw new Error(`${name} never appeared: ${seen.error}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
