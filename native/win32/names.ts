@@ -30,9 +30,9 @@ export function resolveObjectPath(name: string, sessionId: number, op = 'resolve
     if (name.endsWith('\\') || name.includes('\\\\')) throw invalidArgument(op, `"${name}" is not a valid NT path`);
     return name;
   }
-  const session = /^session\\(\d+)\\(.+)$/i.exec(name);
+  const session = /^session\\(\d+)\\(.*)$/i.exec(name);
   if (session) return `${sessionDirectory(Number(session[1]))}\\${leaf(session[2], op)}`;
-  const prefixed = /^(global|local)\\(.+)$/i.exec(name);
+  const prefixed = /^(global|local)\\(.*)$/i.exec(name);
   if (prefixed) {
     const directory = prefixed[1].toLowerCase() === 'global' ? GLOBAL_DIRECTORY : sessionDirectory(sessionId);
     return `${directory}\\${leaf(prefixed[2], op)}`;
