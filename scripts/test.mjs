@@ -20,6 +20,13 @@ function findTests(dir) {
 const build = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
+// The type check is part of the test: main/preload/renderer only run inside Electron, which
+// cannot start on CI machines, so tsc is what keeps them honest there.
+if (filter.length === 0) {
+  const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+}
+
 const files = findTests(path.join(root, 'test'))
   .filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)))
   .sort();
