@@ -122,7 +122,7 @@ test('relativeDueTime: negative (relative) LARGE_INTEGER in 100 ns units', () =>
   assert.equal(relativeDueTime(0x7fffffff).readBigInt64LE(0), -BigInt(0x7fffffff) * 10_000n);
 });
 
-test('relativeDueTime(0) is a zero timeout (poll), not negative zero garbage', () => {
+test('relativeDueTime(0) is all zero bytes: a zero timeout (poll)', () => {
   assert.deepEqual([...relativeDueTime(0)], [0, 0, 0, 0, 0, 0, 0, 0]);
   assert.equal(relativeDueTime(0.00001).readBigInt64LE(0), 0n); // rounds below 100 ns
 });
