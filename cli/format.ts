@@ -22,7 +22,7 @@ export function describeState(report: Pick<ObjectReport, 'kind' | 'state'>): str
     }
     case 'timer': {
       const s = state as TimerState;
-      const due = s.remainingMs === null ? 'not set' : `due in ${formatMs(s.remainingMs)}`;
+      const due = s.remainingMs === null ? 'past due' : `due in ${formatMs(s.remainingMs)}`;
       return `${s.signaled ? 'signaled' : 'nonsignaled'}, ${due}`;
     }
     default:

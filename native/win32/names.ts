@@ -60,7 +60,7 @@ const kindByTypeName: Record<string, string> = {
 };
 
 export function kindOfTypeName(typeName: string): string {
-  return kindByTypeName[typeName] ?? typeName.toLowerCase();
+  return Object.hasOwn(kindByTypeName, typeName) ? kindByTypeName[typeName] : typeName.toLowerCase();
 }
 
 export function typeNameOfKind(kind: string): string | undefined {

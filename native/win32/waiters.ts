@@ -25,7 +25,7 @@ const THREAD_STATE_WAITING = 5;
 export function syscallNumberFromStub(stub: Uint8Array): number | undefined {
   if (stub.length < 8) return undefined;
   if (stub[0] !== 0x4c || stub[1] !== 0x8b || stub[2] !== 0xd1 || stub[3] !== 0xb8) return undefined;
-  return stub[4] | (stub[5] << 8) | (stub[6] << 16) | (stub[7] << 24);
+  return (stub[4] | (stub[5] << 8) | (stub[6] << 16) | (stub[7] << 24)) >>> 0;
 }
 
 /** THREAD_LAST_SYSCALL_INFORMATION: FirstArgument (PVOID) then SystemCallNumber (USHORT). */

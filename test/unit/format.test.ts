@@ -29,7 +29,7 @@ test('describeState: semaphores', () => {
 
 test('describeState: timers', () => {
   assert.equal(describeState({ kind: 'timer', state: { signaled: false, remainingMs: 1500 } }), 'nonsignaled, due in 1.5 s');
-  assert.equal(describeState({ kind: 'timer', state: { signaled: true, remainingMs: null } }), 'signaled, not set');
+  assert.equal(describeState({ kind: 'timer', state: { signaled: true, remainingMs: null } }), 'signaled, past due');
   assert.equal(describeState({ kind: 'timer', state: { signaled: false, remainingMs: 40 } }), 'nonsignaled, due in 40 ms');
 });
 

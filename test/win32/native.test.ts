@@ -157,10 +157,14 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
     // NtQueryTimer cannot tell a cancelled timer from an armed one (RemainingTime still counts
     // down to the old due time, on Windows as under Wine); what cancel changes is that the timer
     // never fires.
-    await cliJson(['set', `${prefix}_Timer`, '--due', '300']);
+    // Due far enough ahead that the cancel (a fresh node.exe under Wine) surely lands first.
+    const dueMs = 3000;
+    const setAt = Date.now();
+    await cliJson(['set', `${prefix}_Timer`, '--due', String(dueMs)]);
     const cancelled = await cliJson(['cancel', `${prefix}_Timer`]);
     assert.equal(cancelled.action, 'cancel');
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.ok(Date.now() - setAt < dueMs, 'cancel landed before the due time (else this test proves nothing)');
+    await new Promise((resolve) => setTimeout(resolve, setAt + dueMs + 700 - Date.now()));
     assert.equal((await helper.stateOf(`${prefix}_Timer`)).state!.signaled, false, 'a cancelled timer does not fire');
   });
 
