@@ -1,0 +1,197 @@
+// Per-object history of sampled levels in typed arrays. States are step functions, so a sample is
+// stored only when the value or the waiter count changes: a quiet object costs one sample.
+//
+// Memory per object: 20 bytes per sample (Float64 time, Float64 value, Float32 waiters). Buffers
+// start at INITIAL_CAPACITY samples and double up to `capacity`, then overwrite the oldest.
+
+import type { Level } from './levels';
+
+const INITIAL_CAPACITY = 64;
+export const DEFAULT_HISTORY_CAPACITY = 2048;
+export const BYTES_PER_SAMPLE = 8 + 8 + 4;
+
+export interface HistoryPoint {
+  t: number;
+  /** Value in force at the end of the bucket (or at `t` for raw points). */
+  value: number;
+  min: number;
+  max: number;
+  /** Most waiters seen in the bucket; NaN if unknown. */
+  waiters: number;
+}
+
+export class SeriesBuffer {
+  private times: Float64Array;
+  private values: Float64Array;
+  private waiters: Float32Array;
+  private start = 0;
+  private length = 0;
+
+  constructor(private readonly capacity = DEFAULT_HISTORY_CAPACITY) {
+    const initial = Math.min(INITIAL_CAPACITY, capacity);
+    this.times = new Float64Array(initial);
+    this.values = new Float64Array(initial);
+    this.waiters = new Float32Array(initial);
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  get bytes(): number {
+    return this.times.length * BYTES_PER_SAMPLE;
+  }
+
+  /** Records a level at time t; returns false (and stores nothing) when nothing changed. */
+  push(t: number, level: Pick<Level, 'value' | 'waiters'>): boolean {
+    if (this.length > 0) {
+      const last = this.index(this.length - 1);
+      if (t < this.times[last]) t = this.times[last];
+      if (Object.is(this.values[last], level.value) && sameWaiters(this.waiters[last], level.waiters)) return false;
+    }
+    if (this.length === this.times.length) {
+      if (this.length < this.capacity) this.grow();
+      else {
+        this.start = (this.start + 1) % this.times.length;
+        this.length--;
+      }
+    }
+    const i = this.index(this.length);
+    this.times[i] = t;
+    this.values[i] = level.value;
+    this.waiters[i] = level.waiters;
+    this.length++;
+    return true;
+  }
+
+  timeAt(n: number): number {
+    return this.times[this.index(n)];
+  }
+  valueAt(n: number): number {
+    return this.values[this.index(n)];
+  }
+  waitersAt(n: number): number {
+    return this.waiters[this.index(n)];
+  }
+
+  /** Index of the last sample at or before t, or -1 if none. */
+  lastAtOrBefore(t: number): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.timeAt(mid) <= t) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /**
+   * The step function over [from, to], at most `maxPoints` points. With more samples than that,
+   * the window is cut into equal buckets, each giving its closing value and the min/max within,
+   * so a short spike is never lost to decimation.
+   */
+  query(from: number, to: number, maxPoints: number): HistoryPoint[] {
+    if (this.length === 0 || to < from || maxPoints < 1) return [];
+    const first = Math.max(0, this.lastAtOrBefore(from));
+    const last = this.lastAtOrBefore(to);
+    if (last < 0) return [];
+    const raw: HistoryPoint[] = [];
+    if (last - first + 1 <= maxPoints) {
+      for (let n = first; n <= last; n++) {
+        const value = this.valueAt(n);
+        raw.push({ t: Math.max(this.timeAt(n), from), value, min: value, max: value, waiters: this.waitersAt(n) });
+      }
+      return raw;
+    }
+    const width = (to - from) / maxPoints;
+    const points: HistoryPoint[] = [];
+    let n = first;
+    for (let b = 0; b < maxPoints; b++) {
+      const bucketEnd = b === maxPoints - 1 ? to : from + (b + 1) * width;
+      // The value carried into the bucket counts toward its min/max.
+      let value = this.valueAt(n);
+      let min = value;
+      let max = value;
+      let waiters = this.waitersAt(n);
+      while (n + 1 <= last && this.timeAt(n + 1) <= bucketEnd) {
+        n++;
+        value = this.valueAt(n);
+        if (value < min) min = value;
+        if (value > max) max = value;
+        waiters = maxKnown(waiters, this.waitersAt(n));
+      }
+      points.push({ t: bucketEnd, value, min, max, waiters });
+    }
+    return points;
+  }
+
+  private index(n: number): number {
+    return (this.start + n) % this.times.length;
+  }
+
+  private grow(): void {
+    const size = Math.min(this.capacity, this.times.length * 2);
+    const times = new Float64Array(size);
+    const values = new Float64Array(size);
+    const waiters = new Float32Array(size);
+    for (let n = 0; n < this.length; n++) {
+      const i = this.index(n);
+      times[n] = this.times[i];
+      values[n] = this.values[i];
+      waiters[n] = this.waiters[i];
+    }
+    this.times = times;
+    this.values = values;
+    this.waiters = waiters;
+    this.start = 0;
+  }
+}
+
+/** The larger of two counts, where NaN means unknown. */
+function maxKnown(a: number, b: number): number {
+  if (Number.isNaN(a)) return b;
+  if (Number.isNaN(b)) return a;
+  return Math.max(a, b);
+}
+
+function sameWaiters(stored: number, next: number): boolean {
+  return Number.isNaN(stored) ? Number.isNaN(next) : Math.fround(next) === stored;
+}
+
+/** Every object's series, created on first sample and dropped with the object. */
+export class HistoryStore {
+  private readonly series = new Map<string, SeriesBuffer>();
+
+  constructor(readonly capacityPerObject = DEFAULT_HISTORY_CAPACITY) {}
+
+  record(path: string, t: number, level: Pick<Level, 'value' | 'waiters'>): boolean {
+    let buffer = this.series.get(path);
+    if (!buffer) {
+      buffer = new SeriesBuffer(this.capacityPerObject);
+      this.series.set(path, buffer);
+    }
+    return buffer.push(t, level);
+  }
+
+  get(path: string): SeriesBuffer | undefined {
+    return this.series.get(path);
+  }
+
+  delete(path: string): void {
+    this.series.delete(path);
+  }
+
+  paths(): IterableIterator<string> {
+    return this.series.keys();
+  }
+
+  get bytes(): number {
+    let total = 0;
+    for (const buffer of this.series.values()) total += buffer.bytes;
+    return total;
+  }
+}

@@ -1,0 +1,339 @@
+// The live engine: scans the namespace, samples states, attributes holders and waiters, each at
+// its own cadence, and commits what changed to the update stream and the history.
+//
+// Objects are opened for each sample and closed at once. Keeping handles open would be cheaper,
+// but a handle keeps a named object alive: the inspector would stop objects from vanishing and
+// change the behaviour of programs that test for an object's existence.
+import picomatch from 'picomatch';
+import type { Backend, ObjectEntry } from '../native';
+import { isNativeError } from '../native/errors';
+import type { ObjectState } from '../native/types';
+import { DEFAULT_RATES, type ObjectRecord, type Rates } from '../protocol';
+import { HistoryStore } from './history';
+import { levelOf } from './levels';
+import { sameValue } from './same-value';
+import { UpdateStream } from './update-stream';
+
+export interface SamplerOptions {
+  backend: Backend;
+  /** Directories or sources to scan (backend defaults when empty). */
+  scopes?: string[];
+  kinds?: string[];
+  nameGlob?: string;
+  /** Sample exactly these names (resolved by the backend) instead of scanning. */
+  fixedNames?: string[];
+  rates?: Partial<Rates>;
+  historyCapacity?: number;
+  /** How long a vanished object stays listed (with its last state) before it is dropped. */
+  goneRetentionMs?: number;
+  /** Holder and waiter attribution; off for cheap watches. */
+  attribution?: boolean;
+  now?: () => number;
+}
+
+export interface SamplerStats {
+  ticks: number;
+  samples: number;
+  /** State ticks that ran out of their time budget and resumed on the next tick. */
+  overruns: number;
+  lastTickMs: number;
+  /** The last error a scheduled tick threw, if any. */
+  lastError?: string;
+}
+
+interface Tracked {
+  entry: Pick<ObjectEntry, 'kind' | 'name' | 'path'>;
+  record: ObjectRecord;
+  /** Semaphore maximum for metrics. */
+  max?: number;
+}
+
+type Cadence = keyof Rates;
+
+export class Sampler {
+  readonly stream: UpdateStream<ObjectRecord>;
+  readonly history: HistoryStore;
+  readonly stats: SamplerStats = { ticks: 0, samples: 0, overruns: 0, lastTickMs: 0 };
+  private readonly backend: Backend;
+  private readonly now: () => number;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly watched = new Set<string>();
+  private readonly pending = new Map<string, ObjectRecord>();
+  private readonly pendingRemoved = new Set<string>();
+  private readonly matchesName: (name: string) => boolean;
+  private readonly kinds?: Set<string>;
+  private rates: Rates;
+  private timers = new Map<Cadence, NodeJS.Timeout>();
+  private roundRobin = 0;
+  private waitersUnavailable?: string;
+  private running = false;
+
+  constructor(private readonly options: SamplerOptions) {
+    this.backend = options.backend;
+    this.now = options.now ?? Date.now;
+    this.rates = { ...DEFAULT_RATES, ...options.rates };
+    this.stream = new UpdateStream<ObjectRecord>(this.now);
+    this.history = new HistoryStore(options.historyCapacity);
+    this.matchesName = options.nameGlob ? picomatch(options.nameGlob, { nocase: true, dot: true }) : () => true;
+    this.kinds = options.kinds?.length ? new Set(options.kinds.map((k) => k.toLowerCase())) : undefined;
+  }
+
+  get currentRates(): Rates {
+    return { ...this.rates };
+  }
+
+  /** First scan and sample at once, then every cadence on its own timer. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.scanTick();
+    this.stateTick();
+    if (this.options.attribution !== false) this.attributionTick();
+    this.startTimers();
+  }
+
+  stop(): void {
+    this.running = false;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** New rates apply from the next tick of each cadence. */
+  setRates(rates: Partial<Rates>): Rates {
+    this.rates = { ...this.rates, ...rates };
+    if (this.running) {
+      for (const timer of this.timers.values()) clearTimeout(timer);
+      this.startTimers();
+    }
+    return this.currentRates;
+  }
+
+  /** Paths sampled at the watch rate on top of the normal rate. */
+  watch(paths: string[]): string[] {
+    this.watched.clear();
+    for (const path of paths) if (this.tracked.has(path)) this.watched.add(path);
+    return [...this.watched];
+  }
+
+  maxOf(path: string): number | undefined {
+    return this.tracked.get(path)?.max;
+  }
+
+  kindOf(path: string): string | undefined {
+    return this.tracked.get(path)?.entry.kind;
+  }
+
+  /** Namespace scan: new objects appear, missing ones are marked gone, old gone ones dropped. */
+  scanTick(): void {
+    const t = this.now();
+    const seen = new Set<string>();
+    for (const entry of this.discover()) {
+      seen.add(entry.path);
+      const known = this.tracked.get(entry.path);
+      if (!known) {
+        const record: ObjectRecord = { kind: entry.kind, name: entry.name, path: entry.path, changedAt: t };
+        this.tracked.set(entry.path, { entry, record });
+        this.sampleOne(entry.path, t);
+        this.pending.set(entry.path, this.tracked.get(entry.path)!.record);
+      } else if (known.record.goneAt !== undefined) {
+        // Re-created under the same name.
+        this.update(entry.path, { goneAt: undefined, error: undefined }, t);
+        this.sampleOne(entry.path, t);
+      }
+    }
+    const retention = this.options.goneRetentionMs ?? 30_000;
+    for (const [path, tracked] of this.tracked) {
+      const goneAt = tracked.record.goneAt;
+      if (goneAt === undefined && !seen.has(path) && !this.options.fixedNames) this.markGone(path, t);
+      else if (goneAt !== undefined && t - goneAt >= retention) {
+        this.tracked.delete(path);
+        this.watched.delete(path);
+        this.history.delete(path);
+        this.pending.delete(path);
+        this.pendingRemoved.add(path);
+      }
+    }
+    this.flush();
+  }
+
+  /**
+   * Samples every live object, round-robin within a time budget of one state period: a slow
+   * object delays only the objects after it, which go first on the next tick.
+   */
+  stateTick(): void {
+    const started = performance.now();
+    const budget = this.rates.stateMs * 0.8;
+    const paths = [...this.tracked.keys()];
+    const t = this.now();
+    let done = 0;
+    for (; done < paths.length; done++) {
+      const path = paths[(this.roundRobin + done) % paths.length];
+      if (this.tracked.get(path)?.record.goneAt === undefined) this.sampleOne(path, t);
+      if (performance.now() - started > budget && done + 1 < paths.length) {
+        this.stats.overruns++;
+        done++;
+        break;
+      }
+    }
+    this.roundRobin = paths.length ? (this.roundRobin + done) % paths.length : 0;
+    this.stats.ticks++;
+    this.stats.lastTickMs = performance.now() - started;
+    this.flush();
+  }
+
+  watchTick(): void {
+    if (this.watched.size === 0) return;
+    const t = this.now();
+    for (const path of this.watched) this.sampleOne(path, t);
+    this.flush();
+  }
+
+  /** Holders (one pass over the handle table) and, where the OS tells, waiters. */
+  attributionTick(): void {
+    const t = this.now();
+    const live = [...this.tracked.values()].filter(
+      (x) => x.record.goneAt === undefined && !x.record.error && this.backend.sampledKinds.includes(x.entry.kind),
+    );
+    if (live.length === 0) return;
+    const paths = live.map((x) => x.entry.path);
+    try {
+      const result = this.backend.holders(paths);
+      for (const path of paths) {
+        const holders = result.holders.get(path) ?? [];
+        const unavailable = result.incomplete ? { holders: `incomplete: ${result.incomplete}` } : undefined;
+        this.update(path, { holders, ...(unavailable ? { unavailable: this.withUnavailable(path, unavailable) } : {}) }, t);
+      }
+    } catch (error) {
+      for (const path of paths) this.update(path, { unavailable: this.withUnavailable(path, { holders: messageOf(error) }) }, t);
+    }
+    if (this.waitersUnavailable === undefined) {
+      try {
+        const waiters = this.backend.waiters(paths);
+        for (const path of paths) this.update(path, { waiters: waiters.get(path) ?? [] }, t);
+      } catch (error) {
+        if (isNativeError(error) && error.kind === 'unsupported') this.waitersUnavailable = error.message;
+        else for (const path of paths) this.update(path, { unavailable: this.withUnavailable(path, { waiters: messageOf(error) }) }, t);
+      }
+    }
+    if (this.waitersUnavailable !== undefined) {
+      for (const path of paths) {
+        this.update(path, { unavailable: this.withUnavailable(path, { waiters: this.waitersUnavailable }) }, t);
+      }
+    }
+    this.flush();
+  }
+
+  /** Everything tracked now, as the stream's records. */
+  records(): ObjectRecord[] {
+    return [...this.stream.records()];
+  }
+
+  private discover(): Array<Pick<ObjectEntry, 'kind' | 'name' | 'path'>> {
+    if (this.options.fixedNames) {
+      const entries: Array<Pick<ObjectEntry, 'kind' | 'name' | 'path'>> = [];
+      for (const name of this.options.fixedNames) {
+        const known = this.tracked.get(this.backend.resolve(name));
+        if (known) {
+          entries.push(known.entry);
+          continue;
+        }
+        try {
+          const object = this.backend.open(name);
+          entries.push({ kind: object.kind, name: object.name, path: object.path });
+          object.close();
+        } catch (error) {
+          if (!(isNativeError(error) && error.kind === 'not-found')) throw error;
+        }
+      }
+      return entries;
+    }
+    return this.backend
+      .scan(this.options.scopes?.length ? this.options.scopes : undefined)
+      .filter((entry) => (!this.kinds || this.kinds.has(entry.kind)) && this.matchesName(entry.name));
+  }
+
+  private sampleOne(path: string, t: number): void {
+    const tracked = this.tracked.get(path);
+    if (!tracked || !this.backend.sampledKinds.includes(tracked.entry.kind)) return;
+    let state: ObjectState;
+    try {
+      const object = this.backend.open(path, tracked.entry.kind as never);
+      try {
+        state = object.sample();
+      } finally {
+        object.close();
+      }
+    } catch (error) {
+      if (isNativeError(error) && (error.kind === 'not-found' || error.kind === 'vanished')) this.markGone(path, t);
+      else this.update(path, { error: { kind: isNativeError(error) ? error.kind : 'internal', message: messageOf(error) } }, t);
+      return;
+    }
+    this.stats.samples++;
+    this.update(path, { state, error: undefined }, t);
+  }
+
+  private markGone(path: string, t: number): void {
+    if (this.tracked.get(path)?.record.goneAt !== undefined) return;
+    this.update(path, { goneAt: t }, t);
+  }
+
+  private withUnavailable(path: string, patch: Record<string, string>): Record<string, string> {
+    return { ...this.tracked.get(path)?.record.unavailable, ...patch };
+  }
+
+  /** Applies a change to a record; only a real difference makes a new record and a history point. */
+  private update(path: string, patch: Partial<ObjectRecord>, t: number): void {
+    const tracked = this.tracked.get(path);
+    if (!tracked) return;
+    const current = tracked.record;
+    let changed = false;
+    for (const [key, value] of Object.entries(patch)) {
+      if (!sameValue((current as Record<string, unknown>)[key], value)) {
+        changed = true;
+        break;
+      }
+    }
+    if (!changed) return;
+    const next: ObjectRecord = { ...current, ...patch, changedAt: t };
+    for (const key of Object.keys(patch) as Array<keyof ObjectRecord>) if (next[key] === undefined) delete next[key];
+    tracked.record = next;
+    const level = levelOf(tracked.entry.kind, next.goneAt === undefined ? next.state : undefined, next.waiters?.length);
+    if (level.max !== undefined) tracked.max = level.max;
+    this.history.record(path, t, level);
+    this.pending.set(path, next);
+  }
+
+  private flush(): void {
+    if (this.pending.size === 0 && this.pendingRemoved.size === 0) return;
+    const upserts = new Map(this.pending);
+    const removed = [...this.pendingRemoved];
+    this.pending.clear();
+    this.pendingRemoved.clear();
+    this.stream.commit(upserts, removed);
+  }
+
+  private startTimers(): void {
+    this.schedule('scanMs', () => this.scanTick());
+    this.schedule('stateMs', () => this.stateTick());
+    this.schedule('watchMs', () => this.watchTick());
+    if (this.options.attribution !== false) this.schedule('holdersMs', () => this.attributionTick());
+  }
+
+  private schedule(cadence: Cadence, tick: () => void): void {
+    const run = () => {
+      if (!this.running) return;
+      try {
+        tick();
+      } catch (error) {
+        // A failed scan (say, a directory became unreadable) must not stop the other cadences.
+        this.stats.lastError = messageOf(error);
+      }
+      if (this.running) this.timers.set(cadence, setTimeout(run, this.rates[cadence]));
+    };
+    this.timers.set(cadence, setTimeout(run, this.rates[cadence]));
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,253 @@
+// The one protocol: every channel and message between the core and its front ends (Electron IPC,
+// the serve mode's WebSocket, the CLI's JSON output), declared once with its schema. Whatever
+// crosses a process boundary is parsed with these schemas on the receiving side.
+import { z } from 'zod';
+
+// ---- Object states, as `list --json` prints them ----------------------------------------------
+
+const count = z.number().int().nonnegative();
+const pid = z.number().int().nonnegative();
+
+export const eventStateSchema = z.object({ eventType: z.enum(['manual', 'auto']), signaled: z.boolean() });
+export const mutexStateSchema = z.object({
+  locked: z.boolean(),
+  abandoned: z.boolean(),
+  ownerThreadId: count.optional(),
+  ownerProcessId: count.optional(),
+  ownedByCaller: z.boolean().optional(),
+});
+export const semaphoreStateSchema = z.object({ count, max: count });
+export const timerStateSchema = z.object({ signaled: z.boolean(), remainingMs: z.number().nullable() });
+export const posixSemaphoreStateSchema = z.object({ count, waiters: count });
+export const sysvSemaphoreStateSchema = z.object({
+  key: z.number().int(),
+  semid: count,
+  values: z.array(count),
+  waiters: z.array(count),
+  zeroWaiters: z.array(count),
+  lastPids: z.array(count),
+});
+export const fileLockStateSchema = z.object({
+  lockType: z.enum(['FLOCK', 'POSIX', 'OFDLCK']),
+  mode: z.enum(['READ', 'WRITE']),
+  path: z.string(),
+  holderPid: pid,
+  waiterPids: z.array(pid),
+});
+
+export const objectStateSchema = z.union([
+  eventStateSchema,
+  mutexStateSchema,
+  semaphoreStateSchema,
+  timerStateSchema,
+  posixSemaphoreStateSchema,
+  sysvSemaphoreStateSchema,
+  fileLockStateSchema,
+]);
+
+const holderSchema = z.object({ pid, processName: z.string() });
+const waiterSchema = z.object({ pid, tid: count, processName: z.string() });
+const errorInfoSchema = z.object({ kind: z.string(), message: z.string() });
+
+/** One object as `list --json` and `show --json` print it. */
+export const objectReportSchema = z.object({
+  kind: z.string(),
+  name: z.string(),
+  path: z.string(),
+  state: objectStateSchema.optional(),
+  holders: z.array(holderSchema).optional(),
+  waiters: z.array(waiterSchema).optional(),
+  error: errorInfoSchema.optional(),
+  unavailable: z.record(z.string(), z.string()).optional(),
+});
+export type ObjectReportMessage = z.infer<typeof objectReportSchema>;
+
+/** One object as the live stream carries it: the report plus liveness. */
+export const objectRecordSchema = objectReportSchema.extend({
+  /** When the state (or holders, waiters, error) last changed, ms since epoch. */
+  changedAt: z.number(),
+  /** The object vanished at this time; `state` is its last state. */
+  goneAt: z.number().optional(),
+});
+export type ObjectRecord = z.infer<typeof objectRecordSchema>;
+
+// ---- The update stream -------------------------------------------------------------------------
+
+export const snapshotSchema = z.object({
+  type: z.literal('snapshot'),
+  seq: count,
+  t: z.number(),
+  records: z.array(objectRecordSchema),
+});
+export const deltaSchema = z.object({
+  type: z.literal('delta'),
+  fromSeq: count,
+  seq: count,
+  t: z.number(),
+  upserts: z.array(objectRecordSchema),
+  removed: z.array(z.string()),
+});
+export const updateSchema = z.discriminatedUnion('type', [snapshotSchema, deltaSchema]);
+export type UpdateMessage = z.infer<typeof updateSchema>;
+
+// ---- Requests ----------------------------------------------------------------------------------
+
+const name = z.string().min(1).max(32767);
+const ms = z.number().int().nonnegative().max(0x7fffffff);
+
+export const actionRequestSchema = z.object({
+  action: z.enum(['signal', 'set', 'reset', 'pulse', 'release', 'acquire', 'cancel', 'unlink', 'setval']),
+  name,
+  count: z.number().int().min(0).max(0x7fffffff).optional(),
+  timeoutMs: ms.optional(),
+  dueMs: ms.optional(),
+  periodMs: ms.optional(),
+});
+export const actionResultSchema = z.object({
+  path: z.string(),
+  kind: z.string(),
+  action: z.string(),
+  detail: z.string(),
+  previousCount: z.number().optional(),
+  acquired: z.number().optional(),
+  abandoned: z.boolean().optional(),
+  state: objectStateSchema.optional(),
+});
+
+export const createSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('event'), name, manual: z.boolean().optional(), signaled: z.boolean().optional() }),
+  z.object({ kind: z.literal('mutex'), name, owned: z.boolean().optional() }),
+  z.object({ kind: z.literal('semaphore'), name, count: count.optional(), max: count.min(1).optional() }),
+  z.object({
+    kind: z.literal('timer'),
+    name,
+    manual: z.boolean().optional(),
+    dueMs: ms.optional(),
+    periodMs: ms.optional(),
+  }),
+  z.object({ kind: z.literal('posix-semaphore'), name, count: count.optional() }),
+  z.object({ kind: z.literal('sysv-semaphore'), name, count: count.min(1).max(4096).optional(), value: count.optional() }),
+]);
+
+export const ratesSchema = z.object({
+  scanMs: z.number().int().min(50).max(3_600_000),
+  stateMs: z.number().int().min(5).max(60_000),
+  watchMs: z.number().int().min(5).max(60_000),
+  holdersMs: z.number().int().min(100).max(3_600_000),
+});
+export type Rates = z.infer<typeof ratesSchema>;
+export const DEFAULT_RATES: Rates = { scanMs: 1000, stateMs: 100, watchMs: 10, holdersMs: 2000 };
+
+export const historyPointSchema = z.object({
+  t: z.number(),
+  value: z.number(),
+  min: z.number(),
+  max: z.number(),
+  waiters: z.number(),
+});
+
+export const metricsSchema = z.object({
+  path: z.string(),
+  kind: z.string(),
+  windowMs: z.number(),
+  signaledShare: z.number().optional(),
+  lockedShare: z.number().optional(),
+  utilisation: z.number().optional(),
+  busyShare: z.number(),
+  transitionsPerSec: z.number(),
+  waitersMean: z.number().optional(),
+  waitersMax: z.number().optional(),
+  holds: z.object({ count: count, meanMs: z.number(), maxMs: z.number() }).optional(),
+  score: z.number(),
+});
+
+const graphNodeSchema = z.union([
+  z.object({ type: z.literal('process'), pid, name: z.string().optional() }),
+  z.object({ type: z.literal('thread'), pid, tid: count, name: z.string().optional() }),
+  z.object({ type: z.literal('object'), path: z.string(), kind: z.string() }),
+]);
+export const deadlockReportSchema = z.object({
+  t: z.number(),
+  deadlocks: z.array(z.object({ chain: z.array(graphNodeSchema) })),
+  /** What the OS could not tell, so that "no deadlock" is read with care. */
+  unavailable: z.record(z.string(), z.string()),
+});
+export type DeadlockReport = z.infer<typeof deadlockReportSchema>;
+
+const capabilitySchema = z.object({ supported: z.boolean(), reason: z.string().optional() });
+export const capabilityReportSchema = z
+  .object({ platform: z.string(), osRelease: z.string() })
+  .catchall(z.union([capabilitySchema, z.string()]));
+
+// ---- Channels ----------------------------------------------------------------------------------
+
+/**
+ * Request/response channels. Main (ipcMain.handle), preload (ipcRenderer.invoke), the serve
+ * mode's WebSocket and its browser client are all generated from this table.
+ */
+export const REQUESTS = {
+  show: { request: z.object({ name }), response: objectReportSchema },
+  act: { request: actionRequestSchema, response: actionResultSchema },
+  create: { request: createSpecSchema, response: z.object({ kind: z.string(), path: z.string() }) },
+  capabilities: { request: z.object({}), response: capabilityReportSchema },
+  setRates: { request: ratesSchema.partial(), response: ratesSchema },
+  watch: { request: z.object({ paths: z.array(z.string()).max(1000) }), response: z.object({ watched: z.array(z.string()) }) },
+  history: {
+    request: z.object({ path: z.string(), fromMs: z.number(), toMs: z.number(), maxPoints: z.number().int().min(1).max(10_000) }),
+    response: z.array(historyPointSchema),
+  },
+  metrics: { request: z.object({ path: z.string(), windowMs: ms }), response: metricsSchema.nullable() },
+  contention: {
+    request: z.object({ windowMs: ms, limit: z.number().int().min(1).max(1000) }),
+    response: z.array(metricsSchema),
+  },
+  deadlocks: { request: z.object({}), response: deadlockReportSchema },
+  exportRecording: { request: z.object({ format: z.enum(['json', 'csv']) }), response: z.string() },
+  /** Starts (or restarts) the update stream to the caller: a snapshot, then deltas on `ack`. */
+  subscribe: { request: z.object({}), response: z.object({ ok: z.literal(true) }) },
+  ack: { request: z.object({}), response: z.object({ ok: z.literal(true) }) },
+} as const;
+
+export type RequestName = keyof typeof REQUESTS;
+export type RequestOf<N extends RequestName> = z.infer<(typeof REQUESTS)[N]['request']>;
+export type ResponseOf<N extends RequestName> = z.infer<(typeof REQUESTS)[N]['response']>;
+export const REQUEST_NAMES = Object.keys(REQUESTS) as RequestName[];
+
+/** Electron IPC channel names. */
+export const ipcChannel = (name: RequestName) => `syncscope:${name}`;
+/** The channel main pushes updates on. */
+export const UPDATE_CHANNEL = 'syncscope:update';
+
+/** Parses a request; throws a ProtocolError naming the channel and the first bad field. */
+export function parseRequest<N extends RequestName>(channel: N, payload: unknown): RequestOf<N> {
+  return parseWith(REQUESTS[channel].request, payload, channel) as RequestOf<N>;
+}
+
+export function parseResponse<N extends RequestName>(channel: N, payload: unknown): ResponseOf<N> {
+  return parseWith(REQUESTS[channel].response, payload, channel) as ResponseOf<N>;
+}
+
+export function isRequestName(value: unknown): value is RequestName {
+  return typeof value === 'string' && Object.hasOwn(REQUESTS, value);
+}
+
+export class ProtocolError extends Error {
+  readonly kind = 'invalid-argument';
+}
+
+function parseWith(schema: z.ZodType, payload: unknown, channel: string): unknown {
+  const result = schema.safeParse(payload);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue.path.length ? issue.path.join('.') : 'message';
+  throw new ProtocolError(`${channel}: ${where}: ${issue.message}`);
+}
+
+// ---- WebSocket framing (serve mode) ------------------------------------------------------------
+
+export const wsRequestSchema = z.object({ id: z.number().int().nonnegative(), channel: z.string(), payload: z.unknown() });
+export const wsResponseSchema = z.union([
+  z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ id: z.number().int(), ok: z.literal(false), error: errorInfoSchema }),
+  z.object({ id: z.literal(-1), update: updateSchema }),
+]);
