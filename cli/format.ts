@@ -1,7 +1,7 @@
 // Human-readable renderings for the terminal. JSON output never goes through here.
 import type { EventState, MutexState, ObjectReport, SemaphoreState, TimerState } from '../native';
 
-export function describeState(report: Pick<ObjectReport, 'kind' | 'state'>): string {
+export function describeState(report: { kind: string; state?: object }): string {
   const state = report.state;
   if (!state) return '';
   switch (report.kind) {

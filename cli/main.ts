@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // syncscope: the command-line front end. Each command is a thin layer over native/ and core/.
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { isNativeError, loadBackend, type ActionName, type Backend, type CreateSpec } from '../native';
 import { listReports, showReport } from '../core/inspect';
 import { describeHolders, describeState, table } from './format';
+import { collect, holdFor, integer, print, printJson } from './io';
+import { registerLiveCommands } from './live';
 
 /** Exit codes, stable for scripts: 0 ok, 1 other failure, 2 usage, 3 not found, 4 access denied, 5 timeout. */
 const EXIT = { failure: 1, usage: 2, 'not-found': 3, vanished: 3, 'access-denied': 4, timeout: 5 } as const;
@@ -11,37 +13,6 @@ const EXIT = { failure: 1, usage: 2, 'not-found': 3, vanished: 3, 'access-denied
 let debug = false;
 let backendInstance: Backend | undefined;
 const backend = () => (backendInstance ??= loadBackend());
-const print = (text: string): void => {
-  process.stdout.write(text + '\n');
-};
-const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
-
-function integer(min: number, max: number) {
-  return (value: string): number => {
-    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`"${value}" is not a whole number`);
-    const parsed = Number(value);
-    if (parsed < min || parsed > max) throw new InvalidArgumentError(`must be from ${min} to ${max}`);
-    return parsed;
-  };
-}
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** Waits for `seconds` (or for Ctrl-C / SIGTERM when undefined), then resolves. */
-function holdFor(seconds: number | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const finish = () => {
-      clearTimeout(timer);
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      resolve();
-    };
-    const timer = seconds === undefined ? undefined : setTimeout(finish, seconds * 1000);
-    process.once('SIGINT', finish);
-    process.once('SIGTERM', finish);
-    if (seconds === undefined) setInterval(() => undefined, 1 << 30).unref();
-  });
-}
-
 const program = new Command()
   .name('syncscope')
   .description('Inspect live named kernel synchronization objects: state, holders, waiters; act on them.')
@@ -203,6 +174,8 @@ program
       ),
     );
   });
+
+registerLiveCommands(program, backend);
 
 function exitCodeFor(error: unknown): number {
   if (isNativeError(error)) return (EXIT as Record<string, number>)[error.kind] ?? (error.kind === 'invalid-argument' ? EXIT.usage : EXIT.failure);

@@ -35,6 +35,8 @@ export interface Backend {
   holders(paths: string[]): HolderResult;
   /** Threads blocked on each object. Throws unsupported where the OS cannot tell. */
   waiters(paths: string[]): Map<string, Waiter[]>;
+  /** Parents blocked until a child exits (a hang often runs through one). Optional per OS. */
+  childWaits?(): Array<{ parentPid: number; parentTid?: number; childPid: number }>;
   act(request: ActionRequest): Promise<ActionResult>;
   create(spec: CreateSpec): CreatedObject;
   /** OS handles (or descriptors) this process holds: leak tests watch it. */

@@ -90,6 +90,29 @@ export const deltaSchema = z.object({
 export const updateSchema = z.discriminatedUnion('type', [snapshotSchema, deltaSchema]);
 export type UpdateMessage = z.infer<typeof updateSchema>;
 
+// ---- Recordings (files) -----------------------------------------------------------------------
+
+export const recordingSchema = z.object({
+  format: z.literal('syncscope-recording'),
+  version: z.literal(1),
+  platform: z.string(),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  truncated: z.boolean(),
+  objects: z.array(z.object({ path: z.string(), kind: z.string(), name: z.string() })),
+  changes: z.array(
+    z.object({
+      t: z.number(),
+      path: z.string(),
+      state: objectStateSchema.optional(),
+      /** Known waiter count at that time. */
+      waiters: count.optional(),
+      gone: z.boolean().optional(),
+    }),
+  ),
+});
+export type RecordingMessage = z.infer<typeof recordingSchema>;
+
 // ---- Requests ----------------------------------------------------------------------------------
 
 const name = z.string().min(1).max(32767);

@@ -41,6 +41,15 @@ export function startFixture(name: string, args: string[], logDir: string): Chil
   });
 }
 
+/** The CLI left running (e.g. `create ... --hold`, `watch`), its output going to files in logDir. */
+export function startCli(args: string[], logDir: string): ChildProcess {
+  fs.mkdirSync(logDir, { recursive: true });
+  return rig.spawnUnderWine(dist('cli.cjs'), args, {
+    stdoutPath: path.join(logDir, 'out'),
+    stderrPath: path.join(logDir, 'err'),
+  });
+}
+
 export function tempDir(label: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `syncscope-${label}-`));
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runtimeMissing } from '../support/runtime';
-import { Win32Helper, provisionWine, runCli, runFixture, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
+import { Win32Helper, provisionWine, runCli, runFixture, startCli, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
 
 const skip = runtimeMissing('Wine', ['wine', '--version']);
 const prefix = `SyncScopeTest${process.pid}`;
@@ -177,7 +177,7 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
       [['timer', `${prefix}_NewTm`, '--due', '50000'], { signaled: false }],
     ];
     const holders = specs.map(([args], i) =>
-      startFixtureCli(['create', ...args, '--hold', '60'], path.join(dir, `create-${i}`)),
+      startCli(['create', ...args, '--hold', '60'], path.join(dir, `create-${i}`)),
     );
     try {
       for (const [args, want] of specs) {
@@ -231,17 +231,6 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
     process.stderr.write(`hygiene: ${JSON.stringify(result)}\n`);
   });
 });
-
-function startFixtureCli(args: string[], logPrefix: string) {
-  fs.mkdirSync(logPrefix, { recursive: true });
-  // The CLI itself, left running: `create ... --hold` keeps the object alive.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const rig = require('../../scripts/wine-rig.mjs');
-  return rig.spawnUnderWine(path.resolve(__dirname, '../../dist/cli.cjs'), args, {
-    stdoutPath: path.join(logPrefix, 'out'),
-    stderrPath: path.join(logPrefix, 'err'),
-  });
-}
 
 async function pollState(helper: Win32Helper, name: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,33 @@
+// Output and option helpers shared by the CLI's commands.
+import { InvalidArgumentError } from 'commander';
+
+export const print = (text: string): void => {
+  process.stdout.write(text + '\n');
+};
+export const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
+
+export function integer(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`"${value}" is not a whole number`);
+    const parsed = Number(value);
+    if (parsed < min || parsed > max) throw new InvalidArgumentError(`must be from ${min} to ${max}`);
+    return parsed;
+  };
+}
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Waits for `seconds` (or for Ctrl-C / SIGTERM when undefined), then resolves. */
+export function holdFor(seconds: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      resolve();
+    };
+    const timer = seconds === undefined ? undefined : setTimeout(finish, seconds * 1000);
+    process.once('SIGINT', finish);
+    process.once('SIGTERM', finish);
+    if (seconds === undefined) setInterval(() => undefined, 1 << 30).unref();
+  });
+}

@@ -1,0 +1,63 @@
+// Gathers who-waits-on-what from a backend, builds the wait-for graph and reports its cycles.
+import type { Backend } from '../native';
+import type { DeadlockReport, ObjectRecord } from '../protocol';
+import { listReports } from './inspect';
+import { buildWaitGraph, findDeadlocks, type WaitFacts } from './wait-graph';
+
+type Report = Pick<ObjectRecord, 'kind' | 'path' | 'state' | 'holders' | 'waiters' | 'unavailable'>;
+
+/** Wait facts from object reports: waiters, mutex owners, file-lock holders and waiters. */
+export function waitFactsOf(reports: Report[]): WaitFacts {
+  const facts: WaitFacts = { waits: [], owners: [], childWaits: [], objectKinds: {}, processNames: {} };
+  for (const report of reports) {
+    facts.objectKinds![report.path] = report.kind;
+    for (const holder of report.holders ?? []) facts.processNames![holder.pid] = holder.processName;
+    for (const waiter of report.waiters ?? []) {
+      facts.processNames![waiter.pid] = waiter.processName;
+      facts.waits.push({ pid: waiter.pid, tid: waiter.tid, object: report.path });
+    }
+    const state = report.state as Record<string, unknown> | undefined;
+    if (!state) continue;
+    if (report.kind === 'mutex' && state.locked && typeof state.ownerProcessId === 'number') {
+      facts.owners.push({
+        object: report.path,
+        pid: state.ownerProcessId,
+        tid: typeof state.ownerThreadId === 'number' ? state.ownerThreadId : undefined,
+      });
+    }
+    if (report.kind === 'file-lock') {
+      facts.owners.push({ object: report.path, pid: state.holderPid as number });
+      // Waiters already listed with thread ids are not added again as whole processes.
+      const known = new Set((report.waiters ?? []).map((w) => w.pid));
+      for (const pid of state.waiterPids as number[]) if (!known.has(pid)) facts.waits.push({ pid, object: report.path });
+    }
+  }
+  return facts;
+}
+
+/** Deadlocks now, with what the OS could not tell (so that none found is read with care). */
+export function detectDeadlocks(backend: Backend, now: () => number = Date.now): DeadlockReport {
+  const reports = listReports(backend, { holders: true });
+  const unavailable: Record<string, string> = {};
+  const sampled = reports.filter((r) => backend.sampledKinds.includes(r.kind) && !r.error);
+  try {
+    const waiters = backend.waiters(sampled.map((r) => r.path));
+    for (const report of sampled) report.waiters = waiters.get(report.path) ?? [];
+  } catch (error) {
+    unavailable.waiters = error instanceof Error ? error.message : String(error);
+  }
+  const { mutexOwner } = backend.capabilities();
+  if (!mutexOwner.supported) unavailable.mutexOwner = mutexOwner.reason ?? 'unsupported';
+  const facts = waitFactsOf(reports);
+  if (backend.childWaits) {
+    try {
+      facts.childWaits = backend.childWaits();
+    } catch (error) {
+      unavailable.childWaits = error instanceof Error ? error.message : String(error);
+    }
+  } else {
+    unavailable.childWaits = `the ${backend.platform} backend cannot see which child a process waits for`;
+  }
+  const deadlocks = findDeadlocks(buildWaitGraph(facts));
+  return { t: now(), deadlocks, unavailable };
+}
