@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import type { Backend } from '../native';
 import type { ObjectRecord } from '../protocol';
 import { detectDeadlocks } from '../core/deadlocks';
-import { computeMetrics, rankContention, type ObjectMetrics } from '../core/metrics';
+import { liveContention } from '../core/contention';
+import type { ObjectMetrics } from '../core/metrics';
 import { Recorder, loadRecording, recordingContention, recordingToCsv, recordingToJson } from '../core/recording';
 import { sameValue } from '../core/same-value';
 import { Sampler } from '../core/sampler';
@@ -125,14 +126,7 @@ export function registerLiveCommands(program: Command, backend: () => Backend): 
       let frames = 0;
       await new Promise<void>((resolve) => {
         const draw = () => {
-          const now = Date.now();
-          const metrics: ObjectMetrics[] = [];
-          for (const record of sampler.stream.records()) {
-            const series = sampler.history.get(record.path);
-            if (!series || record.goneAt !== undefined) continue;
-            metrics.push(computeMetrics({ path: record.path, kind: record.kind, series, max: sampler.maxOf(record.path) }, now, options.window * 1000));
-          }
-          const ranked = rankContention(metrics, options.limit);
+          const ranked = liveContention(sampler, options.window * 1000, options.limit);
           const heading = `syncscope top: ${sampler.stream.size} objects, window ${options.window} s, sampling every ${options.interval} ms`;
           const body = ranked.length ? table(CONTENTION_HEADER, contentionRows(ranked, sampler)) : 'no contention seen in the window';
           process.stdout.write(`${interactive ? '\x1b[H\x1b[2J' : frames ? '\n' : ''}${heading}\n${body}\n`);

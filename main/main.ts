@@ -1,31 +1,21 @@
-// Electron entry: a thin shell. All inspection runs in core/ and native/, tested in plain Node.
-import { app, BrowserWindow, ipcMain } from 'electron';
+// Electron entry: a thin shell. The engine (core/, native/) runs and is tested in plain Node.
+import { app, BrowserWindow } from 'electron';
 import path from 'node:path';
-import { loadBackend, type Backend } from '../native';
-import { listReports } from '../core/inspect';
-import { CHANNELS } from '../protocol/channels';
+import { loadBackend } from '../native';
+import { Service } from '../core/service';
+import { registerIpc } from './ipc';
 import { enforceContentSecurityPolicy, lockNavigation, secureWebPreferences } from './security';
 
 declare const MAIN_WINDOW_VITE_DEV_SERVER_URL: string | undefined;
 declare const MAIN_WINDOW_VITE_NAME: string;
 
-let backend: Backend | undefined;
-
-function registerHandlers(): void {
-  ipcMain.handle(CHANNELS.list, () => {
-    backend ??= loadBackend();
-    return listReports(backend);
-  });
-  ipcMain.handle(CHANNELS.capabilities, () => {
-    backend ??= loadBackend();
-    return backend.capabilities();
-  });
-}
+let service: Service | undefined;
+let unregisterIpc: (() => void) | undefined;
 
 function createWindow(): void {
   const window = new BrowserWindow({
-    width: 1200,
-    height: 800,
+    width: 1280,
+    height: 820,
     title: 'SyncScope',
     webPreferences: secureWebPreferences(path.join(__dirname, 'preload.cjs')),
   });
@@ -37,11 +27,14 @@ function createWindow(): void {
 
 app.whenReady().then(() => {
   enforceContentSecurityPolicy();
-  registerHandlers();
+  service = new Service(loadBackend());
+  service.start();
+  unregisterIpc = registerIpc(service);
   createWindow();
 });
 
 app.on('window-all-closed', () => {
-  backend?.dispose();
+  unregisterIpc?.();
+  service?.dispose();
   app.quit();
 });

@@ -1,12 +1,22 @@
-// The renderer's only door to the main process: exactly the protocol's functions.
-import { contextBridge, ipcRenderer } from 'electron';
-import { CHANNELS } from '../protocol/channels';
+// The renderer's only door to the main process: one function per protocol request, plus the
+// update stream. Only channel names are bundled here; main validates every payload.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { REQUEST_NAMES, UPDATE_CHANNEL, ipcChannel, type RequestName } from '../protocol/channels';
+
+const requests = Object.fromEntries(
+  REQUEST_NAMES.map((name) => [name, (payload: unknown = {}) => ipcRenderer.invoke(ipcChannel(name), payload)]),
+) as Record<RequestName, (payload?: unknown) => Promise<unknown>>;
 
 const api = {
-  list: () => ipcRenderer.invoke(CHANNELS.list),
-  capabilities: () => ipcRenderer.invoke(CHANNELS.capabilities),
+  ...requests,
+  /** Calls `listener` with each update; returns the function that stops listening. */
+  onUpdate(listener: (update: unknown) => void): () => void {
+    const wrapped = (_event: IpcRendererEvent, update: unknown) => listener(update);
+    ipcRenderer.on(UPDATE_CHANNEL, wrapped);
+    return () => ipcRenderer.off(UPDATE_CHANNEL, wrapped);
+  },
 };
 
-export type SyncScopeApi = typeof api;
+export type SyncScopeBridge = typeof api;
 
 contextBridge.exposeInMainWorld('syncscope', api);

@@ -1,7 +1,24 @@
-// Every IPC channel name, declared once. Main registers handlers for these, preload exposes them.
-export const CHANNELS = {
-  list: 'syncscope:list',
-  capabilities: 'syncscope:capabilities',
-} as const;
+// Channel names only, without schemas, so the sandboxed preload stays tiny. protocol/index.ts
+// checks at compile time that this list and its schema table agree.
+export const REQUEST_NAMES = [
+  'show',
+  'act',
+  'create',
+  'capabilities',
+  'setRates',
+  'watch',
+  'history',
+  'metrics',
+  'contention',
+  'deadlocks',
+  'exportRecording',
+  'subscribe',
+  'ack',
+] as const;
 
-export type ChannelName = (typeof CHANNELS)[keyof typeof CHANNELS];
+export type RequestName = (typeof REQUEST_NAMES)[number];
+
+/** Electron IPC channel of a request. */
+export const ipcChannel = (name: RequestName) => `syncscope:${name}`;
+/** The channel main pushes stream updates on. */
+export const UPDATE_CHANNEL = 'syncscope:update';

@@ -2,6 +2,9 @@
 // the serve mode's WebSocket, the CLI's JSON output), declared once with its schema. Whatever
 // crosses a process boundary is parsed with these schemas on the receiving side.
 import { z } from 'zod';
+import { REQUEST_NAMES, type RequestName } from './channels';
+
+export { REQUEST_NAMES, UPDATE_CHANNEL, ipcChannel, type RequestName } from './channels';
 
 // ---- Object states, as `list --json` prints them ----------------------------------------------
 
@@ -231,15 +234,14 @@ export const REQUESTS = {
   ack: { request: z.object({}), response: z.object({ ok: z.literal(true) }) },
 } as const;
 
-export type RequestName = keyof typeof REQUESTS;
+// Compile-time check that the schema table and the channel list name the same requests.
+type TableName = keyof typeof REQUESTS;
+const everyNameHasSchemas: readonly TableName[] = REQUEST_NAMES;
+const noSchemaWithoutName: [Exclude<TableName, RequestName>] extends [never] ? true : false = true;
+void everyNameHasSchemas;
+void noSchemaWithoutName;
 export type RequestOf<N extends RequestName> = z.infer<(typeof REQUESTS)[N]['request']>;
 export type ResponseOf<N extends RequestName> = z.infer<(typeof REQUESTS)[N]['response']>;
-export const REQUEST_NAMES = Object.keys(REQUESTS) as RequestName[];
-
-/** Electron IPC channel names. */
-export const ipcChannel = (name: RequestName) => `syncscope:${name}`;
-/** The channel main pushes updates on. */
-export const UPDATE_CHANNEL = 'syncscope:update';
 
 /** Parses a request; throws a ProtocolError naming the channel and the first bad field. */
 export function parseRequest<N extends RequestName>(channel: N, payload: unknown): RequestOf<N> {
@@ -251,7 +253,7 @@ export function parseResponse<N extends RequestName>(channel: N, payload: unknow
 }
 
 export function isRequestName(value: unknown): value is RequestName {
-  return typeof value === 'string' && Object.hasOwn(REQUESTS, value);
+  return typeof value === 'string' && (REQUEST_NAMES as readonly string[]).includes(value);
 }
 
 export class ProtocolError extends Error {

@@ -1,46 +1,32 @@
-// First renderer: one snapshot of every named object, refreshed on demand.
-import { useCallback, useEffect, useState } from 'react';
-import type { ObjectReport } from '../native/types';
-import type { SyncScopeApi } from '../preload/preload';
+// First renderer: the live object table, fed by the update stream.
+import { useEffect, useMemo, useState } from 'react';
+import type { ObjectRecord } from '../protocol';
+import { applyUpdate, electronClient } from './client';
 
-declare global {
-  interface Window {
-    syncscope: SyncScopeApi;
-  }
-}
-
-function describe(report: ObjectReport): string {
-  if (report.error) return report.error.kind;
-  return report.state ? JSON.stringify(report.state) : '';
+function describe(record: ObjectRecord): string {
+  if (record.goneAt !== undefined) return 'gone';
+  if (record.error) return record.error.kind;
+  return record.state ? JSON.stringify(record.state) : '';
 }
 
 export function App() {
-  const [reports, setReports] = useState<ObjectReport[]>([]);
-  const [error, setError] = useState<string>();
+  const [table, setTable] = useState(new Map<string, ObjectRecord>());
+  const client = useMemo(() => (window.syncscope ? electronClient(window.syncscope) : undefined), []);
 
-  const refresh = useCallback(() => {
-    window.syncscope
-      .list()
-      .then((list: ObjectReport[]) => {
-        setReports(list);
-        setError(undefined);
-      })
-      .catch((e: unknown) => setError(String(e)));
-  }, []);
+  useEffect(() => client?.follow((update) => setTable((current) => applyUpdate(current, update))), [client]);
 
-  useEffect(refresh, [refresh]);
-
+  if (!client) return <p role="alert">SyncScope's bridge is missing.</p>;
+  const records = [...table.values()].sort((a, b) => a.path.localeCompare(b.path));
   return (
     <main>
       <h1>SyncScope</h1>
-      <button type="button" onClick={refresh}>Refresh</button>
-      {error && <p role="alert">{error}</p>}
+      <p>{records.length} objects</p>
       <table>
         <thead>
           <tr><th>Kind</th><th>Path</th><th>State</th><th>Holders</th></tr>
         </thead>
         <tbody>
-          {reports.map((r) => (
+          {records.map((r) => (
             <tr key={r.path}>
               <td>{r.kind}</td>
               <td>{r.path}</td>

@@ -1,0 +1,92 @@
+// What every front end asks of the engine, one function per protocol request. Electron main and
+// the serve mode both call these after parsing the request with the protocol's schema; the
+// transport-specific requests (subscribe, ack) are theirs.
+import type { Backend, CreatedObject } from '../native';
+import type { RequestName, RequestOf, ResponseOf } from '../protocol';
+import { detectDeadlocks } from './deadlocks';
+import { liveContention, liveMetrics } from './contention';
+import { Recorder, recordingToCsv, recordingToJson } from './recording';
+import { Sampler, type SamplerOptions } from './sampler';
+import { showReport } from './inspect';
+
+type ServiceRequest = Exclude<RequestName, 'subscribe' | 'ack'>;
+export type Handlers = { [N in ServiceRequest]: (request: RequestOf<N>) => ResponseOf<N> | Promise<ResponseOf<N>> };
+
+export interface ServiceOptions extends Omit<SamplerOptions, 'backend'> {
+  /** Read-only services refuse act and create (serve mode without --allow-actions). */
+  allowActions?: boolean;
+}
+
+export class Service {
+  readonly sampler: Sampler;
+  readonly recorder: Recorder;
+  readonly handlers: Handlers;
+  private readonly created = new Map<string, CreatedObject>();
+  private readonly stopRecording: () => void;
+
+  constructor(
+    readonly backend: Backend,
+    private readonly options: ServiceOptions = {},
+  ) {
+    this.sampler = new Sampler({ ...options, backend });
+    this.recorder = new Recorder(backend.platform, options.now);
+    let ready = false;
+    const subscription = this.sampler.stream.subscribe((update) => {
+      this.recorder.onUpdate(update);
+      if (ready) queueMicrotask(() => subscription.ack());
+    });
+    ready = true;
+    subscription.ack();
+    this.stopRecording = () => subscription.close();
+    this.handlers = this.makeHandlers();
+  }
+
+  start(): void {
+    this.sampler.start();
+  }
+
+  dispose(): void {
+    this.sampler.stop();
+    this.stopRecording();
+    for (const object of this.created.values()) object.close();
+    this.created.clear();
+    this.backend.dispose();
+  }
+
+  private requireActions(what: string): void {
+    if (this.options.allowActions === false) throw new Error(`${what} is disabled: this session is read-only`);
+  }
+
+  private makeHandlers(): Handlers {
+    const sampler = this.sampler;
+    return {
+      show: ({ name }) => showReport(this.backend, name),
+      act: async (request) => {
+        this.requireActions('acting on objects');
+        const result = await this.backend.act(request as never);
+        // Show the effect at once instead of at the next tick.
+        sampler.stateTick();
+        return result;
+      },
+      create: (spec) => {
+        this.requireActions('creating objects');
+        const object = this.backend.create(spec as never);
+        this.created.get(object.path)?.close();
+        this.created.set(object.path, object);
+        sampler.scanTick();
+        return { kind: object.kind, path: object.path };
+      },
+      capabilities: () => this.backend.capabilities(),
+      setRates: (rates) => sampler.setRates(rates),
+      watch: ({ paths }) => ({ watched: sampler.watch(paths) }),
+      history: ({ path, fromMs, toMs, maxPoints }) => sampler.history.get(path)?.query(fromMs, toMs, maxPoints) ?? [],
+      metrics: ({ path, windowMs }) => liveMetrics(sampler, path, windowMs),
+      contention: ({ windowMs, limit }) => liveContention(sampler, windowMs, limit),
+      deadlocks: () => detectDeadlocks(this.backend),
+      exportRecording: ({ format }) => {
+        const recording = this.recorder.toRecording();
+        return format === 'csv' ? recordingToCsv(recording) : recordingToJson(recording);
+      },
+    };
+  }
+}
