@@ -2,11 +2,14 @@
 // stored only when the value or the waiter count changes: a quiet object costs one sample.
 //
 // Memory per object: 20 bytes per sample (Float64 time, Float64 value, Float32 waiters). Buffers
-// start at INITIAL_CAPACITY samples and double up to `capacity`, then overwrite the oldest.
+// start at INITIAL_CAPACITY samples (640 bytes: an idle object costs that) and double up to
+// `capacity`, then overwrite the oldest. A store-wide byte budget caps the total: past it, a
+// buffer stops growing and overwrites its oldest samples instead.
 
 import type { Level } from './levels';
 
-const INITIAL_CAPACITY = 64;
+const INITIAL_CAPACITY = 32;
+export const DEFAULT_HISTORY_BUDGET_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_HISTORY_CAPACITY = 2048;
 export const BYTES_PER_SAMPLE = 8 + 8 + 4;
 
@@ -27,7 +30,11 @@ export class SeriesBuffer {
   private start = 0;
   private length = 0;
 
-  constructor(private readonly capacity = DEFAULT_HISTORY_CAPACITY) {
+  constructor(
+    private readonly capacity = DEFAULT_HISTORY_CAPACITY,
+    /** Asked before growing: may these many more bytes be allocated? */
+    private readonly mayGrow: (extraBytes: number) => boolean = () => true,
+  ) {
     const initial = Math.min(INITIAL_CAPACITY, capacity);
     this.times = new Float64Array(initial);
     this.values = new Float64Array(initial);
@@ -50,7 +57,8 @@ export class SeriesBuffer {
       if (Object.is(this.values[last], level.value) && sameWaiters(this.waiters[last], level.waiters)) return false;
     }
     if (this.length === this.times.length) {
-      if (this.length < this.capacity) this.grow();
+      const growth = Math.min(this.capacity, this.times.length * 2) - this.times.length;
+      if (growth > 0 && this.mayGrow(growth * BYTES_PER_SAMPLE)) this.grow();
       else {
         this.start = (this.start + 1) % this.times.length;
         this.length--;
@@ -165,13 +173,22 @@ function sameWaiters(stored: number, next: number): boolean {
 /** Every object's series, created on first sample and dropped with the object. */
 export class HistoryStore {
   private readonly series = new Map<string, SeriesBuffer>();
+  private allocated = 0;
 
-  constructor(readonly capacityPerObject = DEFAULT_HISTORY_CAPACITY) {}
+  constructor(
+    readonly capacityPerObject = DEFAULT_HISTORY_CAPACITY,
+    /** Total bytes all series may take; never exceeded. */
+    readonly budgetBytes = DEFAULT_HISTORY_BUDGET_BYTES,
+  ) {}
 
+  /** Stores a level; false when nothing changed, or when the budget leaves no room for a new series. */
   record(path: string, t: number, level: Pick<Level, 'value' | 'waiters'>): boolean {
     let buffer = this.series.get(path);
     if (!buffer) {
-      buffer = new SeriesBuffer(this.capacityPerObject);
+      const initialBytes = Math.min(INITIAL_CAPACITY, this.capacityPerObject) * BYTES_PER_SAMPLE;
+      if (this.allocated + initialBytes > this.budgetBytes) return false;
+      buffer = new SeriesBuffer(this.capacityPerObject, (extra) => this.reserve(extra));
+      this.allocated += buffer.bytes;
       this.series.set(path, buffer);
     }
     return buffer.push(t, level);
@@ -182,6 +199,9 @@ export class HistoryStore {
   }
 
   delete(path: string): void {
+    const buffer = this.series.get(path);
+    if (!buffer) return;
+    this.allocated -= buffer.bytes;
     this.series.delete(path);
   }
 
@@ -189,9 +209,14 @@ export class HistoryStore {
     return this.series.keys();
   }
 
+  /** Bytes held by all series' typed arrays. */
   get bytes(): number {
-    let total = 0;
-    for (const buffer of this.series.values()) total += buffer.bytes;
-    return total;
+    return this.allocated;
+  }
+
+  private reserve(extraBytes: number): boolean {
+    if (this.allocated + extraBytes > this.budgetBytes) return false;
+    this.allocated += extraBytes;
+    return true;
   }
 }

@@ -8,11 +8,16 @@ export function sameValue(a: unknown, b: unknown): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  const aKeys = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const bKeys = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (aKeys.length !== bKeys.length) return false;
-  for (const key of aKeys) {
-    if (!sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  // for-in without key arrays: this runs for every object on every tick.
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let definedInA = 0;
+  for (const key in x) {
+    if (x[key] === undefined) continue;
+    definedInA++;
+    if (!sameValue(x[key], y[key])) return false;
   }
-  return true;
+  let definedInB = 0;
+  for (const key in y) if (y[key] !== undefined) definedInB++;
+  return definedInA === definedInB;
 }

@@ -23,7 +23,9 @@ export interface SamplerOptions {
   /** Sample exactly these names (resolved by the backend) instead of scanning. */
   fixedNames?: string[];
   rates?: Partial<Rates>;
+  /** Samples kept per object, and bytes for all history together. */
   historyCapacity?: number;
+  historyBudgetBytes?: number;
   /** How long a vanished object stays listed (with its last state) before it is dropped. */
   goneRetentionMs?: number;
   /** Holder and waiter attribution; off for cheap watches. */
@@ -57,6 +59,10 @@ export class Sampler {
   private readonly backend: Backend;
   private readonly now: () => number;
   private readonly tracked = new Map<string, Tracked>();
+  /** `tracked` as an array for round-robin ticks; rebuilt only after the set changes. */
+  private order: Tracked[] = [];
+  private orderStale = true;
+  private readonly sampledKinds: Set<string>;
   private readonly watched = new Set<string>();
   private readonly pending = new Map<string, ObjectRecord>();
   private readonly pendingRemoved = new Set<string>();
@@ -72,8 +78,9 @@ export class Sampler {
     this.backend = options.backend;
     this.now = options.now ?? Date.now;
     this.rates = { ...DEFAULT_RATES, ...options.rates };
+    this.sampledKinds = new Set(this.backend.sampledKinds);
     this.stream = new UpdateStream<ObjectRecord>(this.now);
-    this.history = new HistoryStore(options.historyCapacity);
+    this.history = new HistoryStore(options.historyCapacity, options.historyBudgetBytes);
     this.matchesName = options.nameGlob ? picomatch(options.nameGlob, { nocase: true, dot: true }) : () => true;
     this.kinds = options.kinds?.length ? new Set(options.kinds.map((k) => k.toLowerCase())) : undefined;
   }
@@ -133,6 +140,7 @@ export class Sampler {
       if (!known) {
         const record: ObjectRecord = { kind: entry.kind, name: entry.name, path: entry.path, changedAt: t };
         this.tracked.set(entry.path, { entry, record });
+        this.orderStale = true;
         this.sampleOne(entry.path, t);
         this.pending.set(entry.path, this.tracked.get(entry.path)!.record);
       } else if (known.record.goneAt !== undefined) {
@@ -147,6 +155,7 @@ export class Sampler {
       if (goneAt === undefined && !seen.has(path) && !this.options.fixedNames) this.markGone(path, t);
       else if (goneAt !== undefined && t - goneAt >= retention) {
         this.tracked.delete(path);
+        this.orderStale = true;
         this.watched.delete(path);
         this.history.delete(path);
         this.pending.delete(path);
@@ -163,19 +172,24 @@ export class Sampler {
   stateTick(): void {
     const started = performance.now();
     const budget = this.rates.stateMs * 0.8;
-    const paths = [...this.tracked.keys()];
+    if (this.orderStale) {
+      this.order = [...this.tracked.values()];
+      this.orderStale = false;
+    }
+    const order = this.order;
     const t = this.now();
     let done = 0;
-    for (; done < paths.length; done++) {
-      const path = paths[(this.roundRobin + done) % paths.length];
-      if (this.tracked.get(path)?.record.goneAt === undefined) this.sampleOne(path, t);
-      if (performance.now() - started > budget && done + 1 < paths.length) {
+    while (done < order.length) {
+      const tracked = order[(this.roundRobin + done) % order.length];
+      if (tracked.record.goneAt === undefined) this.sampleTracked(tracked, t);
+      done++;
+      // Reading the clock costs too; look at it every few objects.
+      if ((done & 31) === 0 && done < order.length && performance.now() - started > budget) {
         this.stats.overruns++;
-        done++;
         break;
       }
     }
-    this.roundRobin = paths.length ? (this.roundRobin + done) % paths.length : 0;
+    this.roundRobin = order.length ? (this.roundRobin + done) % order.length : 0;
     this.stats.ticks++;
     this.stats.lastTickMs = performance.now() - started;
     this.flush();
@@ -192,7 +206,7 @@ export class Sampler {
   attributionTick(): void {
     const t = this.now();
     const live = [...this.tracked.values()].filter(
-      (x) => x.record.goneAt === undefined && !x.record.error && this.backend.sampledKinds.includes(x.entry.kind),
+      (x) => x.record.goneAt === undefined && !x.record.error && this.sampledKinds.has(x.entry.kind),
     );
     if (live.length === 0) return;
     const paths = live.map((x) => x.entry.path);
@@ -254,7 +268,12 @@ export class Sampler {
 
   private sampleOne(path: string, t: number): void {
     const tracked = this.tracked.get(path);
-    if (!tracked || !this.backend.sampledKinds.includes(tracked.entry.kind)) return;
+    if (tracked) this.sampleTracked(tracked, t);
+  }
+
+  private sampleTracked(tracked: Tracked, t: number): void {
+    if (!this.sampledKinds.has(tracked.entry.kind)) return;
+    const path = tracked.entry.path;
     let state: ObjectState;
     try {
       const object = this.backend.open(path, tracked.entry.kind as never);
@@ -269,6 +288,8 @@ export class Sampler {
       return;
     }
     this.stats.samples++;
+    // The common case, nothing changed, allocates nothing.
+    if (tracked.record.error === undefined && sameValue(tracked.record.state, state)) return;
     this.update(path, { state, error: undefined }, t);
   }
 
