@@ -6,6 +6,7 @@ import { listReports, showReport } from '../core/inspect';
 import { describeHolders, describeState, table } from './format';
 import { collect, holdFor, integer, print, printJson } from './io';
 import { registerLiveCommands } from './live';
+import { registerServeCommand } from './serve';
 
 /** Exit codes, stable for scripts: 0 ok, 1 other failure, 2 usage, 3 not found, 4 access denied, 5 timeout. */
 const EXIT = { failure: 1, usage: 2, 'not-found': 3, vanished: 3, 'access-denied': 4, timeout: 5 } as const;
@@ -176,6 +177,7 @@ program
   });
 
 registerLiveCommands(program, backend);
+registerServeCommand(program, backend);
 
 function exitCodeFor(error: unknown): number {
   if (isNativeError(error)) return (EXIT as Record<string, number>)[error.kind] ?? (error.kind === 'invalid-argument' ? EXIT.usage : EXIT.failure);

@@ -58,6 +58,8 @@ export function detectDeadlocks(backend: Backend, now: () => number = Date.now):
   } else {
     unavailable.childWaits = `the ${backend.platform} backend cannot see which child a process waits for`;
   }
-  const deadlocks = findDeadlocks(buildWaitGraph(facts));
-  return { t: now(), deadlocks, unavailable };
+  const graph = buildWaitGraph(facts);
+  const edges: Array<[string, string]> = [];
+  for (const [from, targets] of graph.edges) for (const to of targets) edges.push([from, to]);
+  return { t: now(), deadlocks: findDeadlocks(graph), graph: { nodes: Object.fromEntries(graph.nodes), edges }, unavailable };
 }

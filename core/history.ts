@@ -21,6 +21,8 @@ export interface HistoryPoint {
   max: number;
   /** Most waiters seen in the bucket; NaN if unknown. */
   waiters: number;
+  /** Stored changes inside the bucket (for transitions per second). */
+  changes: number;
 }
 
 export class SeriesBuffer {
@@ -111,7 +113,9 @@ export class SeriesBuffer {
     if (last - first + 1 <= maxPoints) {
       for (let n = first; n <= last; n++) {
         const value = this.valueAt(n);
-        raw.push({ t: Math.max(this.timeAt(n), from), value, min: value, max: value, waiters: this.waitersAt(n) });
+        // The first sample ever is the object's appearance, not a transition.
+        const inside = n > 0 && this.timeAt(n) >= from;
+        raw.push({ t: Math.max(this.timeAt(n), from), value, min: value, max: value, waiters: this.waitersAt(n), changes: inside ? 1 : 0 });
       }
       return raw;
     }
@@ -125,14 +129,16 @@ export class SeriesBuffer {
       let min = value;
       let max = value;
       let waiters = this.waitersAt(n);
+      let changes = 0;
       while (n + 1 <= last && this.timeAt(n + 1) <= bucketEnd) {
         n++;
+        changes++;
         value = this.valueAt(n);
         if (value < min) min = value;
         if (value > max) max = value;
         waiters = maxKnown(waiters, this.waitersAt(n));
       }
-      points.push({ t: bucketEnd, value, min, max, waiters });
+      points.push({ t: bucketEnd, value, min, max, waiters, changes });
     }
     return points;
   }

@@ -60,7 +60,11 @@ export function computeMetrics(input: MetricsInput, now: number, windowMs: numbe
     const previous = n > 0 ? series.valueAt(n - 1) : undefined;
     const changed = previous !== undefined && !Object.is(previous, value);
     if (changed && series.timeAt(n) >= from) transitions++;
-    if (Number.isNaN(value)) continue;
+    if (Number.isNaN(value)) {
+      // Gone or unreadable: a lock taken before cannot be timed to an unlock after.
+      lockedSince = undefined;
+      continue;
+    }
     covered += span;
     const busy = busyOf(kind, value, input.max);
     busyTime += busy * span;

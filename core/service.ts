@@ -1,7 +1,7 @@
 // What every front end asks of the engine, one function per protocol request. Electron main and
 // the serve mode both call these after parsing the request with the protocol's schema; the
 // transport-specific requests (subscribe, ack) are theirs.
-import type { Backend, CreatedObject } from '../native';
+import { NativeError, type Backend, type CreatedObject } from '../native';
 import type { RequestName, RequestOf, ResponseOf } from '../protocol';
 import { detectDeadlocks } from './deadlocks';
 import { liveContention, liveMetrics } from './contention';
@@ -9,13 +9,16 @@ import { Recorder, recordingToCsv, recordingToJson } from './recording';
 import { Sampler, type SamplerOptions } from './sampler';
 import { showReport } from './inspect';
 
-type ServiceRequest = Exclude<RequestName, 'subscribe' | 'ack'>;
+type ServiceRequest = Exclude<RequestName, 'subscribe' | 'ack' | 'session'>;
 export type Handlers = { [N in ServiceRequest]: (request: RequestOf<N>) => ResponseOf<N> | Promise<ResponseOf<N>> };
 
 export interface ServiceOptions extends Omit<SamplerOptions, 'backend'> {
   /** Read-only services refuse act and create (serve mode without --allow-actions). */
   allowActions?: boolean;
 }
+
+/** NaN means unknown inside the engine; on the wire it is null (JSON has no NaN). */
+const known = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
 export class Service {
   readonly sampler: Sampler;
@@ -53,8 +56,12 @@ export class Service {
     this.backend.dispose();
   }
 
+  get readOnly(): boolean {
+    return this.options.allowActions === false;
+  }
+
   private requireActions(what: string): void {
-    if (this.options.allowActions === false) throw new Error(`${what} is disabled: this session is read-only`);
+    if (this.readOnly) throw new NativeError('access-denied', what, `${what} is disabled: this session is read-only`, 'READ_ONLY');
   }
 
   private makeHandlers(): Handlers {
@@ -79,7 +86,15 @@ export class Service {
       capabilities: () => this.backend.capabilities(),
       setRates: (rates) => sampler.setRates(rates),
       watch: ({ paths }) => ({ watched: sampler.watch(paths) }),
-      history: ({ path, fromMs, toMs, maxPoints }) => sampler.history.get(path)?.query(fromMs, toMs, maxPoints) ?? [],
+      history: ({ path, fromMs, toMs, maxPoints }) =>
+        (sampler.history.get(path)?.query(fromMs, toMs, maxPoints) ?? []).map((p) => ({
+          t: p.t,
+          value: known(p.value),
+          min: known(p.min),
+          max: known(p.max),
+          waiters: known(p.waiters),
+          changes: p.changes,
+        })),
       metrics: ({ path, windowMs }) => liveMetrics(sampler, path, windowMs),
       contention: ({ windowMs, limit }) => liveContention(sampler, windowMs, limit),
       deadlocks: () => detectDeadlocks(this.backend),

@@ -1,43 +1,33 @@
-// Electron IPC over the protocol: every request is parsed with its schema before the service
-// sees it; each window gets its own update stream, paced by its acks.
+// Electron IPC over the protocol: one Connection per window, every request parsed by it.
 import { ipcMain, type WebContents } from 'electron';
-import { REQUEST_NAMES, UPDATE_CHANNEL, ipcChannel, parseRequest, type RequestName } from '../protocol';
-import type { Subscription } from '../core/update-stream';
+import { REQUEST_NAMES, UPDATE_CHANNEL, ipcChannel } from '../protocol';
+import { Connection } from '../core/connection';
 import type { Service } from '../core/service';
 
 export function registerIpc(service: Service): () => void {
-  const subscriptions = new Map<WebContents, Subscription>();
+  const connections = new Map<WebContents, Connection>();
 
-  const subscribe = (sender: WebContents) => {
-    subscriptions.get(sender)?.close();
-    const subscription = service.sampler.stream.subscribe((update) => {
-      if (!sender.isDestroyed()) sender.send(UPDATE_CHANNEL, update);
-    });
-    subscriptions.set(sender, subscription);
-    sender.once('destroyed', () => {
-      subscription.close();
-      subscriptions.delete(sender);
-    });
-    return { ok: true as const };
-  };
-
-  const handle = (name: RequestName, sender: WebContents, payload: unknown) => {
-    const request = parseRequest(name, payload ?? {});
-    if (name === 'subscribe') return subscribe(sender);
-    if (name === 'ack') {
-      subscriptions.get(sender)?.ack();
-      return { ok: true as const };
+  const connectionOf = (sender: WebContents) => {
+    let connection = connections.get(sender);
+    if (!connection) {
+      connection = new Connection(service, 'electron', (update) => {
+        if (!sender.isDestroyed()) sender.send(UPDATE_CHANNEL, update);
+      });
+      connections.set(sender, connection);
+      sender.once('destroyed', () => {
+        connections.get(sender)?.close();
+        connections.delete(sender);
+      });
     }
-    const handler = service.handlers[name] as (request: unknown) => unknown;
-    return handler(request);
+    return connection;
   };
 
   for (const name of REQUEST_NAMES) {
-    ipcMain.handle(ipcChannel(name), (event, payload) => handle(name, event.sender, payload));
+    ipcMain.handle(ipcChannel(name), (event, payload) => connectionOf(event.sender).handle(name, payload));
   }
   return () => {
     for (const name of REQUEST_NAMES) ipcMain.removeHandler(ipcChannel(name));
-    for (const subscription of subscriptions.values()) subscription.close();
-    subscriptions.clear();
+    for (const connection of connections.values()) connection.close();
+    connections.clear();
   };
 }

@@ -1,17 +1,7 @@
 // Window hardening shared by every BrowserWindow the app creates.
 import { session, type BrowserWindow, type WebPreferences } from 'electron';
+import { CONTENT_SECURITY_POLICY } from '../renderer/csp';
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 export function secureWebPreferences(preload: string): WebPreferences {
   return {

@@ -1,6 +1,7 @@
 // Channel names only, without schemas, so the sandboxed preload stays tiny. protocol/index.ts
 // checks at compile time that this list and its schema table agree.
 export const REQUEST_NAMES = [
+  'session',
   'show',
   'act',
   'create',

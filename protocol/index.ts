@@ -164,13 +164,16 @@ export const ratesSchema = z.object({
 export type Rates = z.infer<typeof ratesSchema>;
 export const DEFAULT_RATES: Rates = { scanMs: 1000, stateMs: 100, watchMs: 10, holdersMs: 2000 };
 
+/** One chart point; null where the value is unknown (object gone, waiters not told by the OS). */
 export const historyPointSchema = z.object({
   t: z.number(),
-  value: z.number(),
-  min: z.number(),
-  max: z.number(),
-  waiters: z.number(),
+  value: z.number().nullable(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  waiters: z.number().nullable(),
+  changes: count,
 });
+export type HistoryPointMessage = z.infer<typeof historyPointSchema>;
 
 export const metricsSchema = z.object({
   path: z.string(),
@@ -195,6 +198,11 @@ const graphNodeSchema = z.union([
 export const deadlockReportSchema = z.object({
   t: z.number(),
   deadlocks: z.array(z.object({ chain: z.array(graphNodeSchema) })),
+  /** The whole wait-for graph: nodes by id, edges from waiter to what it waits for. */
+  graph: z.object({
+    nodes: z.record(z.string(), graphNodeSchema),
+    edges: z.array(z.tuple([z.string(), z.string()])),
+  }),
   /** What the OS could not tell, so that "no deadlock" is read with care. */
   unavailable: z.record(z.string(), z.string()),
 });
@@ -211,7 +219,17 @@ export const capabilityReportSchema = z
  * Request/response channels. Main (ipcMain.handle), preload (ipcRenderer.invoke), the serve
  * mode's WebSocket and its browser client are all generated from this table.
  */
+export const sessionSchema = z.object({
+  platform: z.string(),
+  /** Actions and creation refused (serve mode without --allow-actions). */
+  readOnly: z.boolean(),
+  transport: z.enum(['electron', 'websocket']),
+  rates: ratesSchema,
+});
+export type SessionInfo = z.infer<typeof sessionSchema>;
+
 export const REQUESTS = {
+  session: { request: z.object({}), response: sessionSchema },
   show: { request: z.object({ name }), response: objectReportSchema },
   act: { request: actionRequestSchema, response: actionResultSchema },
   create: { request: createSpecSchema, response: z.object({ kind: z.string(), path: z.string() }) },

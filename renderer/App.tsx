@@ -1,41 +1,162 @@
-// First renderer: the live object table, fed by the update stream.
-import { useEffect, useMemo, useState } from 'react';
-import type { ObjectRecord } from '../protocol';
-import { applyUpdate, electronClient } from './client';
+// SyncScope's window: object list, detail pane, contention overview and wait-for graph, fed by
+// the live update stream.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { ObjectRecord, RequestOf, SessionInfo } from '../protocol';
+import { applyUpdate, connect, type Client } from './client';
+import { Contention } from './components/Contention';
+import { CreateDialog } from './components/Dialogs';
+import { DetailPane } from './components/DetailPane';
+import { ObjectList } from './components/ObjectList';
+import { WaitGraph } from './components/WaitGraph';
+import type { ListFilter, SortKey } from './model';
 
-function describe(record: ObjectRecord): string {
-  if (record.goneAt !== undefined) return 'gone';
-  if (record.error) return record.error.kind;
-  return record.state ? JSON.stringify(record.state) : '';
+const RATES = [20, 50, 100, 250, 1000];
+
+function download(name: string, text: string, type: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export function App() {
+  const client = useMemo<Client>(() => connect(), []);
+  const [session, setSession] = useState<SessionInfo>();
   const [table, setTable] = useState(new Map<string, ObjectRecord>());
-  const client = useMemo(() => (window.syncscope ? electronClient(window.syncscope) : undefined), []);
+  const [paused, setPaused] = useState(false);
+  const [selected, setSelected] = useState<string>();
+  const [filter, setFilter] = useState<ListFilter>({ search: '', kind: '', namespace: '', state: 'all' });
+  const [sort, setSort] = useState<{ key: SortKey; ascending: boolean }>({ key: 'name', ascending: true });
+  const [view, setView] = useState<'contention' | 'graph'>('contention');
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState(new Set<string>());
+  const [notice, setNotice] = useState<string>();
+  const [now, setNow] = useState(Date.now());
 
-  useEffect(() => client?.follow((update) => setTable((current) => applyUpdate(current, update))), [client]);
+  useEffect(() => {
+    client.request('session', {}).then(setSession, (e: unknown) => setNotice(String(e)));
+  }, [client]);
 
-  if (!client) return <p role="alert">SyncScope's bridge is missing.</p>;
-  const records = [...table.values()].sort((a, b) => a.path.localeCompare(b.path));
+  // While paused, updates still arrive (and are acknowledged) but are not shown.
+  const [held, setHeld] = useState<ObjectRecord[] | undefined>();
+  useEffect(() => client.follow((update) => setTable((current) => applyUpdate(current, update))), [client]);
+  useEffect(() => setHeld(paused ? [...table.values()] : undefined), [paused]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
+  }, []);
+
+  const records = useMemo(() => held ?? [...table.values()], [held, table]);
+  const record = selected ? table.get(selected) : undefined;
+
+  const setRate = useCallback(
+    (stateMs: number) => {
+      client.request('setRates', { stateMs, watchMs: Math.min(stateMs, 20) }).then(
+        (rates) => setSession((s) => s && { ...s, rates }),
+        (e: unknown) => setNotice(String(e)),
+      );
+    },
+    [client],
+  );
+
+  useEffect(() => {
+    if (selected) void client.request('watch', { paths: [selected] }).catch(() => undefined);
+  }, [client, selected]);
+
+  const create = async (spec: RequestOf<'create'>) => {
+    setCreating(false);
+    try {
+      const made = await client.request('create', spec);
+      setCreated((s) => new Set(s).add(made.path));
+      setSelected(made.path);
+      setNotice(`Created ${made.kind} ${made.path}`);
+    } catch (e) {
+      setNotice(`Create failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
+  const exportRecording = async (format: 'json' | 'csv') => {
+    try {
+      const text = await client.request('exportRecording', { format });
+      download(`syncscope-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`, text, format === 'json' ? 'application/json' : 'text/csv');
+    } catch (e) {
+      setNotice(`Export failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
   return (
-    <main>
-      <h1>SyncScope</h1>
-      <p>{records.length} objects</p>
-      <table>
-        <thead>
-          <tr><th>Kind</th><th>Path</th><th>State</th><th>Holders</th></tr>
-        </thead>
-        <tbody>
-          {records.map((r) => (
-            <tr key={r.path}>
-              <td>{r.kind}</td>
-              <td>{r.path}</td>
-              <td>{describe(r)}</td>
-              <td>{r.holders?.map((h) => `${h.processName} (${h.pid})`).join(', ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </main>
+    <div className="app">
+      <header className="topbar">
+        <h1>SyncScope</h1>
+        {session && (
+          <span className="session">
+            {session.platform}
+            {session.readOnly && <span className="badge readonly">read-only</span>}
+          </span>
+        )}
+        <label>
+          Sampling
+          <select aria-label="Sampling interval" value={session?.rates.stateMs ?? 100} onChange={(e) => setRate(Number(e.target.value))}>
+            {RATES.map((ms) => (
+              <option key={ms} value={ms}>
+                every {ms} ms
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" aria-pressed={paused} onClick={() => setPaused(!paused)}>
+          {paused ? 'Resume' : 'Pause'}
+        </button>
+        <button type="button" disabled={session?.readOnly} onClick={() => setCreating(true)}>
+          Create object…
+        </button>
+        <button type="button" onClick={() => void exportRecording('json')}>Export JSON</button>
+        <button type="button" onClick={() => void exportRecording('csv')}>Export CSV</button>
+      </header>
+      {notice && (
+        <p role="status" className="notice">
+          {notice} <button type="button" className="link" onClick={() => setNotice(undefined)} aria-label="Dismiss">×</button>
+        </p>
+      )}
+      <main className="panes">
+        <ObjectList
+          records={records}
+          filter={filter}
+          onFilter={setFilter}
+          sort={sort}
+          onSort={setSort}
+          selected={selected}
+          onSelect={setSelected}
+          now={now}
+        />
+        <div className="side">
+          {record ? (
+            <DetailPane
+              client={client}
+              record={record}
+              createdByInspector={created.has(record.path)}
+              readOnly={session?.readOnly ?? true}
+              onActed={() => undefined}
+            />
+          ) : (
+            <p className="muted placeholder">Select an object to see its state, holders, waiters and history.</p>
+          )}
+          <div className="tabs" role="tablist" aria-label="Overview">
+            <button type="button" role="tab" aria-selected={view === 'contention'} onClick={() => setView('contention')}>
+              Contention
+            </button>
+            <button type="button" role="tab" aria-selected={view === 'graph'} onClick={() => setView('graph')}>
+              Wait-for graph
+            </button>
+          </div>
+          <div role="tabpanel">
+            {view === 'contention' ? <Contention client={client} onSelect={setSelected} paused={paused} /> : <WaitGraph client={client} paused={paused} />}
+          </div>
+        </div>
+      </main>
+      {creating && session && <CreateDialog platform={session.platform} onCreate={(spec) => void create(spec)} onCancel={() => setCreating(false)} />}
+    </div>
   );
 }

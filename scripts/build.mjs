@@ -30,3 +30,11 @@ await build({
   sourcemap: 'inline',
   logLevel: 'warning',
 });
+
+// The renderer for serve mode (Electron Forge builds its own copy into .vite/ for the app).
+const { build: viteBuild } = await import('vite');
+await viteBuild({
+  configFile: path.join(root, 'vite.renderer.config.mts'),
+  logLevel: 'warn',
+  build: { outDir: path.join(root, 'dist/renderer'), emptyOutDir: true },
+});

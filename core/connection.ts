@@ -1,0 +1,45 @@
+// One front-end connection (an Electron window, a browser's WebSocket): parses each request with
+// the protocol's schema, answers it from the service, and owns the connection's update stream.
+import { parseRequest, type RequestName, type SessionInfo, type UpdateMessage } from '../protocol';
+import type { Service } from './service';
+import type { Subscription } from './update-stream';
+
+export class Connection {
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly service: Service,
+    private readonly transport: SessionInfo['transport'],
+    /** Delivers a stream update to the other side; the next comes after its `ack`. */
+    private readonly push: (update: UpdateMessage) => void,
+  ) {}
+
+  async handle(name: RequestName, payload: unknown): Promise<unknown> {
+    const request = parseRequest(name, payload ?? {});
+    switch (name) {
+      case 'session':
+        return {
+          platform: this.service.backend.platform,
+          readOnly: this.service.readOnly,
+          transport: this.transport,
+          rates: this.service.sampler.currentRates,
+        } satisfies SessionInfo;
+      case 'subscribe':
+        this.subscription?.close();
+        this.subscription = this.service.sampler.stream.subscribe((update) => this.push(update));
+        return { ok: true };
+      case 'ack':
+        this.subscription?.ack();
+        return { ok: true };
+      default: {
+        const handler = this.service.handlers[name] as (request: unknown) => unknown;
+        return handler(request);
+      }
+    }
+  }
+
+  close(): void {
+    this.subscription?.close();
+    this.subscription = undefined;
+  }
+}

@@ -1,0 +1,159 @@
+// The object list: search, filters, sortable columns, live badges, and rows that flash on change.
+// Virtualized: only the rows in view are in the DOM, so 10,000 objects stay smooth.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useMemo, useRef, type KeyboardEvent } from 'react';
+import type { ObjectRecord } from '../../protocol';
+import { describeState } from '../../cli/format';
+import { filterRecords, isBlocked, namespaceOf, sortRecords, waiterCount, type ListFilter, type SortKey } from '../model';
+
+const ROW_HEIGHT = 30;
+const COLUMNS: Array<{ key: SortKey; label: string }> = [
+  { key: 'name', label: 'Name' },
+  { key: 'kind', label: 'Kind' },
+  { key: 'state', label: 'State' },
+  { key: 'holders', label: 'Holders' },
+  { key: 'changed', label: 'Changed' },
+];
+
+export function stateText(record: ObjectRecord): string {
+  if (record.goneAt !== undefined) return 'gone';
+  if (record.error) return record.error.kind;
+  return describeState(record);
+}
+
+interface Props {
+  records: ObjectRecord[];
+  filter: ListFilter;
+  onFilter: (filter: ListFilter) => void;
+  sort: { key: SortKey; ascending: boolean };
+  onSort: (sort: { key: SortKey; ascending: boolean }) => void;
+  selected?: string;
+  onSelect: (path: string) => void;
+  now: number;
+}
+
+export function ObjectList({ records, filter, onFilter, sort, onSort, selected, onSelect, now }: Props) {
+  const kinds = useMemo(() => [...new Set(records.map((r) => r.kind))].sort(), [records]);
+  const namespaces = useMemo(() => [...new Set(records.map(namespaceOf))].sort(), [records]);
+  const rows = useMemo(
+    () => sortRecords(filterRecords(records, filter), sort.key, sort.ascending, stateText),
+    [records, filter, sort],
+  );
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const selectedIndex = rows.findIndex((r) => r.path === selected);
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    const move = { ArrowDown: 1, ArrowUp: -1, PageDown: 15, PageUp: -15, Home: -Infinity, End: Infinity }[event.key];
+    if (move === undefined || rows.length === 0) return;
+    event.preventDefault();
+    const next = Math.max(0, Math.min(rows.length - 1, (selectedIndex < 0 ? 0 : selectedIndex) + move));
+    onSelect(rows[next].path);
+    virtualizer.scrollToIndex(next, { align: 'auto' });
+  };
+
+  return (
+    <section className="list" aria-label="Objects">
+      <div className="toolbar">
+        <input
+          type="search"
+          placeholder="Search by name"
+          aria-label="Search by name"
+          value={filter.search}
+          onChange={(e) => onFilter({ ...filter, search: e.target.value })}
+        />
+        <select aria-label="Kind" value={filter.kind} onChange={(e) => onFilter({ ...filter, kind: e.target.value })}>
+          <option value="">All kinds</option>
+          {kinds.map((k) => (
+            <option key={k}>{k}</option>
+          ))}
+        </select>
+        <select aria-label="Namespace" value={filter.namespace} onChange={(e) => onFilter({ ...filter, namespace: e.target.value })}>
+          <option value="">All namespaces</option>
+          {namespaces.map((n) => (
+            <option key={n}>{n}</option>
+          ))}
+        </select>
+        <select aria-label="State filter" value={filter.state} onChange={(e) => onFilter({ ...filter, state: e.target.value as ListFilter['state'] })}>
+          <option value="all">Any state</option>
+          <option value="blocked">Blocked only</option>
+          <option value="waiters">With waiters</option>
+        </select>
+        <span className="count" aria-live="polite">
+          {rows.length} of {records.length}
+        </span>
+      </div>
+      <div role="grid" aria-rowcount={rows.length + 1} aria-label="Object list" className="grid">
+        <div role="row" className="row header">
+          {COLUMNS.map((column) => (
+            <div
+              key={column.key}
+              role="columnheader"
+              className={`cell ${column.key}`}
+              aria-sort={sort.key === column.key ? (sort.ascending ? 'ascending' : 'descending') : 'none'}
+            >
+              <button type="button" onClick={() => onSort({ key: column.key, ascending: sort.key === column.key ? !sort.ascending : true })}>
+                {column.label}
+                {sort.key === column.key ? (sort.ascending ? ' ▲' : ' ▼') : ''}
+              </button>
+            </div>
+          ))}
+        </div>
+        <div ref={scroller} className="scroller" tabIndex={0} onKeyDown={onKeyDown} aria-label="Rows">
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {virtualizer.getVirtualItems().map((item) => {
+              const record = rows[item.index];
+              const recent = now - record.changedAt < 1000;
+              return (
+                <div
+                  key={record.path}
+                  role="row"
+                  aria-rowindex={item.index + 2}
+                  aria-selected={record.path === selected}
+                  className={`row${record.path === selected ? ' selected' : ''}${record.goneAt !== undefined ? ' gone' : ''}`}
+                  style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                  onClick={() => onSelect(record.path)}
+                  title={record.path}
+                >
+                  {/* Keyed by the change time, so the flash animation restarts on each change. */}
+                  {recent && <span key={record.changedAt} className="flash" aria-hidden="true" />}
+                  <div role="gridcell" className="cell name">{record.name}</div>
+                  <div role="gridcell" className="cell kind">{record.kind}</div>
+                  <div role="gridcell" className="cell state">
+                    <Badge record={record} />
+                    {stateText(record)}
+                  </div>
+                  <div role="gridcell" className="cell holders">
+                    {record.holders ? record.holders.map((h) => `${h.processName}(${h.pid})`).join(' ') : record.state ? '?' : ''}
+                  </div>
+                  <div role="gridcell" className="cell changed">{ago(now - record.changedAt)}</div>
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function Badge({ record }: { record: ObjectRecord }) {
+  if (record.goneAt !== undefined) return <span className="badge gone">gone</span>;
+  if (record.error) return <span className="badge error">{record.error.kind}</span>;
+  if (!record.state) return null;
+  const waiters = waiterCount(record);
+  if (isBlocked(record)) return <span className="badge blocked">{waiters ? `blocked · ${waiters} waiting` : 'blocked'}</span>;
+  return <span className="badge free">free</span>;
+}
+
+export function ago(ms: number): string {
+  if (ms < 1000) return 'now';
+  if (ms < 60_000) return `${Math.floor(ms / 1000)} s ago`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
+  return `${Math.floor(ms / 3_600_000)} h ago`;
+}

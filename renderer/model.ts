@@ -1,0 +1,68 @@
+// Pure view logic for the object list: filtering, sorting, and what "blocked" means per kind.
+import type { ObjectRecord } from '../protocol';
+import { busyOf, levelOf } from '../core/levels';
+
+export type StateFilter = 'all' | 'blocked' | 'waiters';
+export type SortKey = 'name' | 'kind' | 'state' | 'changed' | 'holders';
+
+export interface ListFilter {
+  search: string;
+  kind: string;
+  namespace: string;
+  state: StateFilter;
+}
+
+export function namespaceOf(record: Pick<ObjectRecord, 'path' | 'name'>): string {
+  return record.path.slice(0, Math.max(0, record.path.length - record.name.length - 1));
+}
+
+export function waiterCount(record: ObjectRecord): number {
+  if (record.waiters) return record.waiters.length;
+  const level = levelOf(record.kind, record.state);
+  return Number.isNaN(level.waiters) ? 0 : level.waiters;
+}
+
+/** A waiter arriving now would block: a locked mutex, an unsignaled event, a drained semaphore. */
+export function isBlocked(record: ObjectRecord): boolean {
+  if (!record.state || record.goneAt !== undefined) return false;
+  const level = levelOf(record.kind, record.state);
+  return busyOf(record.kind, level.value, level.max) >= 1;
+}
+
+export function filterRecords(records: Iterable<ObjectRecord>, filter: ListFilter): ObjectRecord[] {
+  const search = filter.search.trim().toLowerCase();
+  const out: ObjectRecord[] = [];
+  for (const record of records) {
+    if (search && !record.path.toLowerCase().includes(search)) continue;
+    if (filter.kind && record.kind !== filter.kind) continue;
+    if (filter.namespace && namespaceOf(record) !== filter.namespace) continue;
+    if (filter.state === 'blocked' && !isBlocked(record)) continue;
+    if (filter.state === 'waiters' && waiterCount(record) === 0) continue;
+    out.push(record);
+  }
+  return out;
+}
+
+export function sortRecords(records: ObjectRecord[], key: SortKey, ascending: boolean, describe: (r: ObjectRecord) => string): ObjectRecord[] {
+  const value = (r: ObjectRecord): string | number => {
+    switch (key) {
+      case 'name':
+        return r.name.toLowerCase();
+      case 'kind':
+        return r.kind;
+      case 'state':
+        return describe(r);
+      case 'changed':
+        return r.changedAt;
+      case 'holders':
+        return r.holders?.length ?? -1;
+    }
+  };
+  const sign = ascending ? 1 : -1;
+  return records.sort((a, b) => {
+    const va = value(a);
+    const vb = value(b);
+    const order = va < vb ? -1 : va > vb ? 1 : a.path.localeCompare(b.path);
+    return order * sign;
+  });
+}
