@@ -12,6 +12,8 @@ const config: ForgeConfig = {
       build: [
         { entry: 'main/main.ts', config: 'vite.main.config.mts', target: 'main' },
         { entry: 'preload/preload.ts', config: 'vite.preload.config.mts', target: 'preload' },
+        // Demo workers are separate processes started by main.
+        { entry: 'demos/demo-worker.ts', config: 'vite.main.config.mts', target: 'main' },
       ],
       renderer: [{ name: 'main_window', config: 'vite.renderer.config.mts' }],
     }),

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // syncscope: the command-line front end. Each command is a thin layer over native/ and core/.
 import { Command, CommanderError } from 'commander';
-import { isNativeError, loadBackend, type ActionName, type Backend, type CreateSpec } from '../native';
+import { NativeError, isNativeError, loadBackend, type ActionName, type AnyCreateSpec, type Backend } from '../native';
 import { listReports, showReport } from '../core/inspect';
 import { describeHolders, describeState, table } from './format';
-import { collect, holdFor, integer, print, printJson } from './io';
+import { collect, confirm, holdFor, integer, octal, print, printJson } from './io';
 import { registerLiveCommands } from './live';
 import { registerServeCommand } from './serve';
+import { registerDemoCommand } from './demo';
 
 /** Exit codes, stable for scripts: 0 ok, 1 other failure, 2 usage, 3 not found, 4 access denied, 5 timeout. */
 const EXIT = { failure: 1, usage: 2, 'not-found': 3, vanished: 3, 'access-denied': 4, timeout: 5 } as const;
@@ -28,16 +29,18 @@ program
   .command('list')
   .description('list named objects with their state and holders')
   .option('--json', 'print one JSON array')
-  .option('--kind <kind>', 'only this kind (event, mutex, semaphore, timer, symboliclink, ...); repeatable', collect)
+  .option('--kind <kind>', 'only this kind (event, mutex, semaphore, timer, symboliclink, ...; posix-semaphore, sysv-semaphore, file-lock); repeatable', collect)
   .option('--name <glob>', 'only names matching this glob (case-insensitive)')
-  .option('--dir <path>', 'scan this object directory instead of the defaults, e.g. \\KernelObjects; repeatable', collect)
+  .option('--dir <path>', 'scan this object directory (Linux: source) instead of the defaults, e.g. \\KernelObjects, /proc/locks; repeatable', collect)
   .option('--no-holders', 'skip holder attribution (faster)')
+  .option('--no-waiters', 'skip waiter attribution (faster)')
   .action((options) => {
     const reports = listReports(backend(), {
       kinds: options.kind,
       nameGlob: options.name,
       scopes: options.dir,
       holders: options.holders,
+      waiters: options.waiters,
     });
     if (options.json) return printJson(reports);
     print(
@@ -58,7 +61,7 @@ program
 program
   .command('show')
   .description('show one object: state, holders, waiters')
-  .argument('<name>', 'Foo, Local\\Foo, Global\\Foo, Session\\<n>\\Foo or a full NT path')
+  .argument('<name>', 'Foo, Local\\Foo, Global\\Foo, Session\\<n>\\Foo or a full NT path; Linux: foo, /foo, /dev/shm/sem.foo, sysv:<semid>, sysv:key=<key>, lock:<id>')
   .option('--json', 'print one JSON object')
   .action((name: string, options) => {
     const report = showReport(backend(), name);
@@ -85,20 +88,36 @@ function actionCommand(action: ActionName, description: string) {
     .description(description)
     .argument('<name>', 'object name or NT path')
     .option('--json', 'print the result as JSON');
-  if (action === 'release' || action === 'acquire' || action === 'signal') {
+  if (action === 'release' || action === 'acquire' || action === 'signal' || action === 'post' || action === 'trywait') {
     command.option('--count <n>', 'units (semaphores)', integer(1, 0x7fffffff), 1);
   }
-  if (action === 'acquire') {
-    command
-      .option('--timeout <ms>', 'how long to wait', integer(0, 0x7fffffff), 0)
-      .option('--hold <seconds>', 'mutex: hold it this long, then release (default: until Ctrl-C)', integer(0, 0x7fffffff));
+  if (action === 'drain') command.option('--count <n>', 'take at most this many units (default: all there are)', integer(1, 0x7fffffff));
+  if (action === 'acquire' || action === 'trywait') {
+    command.option('--timeout <ms>', 'how long to wait', integer(0, 0x7fffffff), 0);
   }
+  if (action === 'acquire') {
+    command.option('--hold <seconds>', 'mutex: hold it this long, then release (default: until Ctrl-C)', integer(0, 0x7fffffff));
+  }
+  if (['signal', 'release', 'acquire', 'reset', 'post', 'trywait', 'setval'].includes(action)) {
+    command.option('--index <n>', 'System V: which semaphore of the set (default 0)', integer(0, 0xffff));
+  }
+  if (action === 'setval' || action === 'reset') {
+    command.option('--value <n>', 'System V: the value to set (default 0)', integer(0, 32767));
+  }
+  if (action === 'unlink') command.option('--yes', 'do not ask for confirmation');
   if (action === 'set' || action === 'signal') {
     command
       .option('--due <ms>', 'timer: due time from now', integer(0, 0x7fffffff), 0)
       .option('--period <ms>', 'timer: period (0 = one shot)', integer(0, 0x7fffffff), 0);
   }
   command.action(async (name: string, options) => {
+    if (action === 'unlink' && !options.yes) {
+      const path = backend().resolve(name);
+      if (!process.stdin.isTTY) {
+        throw new NativeError('invalid-argument', 'unlink', `unlink removes ${path} for every process: add --yes to confirm`, 'NOT_CONFIRMED');
+      }
+      if (!(await confirm(`unlink ${path} for every process? [y/N] `))) return print('not unlinked');
+    }
     const result = await backend().act({
       action,
       name,
@@ -106,6 +125,8 @@ function actionCommand(action: ActionName, description: string) {
       timeoutMs: options.timeout,
       dueMs: options.due,
       periodMs: options.period,
+      index: options.index,
+      value: options.value,
     });
     if (options.json) printJson(result);
     else print(`${result.detail}${result.state ? `; now ${describeState(result)}` : ''}`);
@@ -125,12 +146,21 @@ actionCommand('pulse', 'pulse an event: release its waiters, leave it nonsignale
 actionCommand('release', 'release a semaphore (--count) or a mutex the inspector holds');
 actionCommand('acquire', 'acquire a semaphore (--count) or a mutex, or wait for an event or timer');
 actionCommand('cancel', 'cancel a timer');
+actionCommand('post', 'Linux semaphores: add --count units (System V: to semaphore --index)');
+actionCommand('trywait', 'Linux semaphores: take --count units, all or none, waiting up to --timeout ms');
+actionCommand('drain', 'POSIX semaphore: take every unit there is now (or at most --count)');
+actionCommand('setval', 'System V semaphore: set semaphore --index to --value');
+actionCommand('unlink', 'remove a POSIX semaphore\'s name or a whole System V set (asks first; --yes)');
 
 program
   .command('create')
   .description('create a named object and hold it open')
-  .addArgument(new Command().createArgument('<kind>', 'event, mutex, semaphore or timer').choices(['event', 'mutex', 'semaphore', 'timer']))
-  .argument('<name>', 'object name')
+  .addArgument(
+    new Command()
+      .createArgument('<kind>', 'event, mutex, semaphore or timer; Linux: posix-semaphore or sysv-semaphore')
+      .choices(['event', 'mutex', 'semaphore', 'timer', 'posix-semaphore', 'sysv-semaphore']),
+  )
+  .argument('<name>', 'object name (sysv-semaphore: its key, decimal or 0x hex, or "private")')
   .option('--manual', 'event or timer: manual reset (notification)')
   .option('--signaled', 'event: start signaled')
   .option('--owned', 'mutex: start owned by this process')
@@ -138,9 +168,14 @@ program
   .option('--max <n>', 'semaphore: maximum count', integer(1, 0x7fffffff))
   .option('--due <ms>', 'timer: set it due in this many ms', integer(0, 0x7fffffff))
   .option('--period <ms>', 'timer: period in ms', integer(0, 0x7fffffff))
-  .option('--hold <seconds>', 'keep the object alive this long (default: until Ctrl-C)', integer(0, 0x7fffffff))
+  .option('--nsems <n>', 'sysv-semaphore: semaphores in the set (default 1)', integer(1, 32000))
+  .option('--mode <octal>', 'Linux: permission bits (default 600)', octal(0o777))
+  .option('--hold <seconds>', 'keep the object alive this long (default: until Ctrl-C; Linux semaphores outlive it)', integer(0, 0x7fffffff))
   .option('--json', 'print {kind, path, pid} as JSON')
-  .action(async (kind: CreateSpec['kind'], name: string, options) => {
+  .action(async (kind: AnyCreateSpec['kind'], name: string, options) => {
+    if (!backend().sampledKinds.includes(kind)) {
+      throw new NativeError('unsupported', 'create', `${backend().platform} has no ${kind} objects`, 'UNSUPPORTED');
+    }
     const spec = {
       kind,
       name,
@@ -151,7 +186,9 @@ program
       max: options.max,
       dueMs: options.due,
       periodMs: options.period,
-    } as CreateSpec;
+      nsems: options.nsems,
+      mode: options.mode,
+    } as AnyCreateSpec;
     const created = backend().create(spec);
     if (options.json) printJson({ kind: created.kind, path: created.path, pid: process.pid });
     else print(`created ${created.kind} ${created.path} (pid ${process.pid}); ${options.hold === undefined ? 'holding it until Ctrl-C' : `holding it for ${options.hold} s`}`);
@@ -178,6 +215,7 @@ program
 
 registerLiveCommands(program, backend);
 registerServeCommand(program, backend);
+registerDemoCommand(program, backend);
 
 function exitCodeFor(error: unknown): number {
   if (isNativeError(error)) return (EXIT as Record<string, number>)[error.kind] ?? (error.kind === 'invalid-argument' ? EXIT.usage : EXIT.failure);

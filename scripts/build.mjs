@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixtureDir = path.join(root, 'test/fixtures');
-const entryPoints = { cli: path.join(root, 'cli/main.ts') };
+const entryPoints = { cli: path.join(root, 'cli/main.ts'), 'demo-worker': path.join(root, 'demos/demo-worker.ts') };
 if (fs.existsSync(fixtureDir)) {
   for (const file of fs.readdirSync(fixtureDir)) {
     if (file.endsWith('.ts')) entryPoints[`fixtures/${file.slice(0, -3)}`] = path.join(fixtureDir, file);
