@@ -124,6 +124,8 @@ export class SeriesBuffer {
     let n = first;
     for (let b = 0; b < maxPoints; b++) {
       const bucketEnd = b === maxPoints - 1 ? to : from + (b + 1) * width;
+      // Buckets that end before the first sample have no value to report.
+      if (this.timeAt(n) > bucketEnd) continue;
       // The value carried into the bucket counts toward its min/max.
       let value = this.valueAt(n);
       let min = value;

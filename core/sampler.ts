@@ -179,14 +179,21 @@ export class Sampler {
     const order = this.order;
     const t = this.now();
     let done = 0;
+    let nextCheck = 1;
     while (done < order.length) {
       const tracked = order[(this.roundRobin + done) % order.length];
       if (tracked.record.goneAt === undefined) this.sampleTracked(tracked, t);
       done++;
-      // Reading the clock costs too; look at it every few objects.
-      if ((done & 31) === 0 && done < order.length && performance.now() - started > budget) {
-        this.stats.overruns++;
-        break;
+      // Reading the clock costs too: look again after as many objects as, at the pace so far, fit
+      // in half the budget left (at most 32), so slow objects are checked after each one.
+      if (done === nextCheck && done < order.length) {
+        const elapsed = performance.now() - started;
+        if (elapsed > budget) {
+          this.stats.overruns++;
+          break;
+        }
+        const perObject = elapsed / done;
+        nextCheck = done + (perObject > 0 ? Math.max(1, Math.min(32, Math.floor((budget - elapsed) / 2 / perObject))) : 32);
       }
     }
     this.roundRobin = order.length ? (this.roundRobin + done) % order.length : 0;
@@ -214,8 +221,11 @@ export class Sampler {
       const result = this.backend.holders(paths);
       for (const path of paths) {
         const holders = result.holders.get(path) ?? [];
-        const unavailable = result.incomplete ? { holders: `incomplete: ${result.incomplete}` } : undefined;
-        this.update(path, { holders, ...(unavailable ? { unavailable: this.withUnavailable(path, unavailable) } : {}) }, t);
+        // A complete answer clears the reason an earlier failed or incomplete one left.
+        const unavailable = result.incomplete
+          ? this.withUnavailable(path, { holders: `incomplete: ${result.incomplete}` })
+          : this.withoutUnavailable(path, 'holders');
+        this.update(path, { holders, unavailable }, t);
       }
     } catch (error) {
       for (const path of paths) this.update(path, { unavailable: this.withUnavailable(path, { holders: messageOf(error) }) }, t);
@@ -223,7 +233,9 @@ export class Sampler {
     if (this.waitersUnavailable === undefined) {
       try {
         const waiters = this.backend.waiters(paths);
-        for (const path of paths) this.update(path, { waiters: waiters.get(path) ?? [] }, t);
+        for (const path of paths) {
+          this.update(path, { waiters: waiters.get(path) ?? [], unavailable: this.withoutUnavailable(path, 'waiters') }, t);
+        }
       } catch (error) {
         if (isNativeError(error) && error.kind === 'unsupported') this.waitersUnavailable = error.message;
         else for (const path of paths) this.update(path, { unavailable: this.withUnavailable(path, { waiters: messageOf(error) }) }, t);
@@ -300,6 +312,15 @@ export class Sampler {
 
   private withUnavailable(path: string, patch: Record<string, string>): Record<string, string> {
     return { ...this.tracked.get(path)?.record.unavailable, ...patch };
+  }
+
+  /** The record's reasons without `key` (the same object when it has none); undefined when none remain. */
+  private withoutUnavailable(path: string, key: string): Record<string, string> | undefined {
+    const current = this.tracked.get(path)?.record.unavailable;
+    if (!current || !(key in current)) return current;
+    const rest: Record<string, string> = {};
+    for (const [k, v] of Object.entries(current)) if (k !== key) rest[k] = v;
+    return Object.keys(rest).length > 0 ? rest : undefined;
   }
 
   /** Applies a change to a record; only a real difference makes a new record and a history point. */

@@ -133,15 +133,16 @@ function cycleWithin(graph: WaitGraph, component: string[]): string[] {
   const sorted = [...component].sort();
   const start = sorted.find((key) => !key.startsWith('o:')) ?? sorted[0];
   const parent = new Map<string, string>();
+  // A moving head instead of shift, a reversed path instead of unshift: both were quadratic.
   const queue = [start];
-  while (queue.length > 0) {
-    const node = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const node = queue[head];
     for (const target of graph.edges.get(node) ?? []) {
       if (!members.has(target)) continue;
       if (target === start) {
         const path = [node];
-        while (path[0] !== start) path.unshift(parent.get(path[0])!);
-        return [...path, start];
+        while (path[path.length - 1] !== start) path.push(parent.get(path[path.length - 1])!);
+        return [...path.reverse(), start];
       }
       if (!parent.has(target)) {
         parent.set(target, node);
