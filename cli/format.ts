@@ -1,5 +1,14 @@
 // Human-readable renderings for the terminal. JSON output never goes through here.
-import type { EventState, MutexState, ObjectReport, SemaphoreState, TimerState } from '../native';
+import type {
+  EventState,
+  FileLockState,
+  MutexState,
+  ObjectReport,
+  PosixSemaphoreState,
+  SemaphoreState,
+  SysvSemaphoreState,
+  TimerState,
+} from '../native';
 
 export function describeState(report: { kind: string; state?: object }): string {
   const state = report.state;
@@ -24,6 +33,28 @@ export function describeState(report: { kind: string; state?: object }): string 
       const s = state as TimerState;
       const due = s.remainingMs === null ? 'past due' : `due in ${formatMs(s.remainingMs)}`;
       return `${s.signaled ? 'signaled' : 'nonsignaled'}, ${due}`;
+    }
+    case 'posix-semaphore': {
+      const s = state as PosixSemaphoreState;
+      return s.waiters ? `count ${s.count}, ${s.waiters} waiting` : `count ${s.count}`;
+    }
+    case 'sysv-semaphore': {
+      const s = state as SysvSemaphoreState;
+      const key = s.key === 0 ? 'private' : `key 0x${(s.key >>> 0).toString(16).padStart(8, '0')}`;
+      const list = (values: number[]) => (values.length === 1 ? String(values[0]) : `[${values.join(',')}]`);
+      const parts = [key, `${s.values.length === 1 ? 'value' : 'values'} ${list(s.values)}`];
+      if (s.waiters.some(Boolean)) parts.push(`waiting ${list(s.waiters)}`);
+      if (s.zeroWaiters.some(Boolean)) parts.push(`waiting for zero ${list(s.zeroWaiters)}`);
+      return parts.join(', ');
+    }
+    case 'file-lock': {
+      const s = state as FileLockState;
+      const parts = [`${s.lockType} ${s.mode}`];
+      if (s.start !== undefined && (s.start !== 0 || s.end !== null)) parts[0] += ` bytes ${s.start}-${s.end ?? 'EOF'}`;
+      parts.push(s.path || (s.inode !== undefined ? `inode ${s.device}:${s.inode}` : '?'));
+      parts.push(`held by ${s.holderPid || '?'}`);
+      if (s.waiterPids.length) parts.push(`${s.waiterPids.length} waiting (pids ${s.waiterPids.map((p) => p || '?').join(' ')})`);
+      return parts.join(', ');
     }
     default:
       return '';

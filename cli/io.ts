@@ -16,6 +16,28 @@ export function integer(min: number, max: number) {
 }
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** Permission bits in octal (`644`, `0o600`), at most `max`. */
+export function octal(max: number) {
+  return (value: string): number => {
+    const text = value.trim().replace(/^0o/i, '');
+    if (!/^[0-7]{1,4}$/.test(text)) throw new InvalidArgumentError(`"${value}" is not an octal mode such as 600`);
+    const parsed = Number.parseInt(text, 8);
+    if (parsed > max) throw new InvalidArgumentError(`must be at most ${max.toString(8)}`);
+    return parsed;
+  };
+}
+
+/** Asks a yes/no question on the terminal; only `y` or `yes` is yes. */
+export async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
 /** Waits for `seconds` (or for Ctrl-C / SIGTERM when undefined), then resolves. */
 export function holdFor(seconds: number | undefined): Promise<void> {
   return new Promise((resolve) => {

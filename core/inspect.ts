@@ -1,6 +1,6 @@
 // One-shot inspection: scan, sample and attribute holders. Shared by the CLI and the servers.
 import picomatch from 'picomatch';
-import { isNativeError, type Backend, type ObjectEntry, type ObjectReport, type SampledKind } from '../native';
+import { isNativeError, type Backend, type KnownKind, type ObjectEntry, type ObjectReport } from '../native';
 
 export interface ListOptions {
   kinds?: string[];
@@ -10,6 +10,8 @@ export interface ListOptions {
   scopes?: string[];
   /** Attribute holders (one pass over the system's handle table). */
   holders?: boolean;
+  /** Attribute waiting threads too, where the OS tells (Linux: one pass over /proc); off by default. */
+  waiters?: boolean;
 }
 
 function errorOf(error: unknown): { kind: string; message: string } {
@@ -22,7 +24,7 @@ export function sampleEntry(backend: Backend, entry: Pick<ObjectEntry, 'kind' | 
   const report: ObjectReport = { kind: entry.kind, name: entry.name, path: entry.path };
   if (!backend.sampledKinds.includes(entry.kind)) return report;
   try {
-    const object = backend.open(entry.path, entry.kind as SampledKind);
+    const object = backend.open(entry.path, entry.kind as KnownKind);
     try {
       report.state = object.sample();
     } finally {
@@ -50,6 +52,18 @@ export function attachHolders(backend: Backend, reports: ObjectReport[]): void {
   }
 }
 
+/** Threads blocked on each sampled object; why not, per report, where the OS cannot tell. */
+export function attachWaiters(backend: Backend, reports: ObjectReport[]): void {
+  const sampled = reports.filter((r) => backend.sampledKinds.includes(r.kind) && !r.error);
+  if (sampled.length === 0) return;
+  try {
+    const waiters = backend.waiters(sampled.map((r) => r.path));
+    for (const report of sampled) report.waiters = waiters.get(report.path) ?? [];
+  } catch (error) {
+    for (const report of sampled) report.unavailable = { ...report.unavailable, waiters: errorOf(error).message };
+  }
+}
+
 export function listReports(backend: Backend, options: ListOptions = {}): ObjectReport[] {
   const matchesName = options.nameGlob ? picomatch(options.nameGlob, { nocase: true, dot: true }) : () => true;
   const kinds = options.kinds?.length ? new Set(options.kinds.map((k) => k.toLowerCase())) : undefined;
@@ -58,6 +72,7 @@ export function listReports(backend: Backend, options: ListOptions = {}): Object
     .filter((entry) => (!kinds || kinds.has(entry.kind)) && matchesName(entry.name));
   const reports = entries.map((entry) => sampleEntry(backend, entry));
   if (options.holders !== false) attachHolders(backend, reports);
+  if (options.waiters) attachWaiters(backend, reports);
   return reports;
 }
 

@@ -1,7 +1,21 @@
 /** Requests to act on objects and to create them: shared by every backend and front end. */
 import type { ObjectState } from './types';
 
-export type ActionName = 'signal' | 'set' | 'reset' | 'pulse' | 'release' | 'acquire' | 'cancel';
+export type ActionName =
+  | 'signal'
+  | 'set'
+  | 'reset'
+  | 'pulse'
+  | 'release'
+  | 'acquire'
+  | 'cancel'
+  // Linux semaphores: post n units, take n (waiting up to timeoutMs), take what is there, set a
+  // System V value, remove the object's name (POSIX) or the whole set (System V).
+  | 'post'
+  | 'trywait'
+  | 'drain'
+  | 'setval'
+  | 'unlink';
 
 export interface ActionRequest {
   action: ActionName;
@@ -15,6 +29,10 @@ export interface ActionRequest {
   dueMs?: number;
   /** Timers: period in ms; 0 = one-shot. */
   periodMs?: number;
+  /** System V: which semaphore of the set; default 0. */
+  index?: number;
+  /** System V setval: the value to set; default 0. */
+  value?: number;
 }
 
 export interface ActionResult {
@@ -39,7 +57,22 @@ export type CreateSpec =
   | { kind: 'semaphore'; name: string; count?: number; max?: number }
   | { kind: 'timer'; name: string; manual?: boolean; dueMs?: number; periodMs?: number };
 
-/** An object this process created; it lives while this is open. */
+/**
+ * What the Linux backend creates. Kept apart from CreateSpec because native/win32 narrows on
+ * that name; Backend.create takes AnyCreateSpec.
+ */
+export type LinuxCreateSpec =
+  /** `name` as `show` takes it (`foo`, `/foo`); `count` is the initial value; `mode` defaults to 0o600. */
+  | { kind: 'posix-semaphore'; name: string; count?: number; mode?: number }
+  /**
+   * `name` is the IPC key (`0x5eed`, `24301`, or `private` for IPC_PRIVATE); the set has `nsems`
+   * semaphores (default 1), each starting at `count` (default 0).
+   */
+  | { kind: 'sysv-semaphore'; name: string; count?: number; nsems?: number; mode?: number };
+
+export type AnyCreateSpec = CreateSpec | LinuxCreateSpec;
+
+/** An object this process created; on Windows it lives while this is open, Linux semaphores until unlinked. */
 export interface CreatedObject {
   readonly kind: string;
   readonly path: string;
@@ -52,10 +85,25 @@ export const ACTIONS_BY_KIND: Record<string, readonly ActionName[]> = {
   mutex: ['acquire', 'release'],
   semaphore: ['release', 'acquire'],
   timer: ['set', 'cancel', 'acquire'],
+  'posix-semaphore': ['post', 'trywait', 'drain', 'unlink'],
+  'sysv-semaphore': ['post', 'trywait', 'setval', 'unlink'],
+  // Read-only: the inspector never breaks another process's lock.
+  'file-lock': [],
 };
 
-/** `signal` is each kind's natural signal. */
+/** Linux semaphores: the Windows verbs mean post, wait and (System V) set the value. */
+const LINUX_SEMAPHORE_ALIASES: Partial<Record<ActionName, ActionName>> = {
+  signal: 'post',
+  release: 'post',
+  acquire: 'trywait',
+};
+
+/** `signal` is each kind's natural signal; Linux semaphores also take the Windows verbs. */
 export function resolveAction(kind: string, action: ActionName): ActionName {
+  if (kind === 'posix-semaphore' || kind === 'sysv-semaphore') {
+    if (kind === 'sysv-semaphore' && action === 'reset') return 'setval';
+    return LINUX_SEMAPHORE_ALIASES[action] ?? action;
+  }
   if (action !== 'signal') return action;
   return kind === 'event' || kind === 'timer' ? 'set' : 'release';
 }

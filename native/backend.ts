@@ -1,10 +1,10 @@
 /** The interface every OS backend implements; the core and every front end use only this. */
-import type { ActionRequest, ActionResult, CreateSpec, CreatedObject } from './actions';
-import type { CapabilityReport, Holder, ObjectEntry, ObjectState, SampledKind, Waiter } from './types';
+import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject } from './actions';
+import type { CapabilityReport, Holder, KnownKind, ObjectEntry, ObjectState, Waiter } from './types';
 
 /** An object held open for repeated, side-effect-free sampling. */
 export interface SampledObject {
-  readonly kind: SampledKind | string;
+  readonly kind: KnownKind | string;
   readonly name: string;
   readonly path: string;
   sample(): ObjectState;
@@ -30,7 +30,7 @@ export interface Backend {
   /** Turns a name as a user types it into the object's full path. */
   resolve(name: string): string;
   /** Opens an object by name or path; its kind is found when not given. */
-  open(name: string, kind?: SampledKind): SampledObject;
+  open(name: string, kind?: KnownKind): SampledObject;
   /** Processes holding each object. Throws unsupported where the OS cannot tell. */
   holders(paths: string[]): HolderResult;
   /** Threads blocked on each object. Throws unsupported where the OS cannot tell. */
@@ -38,7 +38,7 @@ export interface Backend {
   /** Parents blocked until a child exits (a hang often runs through one). Optional per OS. */
   childWaits?(): Array<{ parentPid: number; parentTid?: number; childPid: number }>;
   act(request: ActionRequest): Promise<ActionResult>;
-  create(spec: CreateSpec): CreatedObject;
+  create(spec: AnyCreateSpec): CreatedObject;
   /** OS handles (or descriptors) this process holds: leak tests watch it. */
   processHandleCount(): number;
   /** Releases everything the backend holds (acquired mutexes, cached handles). */

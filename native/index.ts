@@ -8,7 +8,12 @@ export function loadBackend(platform: NodeJS.Platform = process.platform): Backe
     const { Win32Backend } = require('./win32/backend') as typeof import('./win32/backend');
     return new Win32Backend();
   }
-  throw unsupported('loadBackend', `no SyncScope backend for ${platform} yet (Windows is supported; Linux is planned)`);
+  if (platform === 'linux') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { LinuxBackend } = require('./linux/backend') as typeof import('./linux/backend');
+    return new LinuxBackend();
+  }
+  throw unsupported('loadBackend', `no SyncScope backend for ${platform} (Windows and Linux are supported)`);
 }
 
 export type { Backend, SampledObject, HolderResult } from './backend';

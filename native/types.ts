@@ -1,9 +1,16 @@
 /** Plain data that every backend returns. No OS types leak past this file. */
 
 export type Win32Kind = 'event' | 'mutex' | 'semaphore' | 'timer';
-/** Kinds we sample; any other object type is listed under its own lowercase type name. */
+/** POSIX named semaphores (/dev/shm/sem.*), System V semaphore sets, file locks (/proc/locks). */
+export type LinuxKind = 'posix-semaphore' | 'sysv-semaphore' | 'file-lock';
+/**
+ * Kinds the Win32 backend samples. native/win32 indexes tables by this name, so it stays
+ * Win32-only; code shared by every backend uses KnownKind.
+ */
 export type SampledKind = Win32Kind;
-export type ObjectKind = SampledKind | (string & {});
+/** Kinds some backend samples; any other object type is listed under its own lowercase type name. */
+export type KnownKind = Win32Kind | LinuxKind;
+export type ObjectKind = KnownKind | (string & {});
 
 export interface EventState {
   eventType: 'manual' | 'auto';
@@ -30,7 +37,53 @@ export interface TimerState {
    */
   remainingMs: number | null;
 }
-export type ObjectState = EventState | MutexState | SemaphoreState | TimerState;
+/** A POSIX named semaphore, read from its 32-byte file with no side effect. */
+export interface PosixSemaphoreState {
+  count: number;
+  /** Threads that announced a wait in the semaphore word (glibc's nwaiters). */
+  waiters: number;
+}
+/** A System V semaphore set; every array has one entry per semaphore of the set. */
+export interface SysvSemaphoreState {
+  /** The IPC key as /proc/sysvipc/sem shows it (a signed int; 0 is IPC_PRIVATE). */
+  key: number;
+  semid: number;
+  values: number[];
+  /** Processes waiting for the value to increase (GETNCNT). */
+  waiters: number[];
+  /** Processes waiting for the value to become zero (GETZCNT). */
+  zeroWaiters: number[];
+  /** The last process that operated on each semaphore (GETPID); 0 when none has. */
+  lastPids: number[];
+}
+/** One granted file lock from /proc/locks and the requests blocked behind it. */
+export interface FileLockState {
+  lockType: 'FLOCK' | 'POSIX' | 'OFDLCK';
+  mode: 'READ' | 'WRITE';
+  /** The locked file's path where a process's descriptor names it; '' when not findable. */
+  path: string;
+  /**
+   * The holding process: the pid /proc/locks prints while it lives, else (OFD locks print -1;
+   * an flock() outlives its taker in a child) the process whose descriptor carries the lock; 0 if none.
+   */
+  holderPid: number;
+  /** Every request blocked behind this lock, directly or behind another blocked request; 0 where unknown. */
+  waiterPids: number[];
+  /** Device (`major:minor`, hex, as /proc/locks writes it) and inode of the locked file. */
+  device: string;
+  inode: number;
+  /** Locked byte range; `end` null means to the end of the file (EOF). */
+  start: number;
+  end: number | null;
+}
+export type ObjectState =
+  | EventState
+  | MutexState
+  | SemaphoreState
+  | TimerState
+  | PosixSemaphoreState
+  | SysvSemaphoreState
+  | FileLockState;
 
 /** One entry of a namespace scan. */
 export interface ObjectEntry {

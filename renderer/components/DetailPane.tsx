@@ -30,10 +30,12 @@ export const ACTION_BUTTONS: Record<string, Array<{ label: string; action: Actio
   'posix-semaphore': [
     { label: 'Release', action: 'release' },
     { label: 'Acquire', action: 'acquire' },
+    { label: 'Unlink', action: 'unlink' },
   ],
   'sysv-semaphore': [
     { label: 'Release', action: 'release' },
     { label: 'Acquire', action: 'acquire' },
+    { label: 'Unlink', action: 'unlink' },
   ],
 };
 
@@ -166,7 +168,7 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
               type="button"
               disabled={readOnly || record.goneAt !== undefined}
               title={readOnly ? 'read-only session: start serve with --allow-actions' : undefined}
-              onClick={() => (createdByInspector ? void run(action, label) : setPending({ label, action }))}
+              onClick={() => (createdByInspector && action !== 'unlink' ? void run(action, label) : setPending({ label, action }))}
             >
               {label}
             </button>
@@ -199,7 +201,11 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
 
       {pending && (
         <ConfirmDialog
-          message={`${pending.label} ${record.path}? SyncScope did not create it: the programs that use it will see the change.`}
+          message={
+            pending.action === 'unlink'
+              ? `Unlink ${record.path}? It is removed for every program; those that have it open keep their copy until they close it.`
+              : `${pending.label} ${record.path}? SyncScope did not create it: the programs that use it will see the change.`
+          }
           onConfirm={() => void run(pending.action, pending.label)}
           onCancel={() => setPending(undefined)}
         />

@@ -59,7 +59,7 @@ export function CreateDialog({ platform, onCreate, onCancel }: { platform: strin
       case 'posix-semaphore':
         return { kind, name, count };
       case 'sysv-semaphore':
-        return { kind, name, count: 1, value: count };
+        return { kind, name, count, nsems: 1 };
     }
   };
 

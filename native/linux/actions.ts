@@ -1,0 +1,236 @@
+// Actions on Linux semaphores. POSIX: post, trywait (n units, all or nothing, waiting up to
+// timeoutMs), drain (every unit there is now), unlink. System V: post (semop +n), trywait
+// (semop -n, atomic), setval, unlink (IPC_RMID). File locks are read-only.
+//
+// Units the inspector takes are gone: a counting semaphore has no owner to give them back to.
+// A blocking wait runs on a libuv worker thread (koffi .async), so the event loop stays free.
+import type { ActionRequest, ActionResult } from '../actions';
+import { resolveAction } from '../actions';
+import { NativeError, invalidArgument } from '../errors';
+import type { ObjectState } from '../types';
+import { errnoError, failed } from './errno';
+import type { Mapping } from './fd';
+import {
+  ERRNO,
+  IPC_NOWAIT,
+  SEMVMX,
+  SEM_VALUE_MAX,
+  SETVAL,
+  libc,
+  lastErrno,
+  monotonicNow,
+  sembuf,
+  timespec,
+  CLOCK_MONOTONIC,
+} from './libc';
+import type { LinuxTarget } from './names';
+import { PosixSemaphore, mapSemaphore, unlinkPosixSemaphore } from './posix-semaphores';
+import { SysvSemaphoreSet, removeSysvSet } from './sysv-semaphores';
+
+function checkCount(value: number | undefined, op: string, max: number, fallback = 1): number {
+  const count = value ?? fallback;
+  if (!Number.isInteger(count) || count < 1 || count > max) {
+    throw invalidArgument(op, `count must be a whole number from 1 to ${max}, not ${value}`);
+  }
+  return count;
+}
+
+function checkTimeout(value: number | undefined, op: string): number {
+  const ms = value ?? 0;
+  if (!Number.isInteger(ms) || ms < 0 || ms > 0x7fffffff) throw invalidArgument(op, `timeout must be from 0 to ${0x7fffffff} ms, not ${value}`);
+  return ms;
+}
+
+function timeoutError(op: string, count: number, path: string, timeoutMs: number): NativeError {
+  return new NativeError('timeout', op, `could not take ${count} unit(s) of ${path} within ${timeoutMs} ms`, 'EAGAIN');
+}
+
+function stateOf(read: () => ObjectState): ObjectState | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined; // the action succeeded; a state we cannot read is not its failure
+  }
+}
+
+// ---- POSIX -------------------------------------------------------------------------------------
+
+/** sem_clockwait on a worker thread until the absolute CLOCK_MONOTONIC deadline; true when taken. */
+function clockwaitOffThread(sem: bigint, deadline: Buffer): Promise<{ ok: boolean; errno: number }> {
+  return new Promise((resolve, reject) => {
+    libc().sem_clockwait.async(sem, CLOCK_MONOTONIC, deadline, (error, result) => {
+      if (error) return reject(error);
+      // koffi saves errno per call; read it in the callback, before any other call on this thread.
+      resolve({ ok: result === 0, errno: result === 0 ? 0 : lastErrno() });
+    });
+  });
+}
+
+/** Takes one unit, waiting until `deadline` (null: do not wait). */
+async function takeOne(sem: Mapping, deadline: Buffer | null, path: string): Promise<boolean> {
+  const nc = libc();
+  for (;;) {
+    if (nc.sem_trywait(sem.address) === 0) return true;
+    const errno = lastErrno();
+    if (errno === ERRNO.EINTR) continue;
+    if (errno !== ERRNO.EAGAIN) throw errnoError(errno, 'sem_trywait', path);
+    if (!deadline) return false;
+    const outcome = await clockwaitOffThread(sem.address, deadline);
+    if (outcome.ok) return true;
+    if (outcome.errno === ERRNO.EINTR) continue;
+    if (outcome.errno === ERRNO.ETIMEDOUT) return false;
+    throw errnoError(outcome.errno, 'sem_clockwait', path);
+  }
+}
+
+async function posixAction(target: Extract<LinuxTarget, { kind: 'posix-semaphore' }>, request: ActionRequest): Promise<ActionResult> {
+  const { path } = target;
+  const action = resolveAction('posix-semaphore', request.action);
+  const base = { path, kind: 'posix-semaphore', action };
+  const readState = () => stateOf(() => {
+    const object = new PosixSemaphore(target.name);
+    try {
+      return object.sample();
+    } finally {
+      object.close();
+    }
+  });
+
+  if (action === 'unlink') {
+    unlinkPosixSemaphore(target.name);
+    return { ...base, detail: `unlinked ${path}; processes that have it open keep using it until they close it` };
+  }
+  if (action !== 'post' && action !== 'trywait' && action !== 'drain') {
+    throw invalidArgument(request.action, `"${request.action}" does not apply to a POSIX semaphore (post, trywait, drain, unlink do)`);
+  }
+  const count = action === 'drain'
+    ? checkCount(request.count, action, SEM_VALUE_MAX, SEM_VALUE_MAX)
+    : checkCount(request.count, action, SEM_VALUE_MAX);
+  const timeoutMs = checkTimeout(request.timeoutMs, action);
+  const sem = mapSemaphore(path, action);
+  let result: ActionResult;
+  try {
+    const nc = libc();
+    if (action === 'post') {
+      const before = readState() as { count: number } | undefined;
+      let posted = 0;
+      while (posted < count) {
+        if (nc.sem_post(sem.address) !== 0) {
+          const error = failed('sem_post', path);
+          error.message += posted ? ` after ${posted} of ${count} unit(s)` : '';
+          throw error;
+        }
+        posted++;
+      }
+      result = { ...base, previousCount: before?.count, detail: `posted ${count} unit(s) to ${path}` };
+    } else if (action === 'drain') {
+      let taken = 0;
+      while (taken < count && (await takeOne(sem, null, path))) taken++;
+      result = { ...base, acquired: taken, detail: `drained ${taken} unit(s) from ${path}` };
+    } else {
+      const deadline = timeoutMs > 0 ? timespec(timeoutMs, monotonicNow()) : null;
+      let taken = 0;
+      while (taken < count && (await takeOne(sem, deadline, path))) taken++;
+      if (taken < count) {
+        // All or nothing: hand back a partial take.
+        for (let i = 0; i < taken; i++) nc.sem_post(sem.address);
+        throw timeoutError(action, count, path, timeoutMs);
+      }
+      result = { ...base, acquired: taken, detail: `took ${taken} unit(s) of ${path}` };
+    }
+  } finally {
+    sem.close();
+  }
+  result.state = readState();
+  return result;
+}
+
+// ---- System V ----------------------------------------------------------------------------------
+
+function semtimedopOffThread(semid: number, op: Buffer, timeout: Buffer): Promise<{ ok: boolean; errno: number }> {
+  return new Promise((resolve, reject) => {
+    libc().semtimedop.async(semid, op, 1, timeout, (error, result) => {
+      if (error) return reject(error);
+      resolve({ ok: result === 0, errno: result === 0 ? 0 : lastErrno() });
+    });
+  });
+}
+
+async function sysvAction(target: Extract<LinuxTarget, { kind: 'sysv-semaphore' }>, request: ActionRequest): Promise<ActionResult> {
+  const { path, semid } = target;
+  const action = resolveAction('sysv-semaphore', request.action);
+  const base = { path, kind: 'sysv-semaphore', action };
+  const set = new SysvSemaphoreSet(semid);
+  const readState = () => stateOf(() => set.sample());
+
+  if (action === 'unlink') {
+    removeSysvSet(semid);
+    return { ...base, detail: `removed System V semaphore set ${semid}; its waiters woke with EIDRM` };
+  }
+  const index = request.index ?? 0;
+  if (!Number.isInteger(index) || index < 0 || index >= set.nsems) {
+    throw invalidArgument(action, `index must be from 0 to ${set.nsems - 1} (the set has ${set.nsems} semaphore(s)), not ${request.index}`);
+  }
+  const which = `${path}[${index}]`;
+  const nc = libc();
+  let result: ActionResult;
+  switch (action) {
+    case 'post': {
+      const count = checkCount(request.count, action, SEMVMX);
+      const before = readState() as { values: number[] } | undefined;
+      if (nc.semop(semid, sembuf(index, count, 0), 1) !== 0) throw failed('semop', which);
+      result = { ...base, previousCount: before?.values[index], detail: `posted ${count} unit(s) to ${which}` };
+      break;
+    }
+    case 'trywait': {
+      const count = checkCount(request.count, action, SEMVMX);
+      const timeoutMs = checkTimeout(request.timeoutMs, action);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        let outcome: { ok: boolean; errno: number };
+        if (timeoutMs === 0) {
+          const ok = nc.semop(semid, sembuf(index, -count, IPC_NOWAIT), 1) === 0;
+          outcome = { ok, errno: ok ? 0 : lastErrno() };
+        } else {
+          outcome = await semtimedopOffThread(semid, sembuf(index, -count, 0), timespec(Math.max(0, deadline - Date.now())));
+        }
+        if (outcome.ok) break;
+        if (outcome.errno === ERRNO.EINTR && Date.now() < deadline) continue;
+        if (outcome.errno === ERRNO.EAGAIN || outcome.errno === ERRNO.EINTR) throw timeoutError(action, count, which, timeoutMs);
+        if (outcome.errno === ERRNO.EIDRM || outcome.errno === ERRNO.EINVAL) {
+          throw new NativeError('vanished', 'semop', `System V semaphore set ${semid} is gone`, outcome.errno === ERRNO.EIDRM ? 'EIDRM' : 'EINVAL');
+        }
+        throw errnoError(outcome.errno, 'semop', which);
+      }
+      result = { ...base, acquired: count, detail: `took ${count} unit(s) of ${which}` };
+      break;
+    }
+    case 'setval': {
+      const value = request.value ?? 0;
+      if (!Number.isInteger(value) || value < 0 || value > SEMVMX) {
+        throw invalidArgument(action, `value must be from 0 to ${SEMVMX}, not ${request.value}`);
+      }
+      const before = readState() as { values: number[] } | undefined;
+      if (nc.semctl(semid, index, SETVAL, 'long', value) !== 0) throw failed('semctl(SETVAL)', which);
+      result = { ...base, previousCount: before?.values[index], detail: `set ${which} to ${value}` };
+      break;
+    }
+    default:
+      throw invalidArgument(request.action, `"${request.action}" does not apply to a System V semaphore set (post, trywait, setval, unlink do)`);
+  }
+  result.state = readState();
+  return result;
+}
+
+export async function performAction(target: LinuxTarget, request: ActionRequest): Promise<ActionResult> {
+  switch (target.kind) {
+    case 'posix-semaphore':
+      return posixAction(target, request);
+    case 'sysv-semaphore':
+      return sysvAction(target, request);
+    case 'file-lock':
+      throw invalidArgument(request.action, `file locks are read-only: SyncScope never breaks another process's lock (${target.path})`);
+    case 'sysv-key':
+      throw new Error('a System V key must be resolved to its semid first');
+  }
+}

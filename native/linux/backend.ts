@@ -1,0 +1,284 @@
+// The Linux backend: POSIX named semaphores (/dev/shm), System V semaphore sets
+// (/proc/sysvipc/sem) and file locks (/proc/locks). Names and paths: see names.ts.
+import fs from 'node:fs';
+import os from 'node:os';
+import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject } from '../actions';
+import type { Backend, HolderResult, SampledObject } from '../backend';
+import { NativeError, invalidArgument, unsupported } from '../errors';
+import type { Capability, CapabilityReport, FileLockState, Holder, KnownKind, LinuxKind, ObjectEntry, Waiter } from '../types';
+import { performAction } from './actions';
+import { processFdCount } from './fd';
+import { findLock, lockState, readLockRecords, scanFileLocks } from './file-locks';
+import { lockHolders, semaphoreHolders } from './holders';
+import { libc } from './libc';
+import {
+  LOCKS_SOURCE,
+  SHM_DIRECTORY,
+  SYSV_SOURCE,
+  parseTarget,
+  sysvPath,
+  type LinuxTarget,
+} from './names';
+import type { LockRecord } from './parse';
+import { createPosixSemaphore, PosixSemaphore, scanPosixSemaphores, semFileId } from './posix-semaphores';
+import { ProcessNames, describeDenied, newTally } from './procfs';
+import { createSysvSet, readSysvSets, scanSysvSemaphores, SysvSemaphoreSet } from './sysv-semaphores';
+import { syscallTable } from './syscalls';
+import {
+  matchChildWaits,
+  matchLockWaiters,
+  matchSemaphoreWaiters,
+  matchSysvWaiters,
+  scanBlockedThreads,
+  type BlockedThreads,
+} from './waiters';
+
+export const LINUX_KINDS: readonly LinuxKind[] = ['posix-semaphore', 'sysv-semaphore', 'file-lock'];
+
+/** 64-bit little-endian glibc targets, where the semaphore word is value | nwaiters << 32. */
+const SEM_WORD_ARCHES = new Set(['x64', 'arm64', 'riscv64', 'loong64']);
+
+function probe(body: () => string | null): Capability {
+  try {
+    const reason = body();
+    return reason === null ? { supported: true } : { supported: false, reason };
+  } catch (error) {
+    return { supported: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** One pass over every thread, reused for a moment (OFD waiters are resolved at sample time). */
+let recentScan: { at: number; blocked: BlockedThreads } | undefined;
+function blockedThreadsRecently(): BlockedThreads {
+  const now = Date.now();
+  if (!recentScan || now - recentScan.at > 1000) recentScan = { at: now, blocked: scanBlockedThreads() };
+  return recentScan.blocked;
+}
+
+/** A file lock found in /proc/locks; each sample reads the list again. */
+class FileLockObject implements SampledObject {
+  readonly kind = 'file-lock';
+  readonly path: string;
+
+  constructor(readonly name: string) {
+    this.path = `lock:${name}`;
+    findLock(name);
+  }
+
+  sample(): FileLockState {
+    const records = readLockRecords();
+    const record = findLock(this.name, records);
+    let resolved: Map<string, Array<{ pid: number } | undefined>> | undefined;
+    return lockState(record, (r: LockRecord, index: number) => {
+      resolved ??= matchLockWaiters(records, blockedThreadsRecently());
+      return resolved.get(r.id)?.[index]?.pid ?? 0;
+    });
+  }
+
+  close(): void {}
+}
+
+export class LinuxBackend implements Backend {
+  readonly platform = 'linux' as const;
+  readonly sampledKinds: readonly string[] = LINUX_KINDS;
+  #capabilities: CapabilityReport | undefined;
+
+  defaultScopes(): string[] {
+    return [SHM_DIRECTORY, SYSV_SOURCE, LOCKS_SOURCE];
+  }
+
+  scan(scopes = this.defaultScopes()): ObjectEntry[] {
+    return scopes.flatMap((scope) => {
+      switch (scope.replace(/\/+$/, '')) {
+        case SHM_DIRECTORY:
+          return scanPosixSemaphores();
+        case SYSV_SOURCE:
+          return scanSysvSemaphores();
+        case LOCKS_SOURCE:
+          return scanFileLocks();
+        default:
+          throw invalidArgument('scan', `unknown scope ${scope}: Linux scopes are ${this.defaultScopes().join(', ')}`);
+      }
+    });
+  }
+
+  /** A name as typed, with a System V key looked up. */
+  #target(name: string): Exclude<LinuxTarget, { kind: 'sysv-key' }> {
+    const target = parseTarget(name);
+    if (target.kind !== 'sysv-key') return target;
+    const rows = readSysvSets().filter((row) => row.key === target.key);
+    if (rows.length === 0) {
+      throw new NativeError('not-found', 'resolve', `no System V semaphore set with key ${name.slice('sysv:key='.length)}`, 'ENOENT');
+    }
+    const semid = rows[0].semid;
+    return { kind: 'sysv-semaphore', semid, path: sysvPath(semid), name: String(semid) };
+  }
+
+  resolve(name: string): string {
+    return this.#target(name).path;
+  }
+
+  open(name: string, kind?: KnownKind): SampledObject {
+    const target = this.#target(name);
+    if (kind && kind !== target.kind) {
+      throw new NativeError('wrong-type', 'open', `${target.path} is a ${target.kind}, not a ${kind}`, 'EFTYPE');
+    }
+    switch (target.kind) {
+      case 'posix-semaphore':
+        return new PosixSemaphore(target.name);
+      case 'sysv-semaphore':
+        return new SysvSemaphoreSet(target.semid);
+      case 'file-lock':
+        return new FileLockObject(target.name);
+    }
+  }
+
+  holders(paths: string[]): HolderResult {
+    const names = new ProcessNames();
+    const tally = newTally();
+    const byKind = groupByKind(paths);
+    const holders = new Map<string, Holder[]>();
+    for (const path of paths) holders.set(path, []);
+
+    const semaphores = new Map<string, string>();
+    for (const path of byKind['posix-semaphore']) {
+      const id = semFileId(path);
+      if (id) semaphores.set(`${id.device}/${id.inode}`, path);
+    }
+    for (const [path, list] of semaphoreHolders(semaphores, names, tally)) holders.set(path, list);
+
+    if (byKind['file-lock'].length > 0) {
+      const wanted = new Set(byKind['file-lock'].map((p) => p.slice('lock:'.length)));
+      const records = readLockRecords().filter((r) => wanted.has(r.id));
+      for (const [id, list] of lockHolders(records, names, tally)) holders.set(`lock:${id}`, list);
+    }
+    return { holders, incomplete: describeDenied(tally) };
+  }
+
+  waiters(paths: string[]): Map<string, Waiter[]> {
+    const capability = this.capabilities().waiters;
+    if (!capability.supported) throw unsupported('waiters', capability.reason ?? 'not supported');
+    const result = new Map<string, Waiter[]>();
+    for (const path of paths) result.set(path, []);
+    if (paths.length === 0) return result;
+    const names = new ProcessNames();
+    const blocked = scanBlockedThreads();
+    const byKind = groupByKind(paths);
+
+    const semaphores = new Map<string, string>();
+    for (const path of byKind['posix-semaphore']) {
+      const id = semFileId(path);
+      if (id) semaphores.set(`${id.device}/${id.inode}`, path);
+    }
+    for (const [path, list] of matchSemaphoreWaiters(blocked, semaphores, names)) result.set(path, list);
+
+    const sets = new Map<number, string>();
+    for (const path of byKind['sysv-semaphore']) sets.set(Number(path.slice('sysv:'.length)), path);
+    for (const [path, list] of matchSysvWaiters(blocked, sets, names)) result.set(path, list);
+
+    if (byKind['file-lock'].length > 0) {
+      const records = readLockRecords();
+      const matched = matchLockWaiters(records, blocked);
+      for (const path of byKind['file-lock']) {
+        const threads = matched.get(path.slice('lock:'.length)) ?? [];
+        const list: Waiter[] = [];
+        for (const thread of threads) if (thread) list.push({ ...thread, processName: names.get(thread.pid) });
+        result.set(path, list);
+      }
+    }
+    return result;
+  }
+
+  childWaits(): Array<{ parentPid: number; parentTid?: number; childPid: number }> {
+    const capability = this.capabilities().waiters;
+    if (!capability.supported) throw unsupported('childWaits', capability.reason ?? 'not supported');
+    return matchChildWaits(scanBlockedThreads());
+  }
+
+  /** Always settles: a bad name or a refused action is a rejection, never a synchronous throw. */
+  async act(request: ActionRequest): Promise<ActionResult> {
+    return performAction(this.#target(request.name), request);
+  }
+
+  create(spec: AnyCreateSpec): CreatedObject {
+    switch (spec.kind) {
+      case 'posix-semaphore':
+        return createPosixSemaphore(spec.name, spec.count ?? 0, spec.mode);
+      case 'sysv-semaphore':
+        return createSysvSet(spec.name, spec.nsems, spec.count, spec.mode);
+      default:
+        throw unsupported('create', `Linux has no ${spec.kind} object: it creates posix-semaphore and sysv-semaphore`);
+    }
+  }
+
+  processHandleCount(): number {
+    return processFdCount();
+  }
+
+  capabilities(): CapabilityReport {
+    this.#capabilities ??= this.#probeCapabilities();
+    return this.#capabilities;
+  }
+
+  #probeCapabilities(): CapabilityReport {
+    const readable = (path: string) => {
+      try {
+        fs.accessSync(path, fs.constants.R_OK);
+        return null;
+      } catch (error) {
+        return `${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+      }
+    };
+    return {
+      platform: 'linux',
+      osRelease: os.release(),
+      enumerate: probe(() => {
+        const problems = [SHM_DIRECTORY, SYSV_SOURCE, LOCKS_SOURCE].map(readable).filter((p) => p !== null);
+        return problems.length ? `cannot read ${problems.join('; ')}` : null;
+      }),
+      queryState: probe(() => {
+        const version = libc().gnu_get_libc_version();
+        if (!SEM_WORD_ARCHES.has(process.arch) || os.endianness() !== 'LE') {
+          return `POSIX semaphore words are decoded for 64-bit little-endian glibc only, not ${process.arch}`;
+        }
+        return version ? null : 'not glibc: the POSIX semaphore layout is unknown';
+      }),
+      mutexOwner: {
+        supported: false,
+        reason:
+          'Linux has no named kernel mutex: semaphores have no owner (holders are the processes that map or use them), and a file lock names its holder pid in its state',
+      },
+      holders: probe(() => readable('/proc/self/maps') ?? readable(`/proc/self/fdinfo`)),
+      waiters: probe(() => {
+        if (!syscallTable()) return `blocked system calls are decoded on x64 and arm64 only, not ${process.arch}`;
+        return readable(`/proc/self/task/${process.pid}/syscall`);
+      }),
+      actions: probe(() => {
+        libc();
+        return null;
+      }),
+      handleCount: probe(() => {
+        processFdCount();
+        return null;
+      }),
+    };
+  }
+
+  dispose(): void {
+    recentScan = undefined;
+  }
+}
+
+/** Paths by kind; a path that is not a valid Linux object path (never reached the OS) is left out. */
+function groupByKind(paths: string[]): Record<LinuxKind, string[]> {
+  const groups: Record<LinuxKind, string[]> = { 'posix-semaphore': [], 'sysv-semaphore': [], 'file-lock': [] };
+  for (const path of paths) {
+    try {
+      const target = parseTarget(path);
+      if (target.kind !== 'sysv-key' && target.path === path) groups[target.kind].push(path);
+    } catch {
+      // not one of ours
+    }
+  }
+  return groups;
+}

@@ -1,0 +1,132 @@
+// Raw glibc bindings, named as in the C headers, bound on first use. Pointers are BigInt
+// (koffi 3) or Buffers; the safe layers (posix-semaphores.ts, sysv-semaphores.ts) own every
+// layout and turn -1/errno into typed errors straight after the call (koffi keeps errno per call).
+// References: sem_overview(7), semop(2), semctl(2), mmap(2).
+import koffi from 'koffi';
+
+type Ptr = Buffer | bigint | null;
+type Async<A extends unknown[]> = {
+  /** koffi runs the call on a worker thread and reports its return value to the callback. */
+  async: (...args: [...A, (error: Error | null, result: number | undefined) => void]) => void;
+};
+
+export interface Libc {
+  gnu_get_libc_version: () => string;
+  /** Variadic: with O_CREAT pass 'uint32_t', mode, 'uint32_t', value. Returns null (SEM_FAILED) on error. */
+  sem_open: (name: string, oflag: number, ...rest: unknown[]) => bigint | null;
+  sem_close: (sem: bigint) => number;
+  sem_unlink: (name: string) => number;
+  sem_post: (sem: bigint) => number;
+  sem_trywait: (sem: bigint) => number;
+  sem_clockwait: ((sem: bigint, clock: number, abstime: Buffer) => number) & Async<[bigint, number, Buffer]>;
+  mmap: (addr: Ptr, length: number, prot: number, flags: number, fd: number, offset: number) => bigint | null;
+  munmap: (addr: bigint, length: number) => number;
+  clock_gettime: (clock: number, timespec: Buffer) => number;
+  semget: (key: number, nsems: number, flags: number) => number;
+  /** Variadic: the fourth argument (union semun) is passed as 'long' (a value) or 'void *' (a buffer). */
+  semctl: (semid: number, semnum: number, cmd: number, ...rest: unknown[]) => number;
+  semop: (semid: number, sops: Buffer, nsops: number) => number;
+  semtimedop: ((semid: number, sops: Buffer, nsops: number, timeout: Ptr) => number) &
+    Async<[number, Buffer, number, Ptr]>;
+}
+
+const declarations: Record<keyof Libc, string> = {
+  gnu_get_libc_version: 'const char *gnu_get_libc_version()',
+  sem_open: 'void *sem_open(const char *name, int oflag, ...)',
+  sem_close: 'int sem_close(void *sem)',
+  sem_unlink: 'int sem_unlink(const char *name)',
+  sem_post: 'int sem_post(void *sem)',
+  sem_trywait: 'int sem_trywait(void *sem)',
+  sem_clockwait: 'int sem_clockwait(void *sem, int clock, void *abstime)',
+  mmap: 'void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)',
+  munmap: 'int munmap(void *addr, size_t length)',
+  clock_gettime: 'int clock_gettime(int clock, void *timespec)',
+  semget: 'int semget(int key, int nsems, int flags)',
+  semctl: 'int semctl(int semid, int semnum, int cmd, ...)',
+  semop: 'int semop(int semid, void *sops, size_t nsops)',
+  semtimedop: 'int semtimedop(int semid, void *sops, size_t nsops, void *timeout)',
+};
+
+let bindings: Libc | undefined;
+
+export function libc(): Libc {
+  if (!bindings) {
+    const lib = koffi.load('libc.so.6');
+    const bound: Record<string, unknown> = {};
+    for (const [name, declaration] of Object.entries(declarations)) bound[name] = lib.func(declaration);
+    bindings = bound as unknown as Libc;
+  }
+  return bindings;
+}
+
+/** errno of the last koffi call on this thread (koffi saves it right after the call). */
+export function lastErrno(): number {
+  return koffi.errno();
+}
+
+const errnoNames = new Map<number, string>(Object.entries(koffi.os.errno).map(([name, value]) => [value as number, name]));
+
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `errno ${errno}`;
+}
+
+export const ERRNO = koffi.os.errno as Record<string, number>;
+
+// <fcntl.h>, <sys/mman.h>, <time.h>, <sys/ipc.h>, <sys/sem.h> on Linux (same on x86_64 and arm64).
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const MAP_SHARED = 1;
+/** mmap's MAP_FAILED, (void *) -1, as koffi returns it. */
+export const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+export const CLOCK_MONOTONIC = 1;
+export const IPC_PRIVATE = 0;
+export const IPC_CREAT = 0o1000;
+export const IPC_EXCL = 0o2000;
+export const IPC_NOWAIT = 0o4000;
+export const IPC_RMID = 0;
+export const GETPID = 11;
+export const GETVAL = 12;
+export const GETNCNT = 14;
+export const GETZCNT = 15;
+export const SETVAL = 16;
+export const SETALL = 17;
+/** Largest System V semaphore value (SEMVMX). */
+export const SEMVMX = 32767;
+/** Largest POSIX semaphore value (SEM_VALUE_MAX = INT_MAX). */
+export const SEM_VALUE_MAX = 0x7fffffff;
+
+/** struct timespec { time_t tv_sec; long tv_nsec; } on 64-bit Linux. */
+export function timespec(ms: number, base?: { sec: bigint; nsec: bigint }): Buffer {
+  const buffer = Buffer.alloc(16);
+  let sec = BigInt(Math.floor(ms / 1000));
+  let nsec = BigInt(Math.round((ms % 1000) * 1_000_000));
+  if (base) {
+    sec += base.sec;
+    nsec += base.nsec;
+    if (nsec >= 1_000_000_000n) {
+      sec += 1n;
+      nsec -= 1_000_000_000n;
+    }
+  }
+  buffer.writeBigInt64LE(sec, 0);
+  buffer.writeBigInt64LE(nsec, 8);
+  return buffer;
+}
+
+/** CLOCK_MONOTONIC now, the clock sem_clockwait is given. */
+export function monotonicNow(): { sec: bigint; nsec: bigint } {
+  const buffer = Buffer.alloc(16);
+  if (libc().clock_gettime(CLOCK_MONOTONIC, buffer) !== 0) throw new Error(`clock_gettime failed: ${errnoName(lastErrno())}`);
+  return { sec: buffer.readBigInt64LE(0), nsec: buffer.readBigInt64LE(8) };
+}
+
+/** struct sembuf { unsigned short sem_num; short sem_op; short sem_flg; }: one operation. */
+export function sembuf(index: number, op: number, flags: number): Buffer {
+  const buffer = Buffer.alloc(6);
+  buffer.writeUInt16LE(index, 0);
+  buffer.writeInt16LE(op, 2);
+  buffer.writeInt16LE(flags, 4);
+  return buffer;
+}

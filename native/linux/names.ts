@@ -1,0 +1,111 @@
+// Names as users type them, and the paths SyncScope gives Linux objects. Pure string logic.
+//
+//   POSIX named semaphore  foo | /foo | /dev/shm/sem.foo   → path /dev/shm/sem.foo, name foo
+//   System V semaphore set sysv:<semid>                    → path sysv:<semid>, name <semid>
+//                          sysv:key=<key> (0x hex or decimal; resolved to its semid by the backend)
+//   File lock              lock:<TYPE>:<pid>:<maj>:<min>:<inode>:<start>:<end>[#n]
+//                          e.g. lock:FLOCK:4242:fe:00:2261061:0:EOF, name without `lock:`
+//
+// A file lock's id is what /proc/locks tells about it, minus its line number and mode (both
+// change while the lock lives: numbering follows the list, and a lock can be upgraded in
+// place). `#n` tells apart identical locks (two shared flock()s by one process through two open
+// files), numbered in /proc/locks order from 2. The pid is the one /proc/locks prints, -1 for OFD locks.
+// A POSIX semaphore whose name starts with `sysv:` or `lock:` is reached as `/sysv:...`.
+import { invalidArgument } from '../errors';
+import type { LinuxKind } from '../types';
+
+export const SHM_DIRECTORY = '/dev/shm';
+export const SEM_PATH_PREFIX = '/dev/shm/sem.';
+export const SYSV_SOURCE = '/proc/sysvipc/sem';
+export const LOCKS_SOURCE = '/proc/locks';
+export const SYSV_PREFIX = 'sysv:';
+export const LOCK_PREFIX = 'lock:';
+/** glibc's sem_open refuses names longer than NAME_MAX (255) minus the `sem.` prefix. */
+export const MAX_SEM_NAME_BYTES = 251;
+/** A glibc POSIX semaphore file is one sem_t: 32 bytes on 64-bit Linux. */
+export const SEM_FILE_SIZE = 32;
+
+export type LinuxTarget =
+  | { kind: 'posix-semaphore'; name: string; path: string }
+  | { kind: 'sysv-semaphore'; semid: number; path: string; name: string }
+  | { kind: 'sysv-key'; key: number }
+  | { kind: 'file-lock'; id: string; path: string; name: string };
+
+/**
+ * The leaf of a POSIX semaphore name, checked so that it can only ever mean
+ * /dev/shm/sem.<leaf>: no `/`, no `..`, no NUL or other control characters, not too long.
+ */
+export function validatePosixName(input: string, op = 'resolve'): string {
+  let leaf = input;
+  if (leaf.startsWith(SEM_PATH_PREFIX)) leaf = leaf.slice(SEM_PATH_PREFIX.length);
+  else if (leaf.startsWith('/')) leaf = leaf.slice(1);
+  const bad = (why: string) => invalidArgument(op, `bad POSIX semaphore name ${JSON.stringify(input)}: ${why}`);
+  if (leaf.length === 0) throw bad('the name is empty');
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(leaf)) throw bad('it is not valid Unicode');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(leaf)) throw bad('it holds a NUL or control character');
+  if (leaf.includes('/')) {
+    throw bad(`a name has no "/" after its leading one (give foo, /foo or ${SEM_PATH_PREFIX}foo)`);
+  }
+  if (leaf.includes('..')) throw bad('".." is not allowed in a name');
+  if (leaf === '.') throw bad('"." is not a name');
+  if (Buffer.byteLength(leaf, 'utf8') > MAX_SEM_NAME_BYTES) {
+    throw bad(`longer than ${MAX_SEM_NAME_BYTES} bytes`);
+  }
+  return leaf;
+}
+
+export const posixPath = (leaf: string) => SEM_PATH_PREFIX + leaf;
+export const sysvPath = (semid: number) => `${SYSV_PREFIX}${semid}`;
+
+/** An IPC key as a signed 32-bit int (key_t), from decimal (maybe negative) or 0x hex. */
+export function parseKey(text: string, op = 'resolve'): number {
+  const trimmed = text.trim();
+  let value: number;
+  if (/^0x[0-9a-f]{1,8}$/i.test(trimmed)) value = Number.parseInt(trimmed.slice(2), 16) | 0;
+  else if (/^-?\d{1,10}$/.test(trimmed)) value = Number(trimmed);
+  else throw invalidArgument(op, `bad IPC key ${JSON.stringify(text)}: give decimal or 0x hex`);
+  if (value < -0x80000000 || value > 0xffffffff) throw invalidArgument(op, `IPC key ${text} is out of range`);
+  return value | 0;
+}
+
+export const formatKey = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
+
+const LOCK_ID = /^(FLOCK|POSIX|OFDLCK):(-1|\d{1,10}):([0-9a-f]{2,8}):([0-9a-f]{2,8}):(\d{1,20}):(\d{1,20}):(\d{1,20}|EOF)(#\d{1,6})?$/;
+
+export function isLockId(id: string): boolean {
+  return LOCK_ID.test(id);
+}
+
+/** Turns what a user typed into a target; System V keys still need a lookup. */
+export function parseTarget(input: string, op = 'resolve'): LinuxTarget {
+  if (input.startsWith(SYSV_PREFIX)) {
+    const rest = input.slice(SYSV_PREFIX.length);
+    if (rest.startsWith('key=')) {
+      const key = parseKey(rest.slice(4), op);
+      if (key === 0) throw invalidArgument(op, 'key 0 is IPC_PRIVATE, which names no set: give sysv:<semid>');
+      return { kind: 'sysv-key', key };
+    }
+    if (!/^\d{1,10}$/.test(rest) || Number(rest) > 0x7fffffff) {
+      throw invalidArgument(op, `bad System V name ${JSON.stringify(input)}: give sysv:<semid> or sysv:key=<key>`);
+    }
+    const semid = Number(rest);
+    return { kind: 'sysv-semaphore', semid, path: sysvPath(semid), name: String(semid) };
+  }
+  if (input.startsWith(LOCK_PREFIX)) {
+    const id = input.slice(LOCK_PREFIX.length);
+    if (!isLockId(id)) {
+      throw invalidArgument(op, `bad file lock id ${JSON.stringify(input)}: copy it from \`syncscope list --kind file-lock\``);
+    }
+    return { kind: 'file-lock', id, path: LOCK_PREFIX + id, name: id };
+  }
+  const leaf = validatePosixName(input, op);
+  return { kind: 'posix-semaphore', name: leaf, path: posixPath(leaf) };
+}
+
+/** The kind a resolved path names. */
+export function kindOfPath(path: string): LinuxKind {
+  if (path.startsWith(SYSV_PREFIX)) return 'sysv-semaphore';
+  if (path.startsWith(LOCK_PREFIX)) return 'file-lock';
+  return 'posix-semaphore';
+}

@@ -1,0 +1,227 @@
+// Parsers for the kernel's text files and the glibc semaphore word. Pure: tests feed them
+// recorded text. Formats: proc(5) (/proc/locks, /proc/<pid>/maps, /proc/<pid>/syscall,
+// /proc/<pid>/fdinfo), sysvipc(5), fs/locks.c lock_get_status().
+
+// ---- The glibc semaphore word ------------------------------------------------------------------
+
+/**
+ * glibc on 64-bit (__HAVE_64B_ATOMICS): the first 8 bytes of a sem_t are one little-endian word,
+ * value in the low 32 bits, waiters (nwaiters) in the high 32 bits.
+ */
+export function decodeSemWord(bytes: Uint8Array): { count: number; waiters: number } {
+  if (bytes.length < 8) throw new RangeError(`a semaphore word is 8 bytes, got ${bytes.length}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
+  return { count: view.getUint32(0, true), waiters: view.getUint32(4, true) };
+}
+
+// ---- Devices -----------------------------------------------------------------------------------
+
+/** Major and minor of a dev_t as the kernel encodes it for stat (new_encode_dev / glibc gnu_dev_*). */
+export function splitDev(dev: bigint): { major: number; minor: number } {
+  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+  const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+  return { major, minor };
+}
+
+/** `maj:min` in hex, two digits at least, as /proc/locks and /proc/<pid>/maps write a device. */
+export function deviceString(major: number, minor: number): string {
+  return `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}`;
+}
+
+/** Parses `fe:00` (hex) into a canonical device string; undefined when it is not one. */
+export function normalizeDevice(text: string): string | undefined {
+  const match = /^([0-9a-f]+):([0-9a-f]+)$/i.exec(text);
+  if (!match) return undefined;
+  return deviceString(Number.parseInt(match[1], 16), Number.parseInt(match[2], 16));
+}
+
+// ---- /proc/sysvipc/sem -------------------------------------------------------------------------
+
+export interface SysvSetRow {
+  key: number;
+  semid: number;
+  perms: number;
+  nsems: number;
+  uid: number;
+  gid: number;
+  cuid: number;
+  cgid: number;
+}
+
+/** The rows of /proc/sysvipc/sem (header line skipped; perms is octal there). */
+export function parseSysvipcSem(text: string): SysvSetRow[] {
+  const rows: SysvSetRow[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 8 || !/^-?\d+$/.test(fields[0])) continue;
+    const [key, semid, perms, nsems, uid, gid, cuid, cgid] = fields;
+    rows.push({
+      key: Number(key) | 0,
+      semid: Number(semid),
+      perms: Number.parseInt(perms, 8),
+      nsems: Number(nsems),
+      uid: Number(uid),
+      gid: Number(gid),
+      cuid: Number(cuid),
+      cgid: Number(cgid),
+    });
+  }
+  return rows;
+}
+
+// ---- /proc/locks -------------------------------------------------------------------------------
+
+export type LockType = 'FLOCK' | 'POSIX' | 'OFDLCK';
+const LOCK_TYPES = new Set<string>(['FLOCK', 'POSIX', 'OFDLCK']);
+
+export interface LockLine {
+  /** The line's number in /proc/locks (shared by a lock and the requests blocked behind it). */
+  ordinal: number;
+  /** 0 for a granted lock; 1 for a request blocked by it, 2 for one blocked by that request... */
+  level: number;
+  /** FLOCK, POSIX, OFDLCK, or another type (LEASE, DELEG...) that SyncScope does not sample. */
+  type: string;
+  mode: string;
+  /** As /proc/locks prints it: -1 for OFD locks (the kernel does not record a pid for them). */
+  pid: number;
+  device: string;
+  inode: number;
+  start: number;
+  /** null: to the end of the file. */
+  end: number | null;
+}
+
+/**
+ * One line of /proc/locks (or a `lock:` line of /proc/<pid>/fdinfo/<fd>, without its prefix).
+ * A blocked request at depth L is printed as `N: ` then L-1 spaces then `-> `.
+ */
+export function parseLockLine(line: string): LockLine | undefined {
+  const head = /^\s*(\d+): ( *)(-> )?(.*)$/.exec(line);
+  if (!head) return undefined;
+  const level = head[3] ? head[2].length + 1 : 0;
+  const fields = head[4].trim().split(/\s+/);
+  // type, ADVISORY|MANDATORY (or a lease's state), mode, pid, maj:min:inode, start, end
+  if (fields.length < 7) return undefined;
+  const [type, , mode, pidText, where, startText, endText] = fields;
+  const place = /^([0-9a-f]+):([0-9a-f]+):(\d+)$/i.exec(where);
+  if (!place || !/^-?\d+$/.test(pidText) || !/^\d+$/.test(startText) || !/^(\d+|EOF)$/.test(endText)) return undefined;
+  return {
+    ordinal: Number(head[1]),
+    level,
+    type,
+    mode,
+    pid: Number(pidText),
+    device: deviceString(Number.parseInt(place[1], 16), Number.parseInt(place[2], 16)),
+    inode: Number(place[3]),
+    start: Number(startText),
+    end: endText === 'EOF' ? null : Number(endText),
+  };
+}
+
+export interface LockRecord {
+  /** Stable id, see names.ts: `TYPE:pid:maj:min:inode:start:end[#n]`. */
+  id: string;
+  lockType: LockType;
+  mode: 'READ' | 'WRITE';
+  pid: number;
+  device: string;
+  inode: number;
+  start: number;
+  end: number | null;
+  /** Every request blocked behind this lock, in /proc/locks order, at any depth. */
+  blocked: Array<{ pid: number; level: number; lockType: string; mode: string }>;
+}
+
+export function lockIdOf(line: Pick<LockLine, 'type' | 'pid' | 'device' | 'inode' | 'start' | 'end'>): string {
+  return `${line.type}:${line.pid}:${line.device}:${line.inode}:${line.start}:${line.end ?? 'EOF'}`;
+}
+
+/**
+ * Granted FLOCK, POSIX and OFD locks with the requests blocked behind each. Leases and
+ * delegations are left out (no holder blocks on them the same way), and so are lines
+ * without an inode (`<none>`).
+ */
+export function parseLocks(text: string): LockRecord[] {
+  const records: LockRecord[] = [];
+  const seen = new Map<string, number>();
+  let current: LockRecord | undefined;
+  for (const raw of text.split('\n')) {
+    const line = parseLockLine(raw);
+    if (!line) continue;
+    if (line.level === 0) {
+      current = undefined;
+      if (!LOCK_TYPES.has(line.type) || (line.mode !== 'READ' && line.mode !== 'WRITE')) continue;
+      const base = lockIdOf(line);
+      const copies = (seen.get(base) ?? 0) + 1;
+      seen.set(base, copies);
+      current = {
+        id: copies === 1 ? base : `${base}#${copies}`,
+        lockType: line.type as LockType,
+        mode: line.mode,
+        pid: line.pid,
+        device: line.device,
+        inode: line.inode,
+        start: line.start,
+        end: line.end,
+        blocked: [],
+      };
+      records.push(current);
+    } else if (current) {
+      current.blocked.push({ pid: line.pid, level: line.level, lockType: line.type, mode: line.mode });
+    }
+  }
+  return records;
+}
+
+// ---- /proc/<pid>/maps --------------------------------------------------------------------------
+
+export interface MapsLine {
+  start: bigint;
+  end: bigint;
+  offset: bigint;
+  device: string;
+  inode: number;
+  /** The path as the kernel prints it, with ` (deleted)` when the file was unlinked. */
+  path: string;
+}
+
+/** `start-end perms offset maj:min inode [path]`; undefined for anything else. */
+export function parseMapsLine(line: string): MapsLine | undefined {
+  const match = /^([0-9a-f]+)-([0-9a-f]+)\s+\S+\s+([0-9a-f]+)\s+([0-9a-f]+:[0-9a-f]+)\s+(\d+)\s*(.*)$/i.exec(line);
+  if (!match) return undefined;
+  return {
+    start: BigInt(`0x${match[1]}`),
+    end: BigInt(`0x${match[2]}`),
+    offset: BigInt(`0x${match[3]}`),
+    device: normalizeDevice(match[4])!,
+    inode: Number(match[5]),
+    path: match[6],
+  };
+}
+
+// ---- /proc/<pid>/task/<tid>/syscall ------------------------------------------------------------
+
+export interface SyscallLine {
+  nr: number;
+  args: bigint[];
+}
+
+/**
+ * `nr arg0 .. arg5 sp pc` for a thread blocked in a system call; undefined for `running`, or
+ * `-1 sp pc` (blocked, but not in a system call).
+ */
+export function parseSyscall(text: string): SyscallLine | undefined {
+  const fields = text.trim().split(/\s+/);
+  if (fields.length < 7 || !/^\d+$/.test(fields[0])) return undefined;
+  const args: bigint[] = [];
+  for (const field of fields.slice(1, 7)) {
+    if (!/^0x[0-9a-f]+$/i.test(field)) return undefined;
+    args.push(BigInt(field));
+  }
+  return { nr: Number(fields[0]), args };
+}
+
+/** The signed int a syscall received in a 64-bit register (a pid or an fd may be -1). */
+export function intArg(value: bigint): number {
+  return Number(BigInt.asIntN(32, value));
+}
