@@ -4,6 +4,8 @@
 import { NativeError, type Backend, type CreatedObject } from '../native';
 import type { RequestName, RequestOf, ResponseOf } from '../protocol';
 import { detectDeadlocks } from './deadlocks';
+import { DemoRunner } from '../demos/runner';
+import { AuditLog } from './audit';
 import { liveContention, liveMetrics } from './contention';
 import { Recorder, recordingToCsv, recordingToJson } from './recording';
 import { Sampler, type SamplerOptions } from './sampler';
@@ -15,6 +17,8 @@ export type Handlers = { [N in ServiceRequest]: (request: RequestOf<N>) => Respo
 export interface ServiceOptions extends Omit<SamplerOptions, 'backend'> {
   /** Read-only services refuse act and create (serve mode without --allow-actions). */
   allowActions?: boolean;
+  /** Where actions are recorded; the default file, marked as from the app. */
+  audit?: AuditLog;
 }
 
 /** NaN means unknown inside the engine; on the wire it is null (JSON has no NaN). */
@@ -25,13 +29,16 @@ export class Service {
   readonly recorder: Recorder;
   readonly handlers: Handlers;
   private readonly created = new Map<string, CreatedObject>();
+  private demo?: DemoRunner;
   private readonly stopRecording: () => void;
+  readonly audit: AuditLog;
 
   constructor(
     readonly backend: Backend,
     private readonly options: ServiceOptions = {},
   ) {
     this.sampler = new Sampler({ ...options, backend });
+    this.audit = options.audit ?? new AuditLog(undefined, 'app');
     this.recorder = new Recorder(backend.platform, options.now);
     let ready = false;
     const subscription = this.sampler.stream.subscribe((update) => {
@@ -49,6 +56,7 @@ export class Service {
   }
 
   dispose(): void {
+    void this.demo?.stop();
     this.sampler.stop();
     this.stopRecording();
     for (const object of this.created.values()) object.close();
@@ -70,14 +78,19 @@ export class Service {
       show: ({ name }) => showReport(this.backend, name),
       act: async (request) => {
         this.requireActions('acting on objects');
-        const result = await this.backend.act(request as never);
+        const result = await this.audit.record(request.action, request.name, () => this.backend.act(request as never));
         // Show the effect at once instead of at the next tick.
         sampler.stateTick();
         return result;
       },
-      create: (spec) => {
+      create: async (spec) => {
         this.requireActions('creating objects');
-        const object = this.backend.create(spec as never);
+        const object = await this.audit.record(
+          `create ${spec.kind}`,
+          spec.name,
+          () => this.backend.create(spec as never),
+          (created) => `created ${created.kind} ${created.path}`,
+        );
         this.created.get(object.path)?.close();
         this.created.set(object.path, object);
         sampler.scanTick();
@@ -98,6 +111,25 @@ export class Service {
       metrics: ({ path, windowMs }) => liveMetrics(sampler, path, windowMs),
       contention: ({ windowMs, limit }) => liveContention(sampler, windowMs, limit),
       deadlocks: () => detectDeadlocks(this.backend),
+      startDemo: async ({ scenario, workers }) => {
+        this.requireActions('starting a demo');
+        await this.demo?.stop();
+        const demo = new DemoRunner({ backend: this.backend, scenario, workers });
+        demo.start();
+        this.demo = demo;
+        this.audit.write('start demo', scenario, true, `objects ${Object.values(demo.objects).join(', ')}; workers ${demo.pids.join(', ')}`);
+        sampler.scanTick();
+        return { scenario, description: demo.plan.description, objects: demo.objects, pids: demo.pids };
+      },
+      stopDemo: async () => {
+        const demo = this.demo;
+        this.demo = undefined;
+        if (!demo) return { stopped: false };
+        await demo.stop();
+        this.audit.write('stop demo', demo.plan.name, true, 'workers stopped, objects closed');
+        return { stopped: true };
+      },
+      auditLog: ({ limit }) => ({ file: this.audit.file, entries: this.audit.read(limit) }),
       exportRecording: ({ format }) => {
         const recording = this.recorder.toRecording();
         return format === 'csv' ? recordingToCsv(recording) : recordingToJson(recording);

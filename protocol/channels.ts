@@ -13,6 +13,9 @@ export const REQUEST_NAMES = [
   'contention',
   'deadlocks',
   'exportRecording',
+  'auditLog',
+  'startDemo',
+  'stopDemo',
   'subscribe',
   'ack',
 ] as const;

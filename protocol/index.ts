@@ -36,6 +36,10 @@ export const fileLockStateSchema = z.object({
   path: z.string(),
   holderPid: pid,
   waiterPids: z.array(pid),
+  device: z.string().optional(),
+  inode: count.optional(),
+  start: count.optional(),
+  end: count.nullable().optional(),
 });
 
 export const objectStateSchema = z.union([
@@ -122,9 +126,12 @@ const name = z.string().min(1).max(32767);
 const ms = z.number().int().nonnegative().max(0x7fffffff);
 
 export const actionRequestSchema = z.object({
-  action: z.enum(['signal', 'set', 'reset', 'pulse', 'release', 'acquire', 'cancel', 'unlink', 'setval']),
+  action: z.enum(['signal', 'set', 'reset', 'pulse', 'release', 'acquire', 'cancel', 'post', 'trywait', 'drain', 'unlink', 'setval']),
   name,
   count: z.number().int().min(0).max(0x7fffffff).optional(),
+  /** System V: which semaphore of the set; setval: the value. */
+  index: z.number().int().min(0).max(0xffff).optional(),
+  value: z.number().int().min(0).max(32767).optional(),
   timeoutMs: ms.optional(),
   dueMs: ms.optional(),
   periodMs: ms.optional(),
@@ -152,7 +159,8 @@ export const createSpecSchema = z.discriminatedUnion('kind', [
     periodMs: ms.optional(),
   }),
   z.object({ kind: z.literal('posix-semaphore'), name, count: count.optional() }),
-  z.object({ kind: z.literal('sysv-semaphore'), name, count: count.min(1).max(4096).optional(), value: count.optional() }),
+  /** name: the IPC key (0x hex, decimal, or "private"); nsems semaphores, each starting at count. */
+  z.object({ kind: z.literal('sysv-semaphore'), name, count: count.max(32767).optional(), nsems: count.min(1).max(32000).optional() }),
 ]);
 
 export const ratesSchema = z.object({
@@ -247,6 +255,25 @@ export const REQUESTS = {
   },
   deadlocks: { request: z.object({}), response: deadlockReportSchema },
   exportRecording: { request: z.object({ format: z.enum(['json', 'csv']) }), response: z.string() },
+  /** Starts a built-in demo (stopping any running one): real worker processes on new objects. */
+  startDemo: {
+    request: z.object({
+      scenario: z.enum(['handshake', 'mutex-contention', 'producer-consumer', 'bank', 'timer', 'deadlock', 'abandoned']),
+      workers: z.number().int().min(1).max(64).optional(),
+    }),
+    response: z.object({ scenario: z.string(), description: z.string(), objects: z.record(z.string(), z.string()), pids: z.array(pid) }),
+  },
+  stopDemo: { request: z.object({}), response: z.object({ stopped: z.boolean() }) },
+  /** The newest audit entries, and the file they are in. */
+  auditLog: {
+    request: z.object({ limit: z.number().int().min(1).max(10_000) }),
+    response: z.object({
+      file: z.string(),
+      entries: z.array(
+        z.object({ time: z.string(), via: z.string(), pid, action: z.string(), target: z.string(), ok: z.boolean(), detail: z.string() }),
+      ),
+    }),
+  },
   /** Starts (or restarts) the update stream to the caller: a snapshot, then deltas on `ack`. */
   subscribe: { request: z.object({}), response: z.object({ ok: z.literal(true) }) },
   ack: { request: z.object({}), response: z.object({ ok: z.literal(true) }) },

@@ -3,7 +3,9 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ObjectRecord, RequestOf, SessionInfo } from '../protocol';
 import { applyUpdate, connect, type Client } from './client';
+import { AuditLogDialog } from './components/AuditLog';
 import { Contention } from './components/Contention';
+import { Demos } from './components/Demos';
 import { CreateDialog } from './components/Dialogs';
 import { DetailPane } from './components/DetailPane';
 import { ObjectList } from './components/ObjectList';
@@ -31,6 +33,7 @@ export function App() {
   const [sort, setSort] = useState<{ key: SortKey; ascending: boolean }>({ key: 'name', ascending: true });
   const [view, setView] = useState<'contention' | 'graph'>('contention');
   const [creating, setCreating] = useState(false);
+  const [auditOpen, setAuditOpen] = useState(false);
   const [created, setCreated] = useState(new Set<string>());
   const [notice, setNotice] = useState<string>();
   const [now, setNow] = useState(Date.now());
@@ -112,8 +115,10 @@ export function App() {
         <button type="button" disabled={session?.readOnly} onClick={() => setCreating(true)}>
           Create object…
         </button>
+        <Demos client={client} disabled={session?.readOnly ?? true} onNotice={setNotice} />
         <button type="button" onClick={() => void exportRecording('json')}>Export JSON</button>
         <button type="button" onClick={() => void exportRecording('csv')}>Export CSV</button>
+        <button type="button" onClick={() => setAuditOpen(true)}>Audit log</button>
       </header>
       {notice && (
         <p role="status" className="notice">
@@ -156,6 +161,7 @@ export function App() {
           </div>
         </div>
       </main>
+      {auditOpen && <AuditLogDialog client={client} onClose={() => setAuditOpen(false)} />}
       {creating && session && <CreateDialog platform={session.platform} onCreate={(spec) => void create(spec)} onCancel={() => setCreating(false)} />}
     </div>
   );
