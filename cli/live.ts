@@ -165,10 +165,16 @@ export function registerLiveCommands(program: Command, backend: () => Backend): 
     .requiredOption('--duration <s>', 'how long', integer(1, MAX_MS))
     .requiredOption('--out <file>', 'output file; .csv writes CSV, anything else JSON')
     .option('--interval <ms>', 'state sampling interval', integer(5, 60_000), 100)
+    .option('--scan-interval <ms>', 'namespace scan interval: objects appearing and vanishing (Linux file locks come and go with each holder)', integer(20, 3_600_000), 1000)
     .option('--kind <kind>', 'only this kind; repeatable', collect)
     .option('--name <glob>', 'only names matching this glob')
     .action(async (options) => {
-      const sampler = new Sampler({ backend: backend(), kinds: options.kind, nameGlob: options.name, rates: { stateMs: options.interval } });
+      const sampler = new Sampler({
+        backend: backend(),
+        kinds: options.kind,
+        nameGlob: options.name,
+        rates: { stateMs: options.interval, scanMs: options.scanInterval },
+      });
       const recorder = new Recorder(backend().platform);
       sampler.start();
       const stop = follow(sampler, (records) => records.forEach((r) => recorder.add(r)));

@@ -8,7 +8,7 @@ type Report = Pick<ObjectRecord, 'kind' | 'path' | 'state' | 'holders' | 'waiter
 
 /** Wait facts from object reports: waiters, mutex owners, file-lock holders and waiters. */
 export function waitFactsOf(reports: Report[]): WaitFacts {
-  const facts: WaitFacts = { waits: [], owners: [], childWaits: [], objectKinds: {}, processNames: {} };
+  const facts: WaitFacts = { waits: [], owners: [], childWaits: [], objectKinds: {}, objectLabels: {}, processNames: {} };
   for (const report of reports) {
     facts.objectKinds![report.path] = report.kind;
     for (const holder of report.holders ?? []) facts.processNames![holder.pid] = holder.processName;
@@ -26,6 +26,7 @@ export function waitFactsOf(reports: Report[]): WaitFacts {
       });
     }
     if (report.kind === 'file-lock') {
+      if (typeof state.path === 'string' && state.path) facts.objectLabels![report.path] = state.path;
       facts.owners.push({ object: report.path, pid: state.holderPid as number });
       // Waiters already listed with thread ids are not added again as whole processes.
       const known = new Set((report.waiters ?? []).map((w) => w.pid));
@@ -46,8 +47,9 @@ export function detectDeadlocks(backend: Backend, now: () => number = Date.now):
   } catch (error) {
     unavailable.waiters = error instanceof Error ? error.message : String(error);
   }
+  // Only where the OS has mutexes is a missing owner a blind spot.
   const { mutexOwner } = backend.capabilities();
-  if (!mutexOwner.supported) unavailable.mutexOwner = mutexOwner.reason ?? 'unsupported';
+  if (backend.sampledKinds.includes('mutex') && !mutexOwner.supported) unavailable.mutexOwner = mutexOwner.reason ?? 'unsupported';
   const facts = waitFactsOf(reports);
   if (backend.childWaits) {
     try {

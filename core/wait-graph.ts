@@ -8,7 +8,7 @@
 export type GraphNode =
   | { type: 'process'; pid: number; name?: string }
   | { type: 'thread'; pid: number; tid: number; name?: string }
-  | { type: 'object'; path: string; kind: string };
+  | { type: 'object'; path: string; kind: string; label?: string };
 
 export interface WaitFacts {
   /** A thread (or, where tid is unknown, a process) blocked on an object. */
@@ -18,6 +18,8 @@ export interface WaitFacts {
   /** A parent blocked until a child exits. */
   childWaits: Array<{ parentPid: number; parentTid?: number; childPid: number }>;
   objectKinds?: Record<string, string>;
+  /** A human name where the path is not one (a file lock's file). */
+  objectLabels?: Record<string, string>;
   processNames?: Record<number, string>;
 }
 
@@ -60,7 +62,8 @@ export function buildWaitGraph(facts: WaitFacts): WaitGraph {
   };
   const objectNode = (path: string) => {
     const key = objectKey(path);
-    if (!nodes.has(key)) nodes.set(key, { type: 'object', path, kind: facts.objectKinds?.[path] ?? 'object' });
+    const label = facts.objectLabels?.[path];
+    if (!nodes.has(key)) nodes.set(key, { type: 'object', path, kind: facts.objectKinds?.[path] ?? 'object', ...(label ? { label } : {}) });
     return key;
   };
 
@@ -160,6 +163,6 @@ export function describeNode(node: GraphNode): string {
     case 'thread':
       return `thread ${node.tid} of ${node.name ?? '?'}(${node.pid})`;
     case 'object':
-      return `${node.kind} ${node.path}`;
+      return node.label ? `${node.kind} on ${node.label}` : `${node.kind} ${node.path}`;
   }
 }

@@ -27,7 +27,10 @@ function stop(): void {
   if (stopping) return;
   stopping = true;
   backend.dispose();
-  process.exit(0);
+  // A wait blocked in the kernel on a libuv worker thread (flock, sem_clockwait, a Win32 wait)
+  // would hold process.exit() back for as long as it blocks, which in the deadlock demo is
+  // forever. Whatever this process holds, the kernel releases when it dies.
+  process.kill(process.pid, 'SIGKILL');
 }
 // The parent's IPC channel closes when it exits or is killed: never outlive it.
 process.on('disconnect', stop);
@@ -43,7 +46,19 @@ async function act(request: ActionRequest): Promise<ActionResult | undefined> {
     throw error;
   }
 }
-const waitFor = (short: string, timeoutMs = 2000) => act({ action: 'acquire', name: path(short), timeoutMs });
+const waitFor = (short: string, timeoutMs = 2000, index?: number) => act({ action: 'acquire', name: path(short), timeoutMs, index });
+const post = (short: string, count = 1, index?: number) => act({ action: 'release', name: path(short), count, index });
+
+/** Holds a file lock (flock on Linux) for the duration of `work`. */
+async function withFileLock(short: string, work: () => Promise<void>): Promise<void> {
+  if (!backend.lockFile) throw new Error(`file locks are not available on ${backend.platform}`);
+  const lease = await backend.lockFile(path(short), true);
+  try {
+    await work();
+  } finally {
+    lease.release();
+  }
+}
 const signal = (short: string, action: 'set' | 'reset') => act({ action, name: path(short) });
 const signaled = (short: string) => {
   const object = backend.open(path(short), 'event');
@@ -57,7 +72,77 @@ async function until(condition: () => boolean): Promise<void> {
   while (!stopping && !condition()) await sleep(10);
 }
 
+// Roles named *-sysv, *-posix, flock-*, clock: the Linux stand-ins (demos/linux-scenarios.ts).
+const STEP = { ready: 0, go: 1, done: 2 };
+
 const roles: Record<string, () => Promise<void>> = {
+  async 'handshake-parent-sysv'() {
+    for (let round = 1; !stopping; round++) {
+      if (!(await waitFor('Steps', 5000, STEP.ready))) continue;
+      report('ready seen', { round });
+      await sleep(150);
+      await post('Steps', 1, STEP.go);
+      report('go', { round });
+      if (!(await waitFor('Steps', 5000, STEP.done))) continue;
+      report('done seen', { round });
+      await sleep(200);
+    }
+  },
+  async 'handshake-child-sysv'() {
+    for (let round = 1; !stopping; round++) {
+      await post('Steps', 1, STEP.ready);
+      report('ready', { round });
+      if (!(await waitFor('Steps', 5000, STEP.go))) continue;
+      report('working', { round });
+      await sleep(150);
+      await post('Steps', 1, STEP.done);
+      report('done', { round });
+      await sleep(50);
+    }
+  },
+  async 'flock-contender'() {
+    while (!stopping) {
+      await withFileLock('Lock', async () => {
+        report('acquired');
+        await sleep(random(5, 50));
+      });
+      await sleep(random(0, 20));
+    }
+  },
+  async 'flock-a-then-b'() {
+    await withFileLock('A', async () => {
+      report('holds A, wants B');
+      await sleep(300);
+      await withFileLock('B', async () => report('holds both'));
+    });
+  },
+  async 'flock-b-then-a'() {
+    await withFileLock('B', async () => {
+      report('holds B, wants A');
+      await sleep(300);
+      await withFileLock('A', async () => report('holds both'));
+    });
+  },
+  async clock() {
+    while (!stopping) {
+      await sleep(300);
+      await post('Tick');
+    }
+  },
+  async 'acquirer-posix'() {
+    while (!stopping) {
+      await sleep(1200);
+      if (await waitFor('Lock', 2500)) {
+        report('acquired');
+        await sleep(100);
+        await post('Lock');
+      } else {
+        // Nobody will ever give it back: the holder died with it. Repair, as a recovery path would.
+        report('lock never came back: its holder died holding it');
+        await post('Lock');
+      }
+    }
+  },
   // Handshake, one manual-reset event: the child sets it (ready); the parent resets it and sets
   // it again (go); the child resets it, works, and sets it (done); the parent resets it.
   async 'handshake-parent'() {
@@ -167,7 +252,7 @@ const roles: Record<string, () => Promise<void>> = {
     // Leave the abandoned state visible for a while before taking the mutex again.
     await sleep(1000);
     if (await waitFor('Lock', 10_000)) {
-      report('owns the mutex and exits without releasing it');
+      report('owns the lock and exits without releasing it');
       await sleep(300);
       // Exit while owning it: the kernel marks it abandoned.
       process.exit(0);
@@ -185,7 +270,38 @@ const roles: Record<string, () => Promise<void>> = {
   },
 };
 
-const run = roles[args.role];
+const [roleName, roleArgument] = args.role.split(':');
+if (roleName === 'manager-posix') {
+  const customers = Number(roleArgument);
+  roles['manager-posix'] = async () => {
+    while (!stopping) {
+      await post('BankOpen', customers);
+      report('bank open');
+      await sleep(600);
+      await post('TransactionsOpen', customers);
+      report('transactions open');
+      await sleep(1000);
+      // Closing: take back whatever units the customers did not use.
+      await act({ action: 'drain', name: path('TransactionsOpen') });
+      await sleep(300);
+      await act({ action: 'drain', name: path('BankOpen') });
+      report('bank closed');
+      await sleep(700);
+    }
+  };
+}
+// Like a real program, hold a handle to each object for the worker's whole life (not only while
+// waiting on it): the inspector lists every worker among the holders. Lock files are not objects.
+const kept = Object.values(args.objects).flatMap((where) => {
+  try {
+    return [backend.open(where)];
+  } catch {
+    return [];
+  }
+});
+process.on('exit', () => kept.forEach((object) => object.close()));
+
+const run = roles[roleName];
 if (!run) {
   process.stderr.write(`demo worker: unknown role ${args.role}\n`);
   process.exit(2);

@@ -2,6 +2,7 @@
 // processes, and tears everything down on stop, on exit and on Ctrl-C: no orphans, no leftovers.
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Backend, CreatedObject } from '../native';
 import { DEFAULT_WORKERS, objectName, win32Plan, type ScenarioName, type ScenarioPlan } from './scenarios';
@@ -48,6 +49,7 @@ export class DemoRunner {
   private readonly children = new Set<ChildProcess>();
   private readonly workerScript: string;
   private stopped = false;
+  private fileDir?: string;
   private readonly onProcessExit = () => this.killAll();
 
   constructor(private readonly options: DemoOptions) {
@@ -58,13 +60,21 @@ export class DemoRunner {
 
   start(): void {
     try {
+      if (this.plan.files?.length) {
+        this.fileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscope-demo-'));
+        for (const short of this.plan.files) {
+          const file = path.join(this.fileDir, `${short}.lock`);
+          fs.writeFileSync(file, '');
+          this.objects[short] = file;
+        }
+      }
       for (const [short, spec] of Object.entries(this.plan.objects)) {
         const object = this.options.backend.create(spec);
         this.created.push(object);
         this.objects[short] = object.path;
       }
     } catch (error) {
-      this.closeObjects();
+      void this.closeObjects();
       throw error;
     }
     process.once('exit', this.onProcessExit);
@@ -92,7 +102,7 @@ export class DemoRunner {
     this.killAll();
     await Promise.all(exits);
     process.off('exit', this.onProcessExit);
-    this.closeObjects();
+    await this.closeObjects();
   }
 
   private spawn(role: string, index: number, respawn: boolean): void {
@@ -131,7 +141,15 @@ export class DemoRunner {
     for (const child of this.children) child.kill('SIGKILL');
   }
 
-  private closeObjects(): void {
-    for (const object of this.created.splice(0)) object.close();
+  private async closeObjects(): Promise<void> {
+    for (const object of this.created.splice(0)) {
+      object.close();
+      // Linux semaphores outlive their creator (kernel persistence): remove them explicitly.
+      if (this.options.backend.platform === 'linux') {
+        await this.options.backend.act({ action: 'unlink', name: object.path }).catch(() => undefined);
+      }
+    }
+    if (this.fileDir) fs.rmSync(this.fileDir, { recursive: true, force: true });
+    this.fileDir = undefined;
   }
 }

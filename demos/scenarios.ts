@@ -1,6 +1,6 @@
 // The built-in demos: which named objects each creates and which worker roles contend on them.
 // Pure data, shared by the runner (which creates the objects) and the workers (which use them).
-import type { CreateSpec } from '../native/actions';
+import type { AnyCreateSpec } from '../native/actions';
 
 export const SCENARIO_NAMES = [
   'handshake',
@@ -23,7 +23,9 @@ export interface ScenarioPlan {
   name: ScenarioName;
   description: string;
   /** Objects the runner creates and keeps alive for the demo's lifetime, by short name. */
-  objects: Record<string, CreateSpec>;
+  objects: Record<string, AnyCreateSpec>;
+  /** Files the workers lock (flock on Linux), created in a private folder for the demo's lifetime. */
+  files?: string[];
   workers: WorkerSpec[];
 }
 

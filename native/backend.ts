@@ -17,6 +17,12 @@ export interface HolderResult {
   incomplete?: string;
 }
 
+/** A lock this process holds on a file (demos); release() is idempotent. */
+export interface FileLease {
+  readonly path: string;
+  release(): void;
+}
+
 export interface Backend {
   readonly platform: 'win32' | 'linux';
   /** The kinds this backend samples; a scan may list others that it only names. */
@@ -37,6 +43,8 @@ export interface Backend {
   waiters(paths: string[]): Map<string, Waiter[]>;
   /** Parents blocked until a child exits (a hang often runs through one). Optional per OS. */
   childWaits?(): Array<{ parentPid: number; parentTid?: number; childPid: number }>;
+  /** Locks a file as a real process would (flock on Linux): blocks until it is granted. Optional per OS. */
+  lockFile?(path: string, exclusive: boolean): Promise<FileLease>;
   act(request: ActionRequest): Promise<ActionResult>;
   create(spec: AnyCreateSpec): CreatedObject;
   /** OS handles (or descriptors) this process holds: leak tests watch it. */

@@ -201,7 +201,7 @@ export const metricsSchema = z.object({
 const graphNodeSchema = z.union([
   z.object({ type: z.literal('process'), pid, name: z.string().optional() }),
   z.object({ type: z.literal('thread'), pid, tid: count, name: z.string().optional() }),
-  z.object({ type: z.literal('object'), path: z.string(), kind: z.string() }),
+  z.object({ type: z.literal('object'), path: z.string(), kind: z.string(), label: z.string().optional() }),
 ]);
 export const deadlockReportSchema = z.object({
   t: z.number(),

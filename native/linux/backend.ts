@@ -3,11 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject } from '../actions';
-import type { Backend, HolderResult, SampledObject } from '../backend';
+import type { Backend, FileLease, HolderResult, SampledObject } from '../backend';
 import { NativeError, invalidArgument, unsupported } from '../errors';
 import type { Capability, CapabilityReport, FileLockState, Holder, KnownKind, LinuxKind, ObjectEntry, Waiter } from '../types';
 import { performAction } from './actions';
 import { processFdCount } from './fd';
+import { lockFile } from './file-lease';
 import { findLock, lockState, readLockRecords, scanFileLocks } from './file-locks';
 import { lockHolders, semaphoreHolders } from './holders';
 import { libc } from './libc';
@@ -196,6 +197,10 @@ export class LinuxBackend implements Backend {
   }
 
   /** Always settles: a bad name or a refused action is a rejection, never a synchronous throw. */
+  lockFile(path: string, exclusive: boolean): Promise<FileLease> {
+    return lockFile(path, exclusive);
+  }
+
   async act(request: ActionRequest): Promise<ActionResult> {
     return performAction(this.#target(request.name), request);
   }

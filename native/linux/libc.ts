@@ -28,6 +28,7 @@ export interface Libc {
   semop: (semid: number, sops: Buffer, nsops: number) => number;
   semtimedop: ((semid: number, sops: Buffer, nsops: number, timeout: Ptr) => number) &
     Async<[number, Buffer, number, Ptr]>;
+  flock: ((fd: number, operation: number) => number) & Async<[number, number]>;
 }
 
 const declarations: Record<keyof Libc, string> = {
@@ -45,6 +46,7 @@ const declarations: Record<keyof Libc, string> = {
   semctl: 'int semctl(int semid, int semnum, int cmd, ...)',
   semop: 'int semop(int semid, void *sops, size_t nsops)',
   semtimedop: 'int semtimedop(int semid, void *sops, size_t nsops, void *timeout)',
+  flock: 'int flock(int fd, int operation)',
 };
 
 let bindings: Libc | undefined;
@@ -81,6 +83,9 @@ export const MAP_SHARED = 1;
 /** mmap's MAP_FAILED, (void *) -1, as koffi returns it. */
 export const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 export const CLOCK_MONOTONIC = 1;
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_UN = 8;
 export const IPC_PRIVATE = 0;
 export const IPC_CREAT = 0o1000;
 export const IPC_EXCL = 0o2000;

@@ -15,7 +15,7 @@ function label(node: Node | undefined, id: string): string {
     case 'thread':
       return `thread ${node.tid} of ${node.name ?? '?'} (pid ${node.pid})`;
     case 'object':
-      return `${node.kind} ${node.path}`;
+      return node.label ? `${node.kind} on ${node.label}` : `${node.kind} ${node.path}`;
   }
 }
 
