@@ -2,6 +2,7 @@
 // syncscope: the command-line front end. Each command is a thin layer over native/ and core/.
 import { Command, CommanderError } from 'commander';
 import { NativeError, isNativeError, loadBackend, type ActionName, type AnyCreateSpec, type Backend } from '../native';
+import { AuditLog } from '../core/audit';
 import { listReports, showReport } from '../core/inspect';
 import { describeHolders, describeState, table } from './format';
 import { collect, confirm, holdFor, integer, octal, print, printJson } from './io';
@@ -15,6 +16,8 @@ const EXIT = { failure: 1, usage: 2, 'not-found': 3, vanished: 3, 'access-denied
 let debug = false;
 let backendInstance: Backend | undefined;
 const backend = () => (backendInstance ??= loadBackend());
+let auditInstance: AuditLog | undefined;
+const audit = () => (auditInstance ??= new AuditLog(undefined, 'cli'));
 const program = new Command()
   .name('syncscope')
   .description('Inspect live named kernel synchronization objects: state, holders, waiters; act on them.')
@@ -118,22 +121,24 @@ function actionCommand(action: ActionName, description: string) {
       }
       if (!(await confirm(`unlink ${path} for every process? [y/N] `))) return print('not unlinked');
     }
-    const result = await backend().act({
-      action,
-      name,
-      count: options.count,
-      timeoutMs: options.timeout,
-      dueMs: options.due,
-      periodMs: options.period,
-      index: options.index,
-      value: options.value,
-    });
+    const result = await audit().record(action, name, () =>
+      backend().act({
+        action,
+        name,
+        count: options.count,
+        timeoutMs: options.timeout,
+        dueMs: options.due,
+        periodMs: options.period,
+        index: options.index,
+        value: options.value,
+      }),
+    );
     if (options.json) printJson(result);
     else print(`${result.detail}${result.state ? `; now ${describeState(result)}` : ''}`);
     if (result.kind === 'mutex' && result.action === 'acquire') {
       if (!options.json) print(options.hold === undefined ? 'holding it; Ctrl-C releases it' : `holding it for ${options.hold} s`);
       await holdFor(options.hold);
-      await backend().act({ action: 'release', name: result.path });
+      await audit().record('release', result.path, () => backend().act({ action: 'release', name: result.path }));
       if (!options.json) print(`released ${result.path}`);
     }
   });
@@ -189,7 +194,12 @@ program
       nsems: options.nsems,
       mode: options.mode,
     } as AnyCreateSpec;
-    const created = backend().create(spec);
+    const created = await audit().record(
+      `create ${kind}`,
+      name,
+      () => backend().create(spec),
+      (object) => `created ${object.kind} ${object.path}`,
+    );
     if (options.json) printJson({ kind: created.kind, path: created.path, pid: process.pid });
     else print(`created ${created.kind} ${created.path} (pid ${process.pid}); ${options.hold === undefined ? 'holding it until Ctrl-C' : `holding it for ${options.hold} s`}`);
     await holdFor(options.hold);
@@ -209,6 +219,23 @@ program
       table(
         ['FEATURE', 'SUPPORTED', 'REASON'],
         Object.entries(features).map(([name, c]) => [name, c.supported ? 'yes' : 'no', c.reason ?? '']),
+      ),
+    );
+  });
+
+program
+  .command('audit')
+  .description('every action SyncScope took (app, serve, CLI): newest first')
+  .option('--limit <n>', 'entries', integer(1, 100_000), 50)
+  .option('--json', 'print JSON')
+  .action((options) => {
+    const entries = audit().read(options.limit);
+    if (options.json) return printJson({ file: audit().file, entries });
+    print(`audit log: ${audit().file}`);
+    print(
+      table(
+        ['TIME', 'VIA', 'PID', 'ACTION', 'OBJECT', 'RESULT'],
+        entries.map((e) => [e.time, e.via, String(e.pid), e.action, e.target, `${e.ok ? 'ok' : 'FAILED'}: ${e.detail}`]),
       ),
     );
   });

@@ -30,6 +30,6 @@ export function registerServeCommand(program: Command, backend: () => Backend): 
       print(`SyncScope serving at ${server.url}${options.allowActions ? '' : ' (read-only)'}`);
       await holdFor(options.duration);
       await server.close();
-      service.dispose();
+      await service.dispose();
     });
 }

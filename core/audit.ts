@@ -32,7 +32,16 @@ export class AuditLog {
     const entry: AuditEntry = { time: new Date().toISOString(), via: this.via, pid: process.pid, action, target, ok, detail };
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      fs.appendFileSync(this.file, JSON.stringify(entry) + '\n', { mode: 0o600 });
+      const fd = fs.openSync(this.file, 'a+', 0o600);
+      try {
+        // After a crash mid-write, start on a fresh line so this entry is not glued to the torn one.
+        const size = fs.fstatSync(fd).size;
+        const last = Buffer.alloc(1);
+        const torn = size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
+        fs.writeSync(fd, (torn ? '\n' : '') + JSON.stringify(entry) + '\n');
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch (error) {
       if (!AuditLog.warned) process.stderr.write(`syncscope: cannot write the audit log ${this.file}: ${(error as Error).message}\n`);
       AuditLog.warned = true;

@@ -20,9 +20,10 @@ export interface ObjectMetrics {
   /** Mutexes: lock-to-unlock spans that began and ended inside the window. */
   holds?: { count: number; meanMs: number; maxMs: number };
   /**
-   * Ranking key. Mutexes, semaphores, locks: busyShare × (1 + waitersMean), since being held is
-   * contention in itself. Events and timers: busyShare × waitersMean, since an idle unsignaled
-   * event is normal and only matters when someone waits on it. Ties go to more transitions.
+   * Ranking key. Mutexes and semaphores: busyShare × (1 + waitersMean), since being held is
+   * contention in itself (and waiters are often unknown). Events, timers and file locks:
+   * busyShare × waitersMean, since an idle unsignaled event or a long-held profile lock is normal
+   * and only matters when someone waits on it. Ties go to more transitions.
    */
   score: number;
 }
@@ -89,7 +90,9 @@ export function computeMetrics(input: MetricsInput, now: number, windowMs: numbe
     kind,
     windowMs,
     busyShare: share(busyTime),
-    transitionsPerSec: windowMs > 0 ? transitions / (windowMs / 1000) : 0,
+    // Per second of the time the object was seen: one that appeared a second ago and changed
+    // five times is busier than 5 / window suggests.
+    transitionsPerSec: covered > 0 ? transitions / (covered / 1000) : 0,
     score: 0,
   };
   if (kind === 'event' || kind === 'timer') metrics.signaledShare = share(valueTime);
@@ -106,8 +109,10 @@ export function computeMetrics(input: MetricsInput, now: number, windowMs: numbe
       maxMs: holdSpans.length ? Math.max(...holdSpans) : 0,
     };
   }
-  const notification = kind === 'event' || kind === 'timer';
-  metrics.score = metrics.busyShare * ((notification ? 0 : 1) + (metrics.waitersMean ?? 0));
+  // Held-without-waiters is normal for notification objects and for file locks (programs keep
+  // profile and database locks for hours); it only counts as contention when someone waits.
+  const heldIsNormal = kind === 'event' || kind === 'timer' || kind === 'file-lock';
+  metrics.score = metrics.busyShare * ((heldIsNormal ? 0 : 1) + (metrics.waitersMean ?? 0));
   return metrics;
 }
 

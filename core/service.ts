@@ -55,8 +55,10 @@ export class Service {
     this.sampler.start();
   }
 
-  dispose(): void {
-    void this.demo?.stop();
+  /** Stops sampling and any demo (its workers, its objects), then releases the backend. */
+  async dispose(): Promise<void> {
+    await this.demo?.stop();
+    this.demo = undefined;
     this.sampler.stop();
     this.stopRecording();
     for (const object of this.created.values()) object.close();

@@ -33,8 +33,9 @@ app.whenReady().then(() => {
   createWindow();
 });
 
-app.on('window-all-closed', () => {
+app.on('window-all-closed', async () => {
   unregisterIpc?.();
-  service?.dispose();
+  // Demo workers and their objects go with the app.
+  await service?.dispose();
   app.quit();
 });

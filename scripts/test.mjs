@@ -3,6 +3,7 @@
 // test runner. Suites whose runtime is missing skip loudly, or fail under CI=true.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,9 +31,11 @@ if (filter.length === 0) {
 const files = findTests(path.join(root, 'test'))
   .filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)))
   .sort();
+// Actions taken by the tests go to a throwaway audit log, not the developer's own.
+const auditDir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscope-test-audit-'));
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
-  { stdio: 'inherit', cwd: root },
+  { stdio: 'inherit', cwd: root, env: { ...process.env, SYNCSCOPE_AUDIT_LOG: path.join(auditDir, 'audit.log') } },
 );
 process.exit(result.status ?? 1);

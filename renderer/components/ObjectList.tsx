@@ -122,7 +122,7 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
                 >
                   {/* Keyed by the change time, so the flash animation restarts on each change. */}
                   {recent && <span key={record.changedAt} className="flash" aria-hidden="true" />}
-                  <div role="gridcell" className="cell name">{record.name}</div>
+                  <div role="gridcell" className="cell name">{displayName(record)}</div>
                   <div role="gridcell" className="cell kind">{record.kind}</div>
                   <div role="gridcell" className="cell state">
                     <Badge record={record} />
@@ -142,13 +142,28 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
   );
 }
 
+/** What a waiter arriving now would meet, in the kind's own words. */
 function Badge({ record }: { record: ObjectRecord }) {
   if (record.goneAt !== undefined) return <span className="badge gone">gone</span>;
   if (record.error) return <span className="badge error">{record.error.kind}</span>;
   if (!record.state) return null;
+  const blocked = isBlocked(record);
   const waiters = waiterCount(record);
-  if (isBlocked(record)) return <span className="badge blocked">{waiters ? `blocked · ${waiters} waiting` : 'blocked'}</span>;
-  return <span className="badge free">free</span>;
+  const words: Record<string, [string, string]> = {
+    mutex: ['held', 'free'],
+    'file-lock': ['held', 'free'],
+    event: ['unsignaled', 'signaled'],
+    timer: ['unsignaled', 'signaled'],
+  };
+  const [busy, idle] = words[record.kind] ?? ['empty', 'available'];
+  const text = blocked ? busy : idle;
+  return <span className={`badge ${blocked ? 'blocked' : 'free'}`}>{waiters ? `${text} · ${waiters} waiting` : text}</span>;
+}
+
+/** A file lock's id means little to a person; the locked file does. */
+export function displayName(record: ObjectRecord): string {
+  const file = record.kind === 'file-lock' ? (record.state as { path?: string } | undefined)?.path : undefined;
+  return file || record.name;
 }
 
 export function ago(ms: number): string {

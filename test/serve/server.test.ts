@@ -72,7 +72,7 @@ describe('serve mode front door', { timeout: 60_000 }, () => {
 
   after(async () => {
     await server.close();
-    service.dispose();
+    await service.dispose();
   });
 
   test('listens on loopback only and prints a URL with the token', () => {

@@ -155,8 +155,14 @@ test('file-lock: lockedShare and score from waiters', () => {
   const m = metricsOf('file-lock', [[0, 1, 3]], NOW, WINDOW);
   assert.equal(m.lockedShare, 1);
   assert.equal(m.waitersMean, 3);
-  assert.equal(m.score, 4);
+  assert.equal(m.score, 3, 'held × waiters: only waiting makes a lock contended');
   assert.equal(m.holds, undefined);
+});
+
+test('file-lock held for the whole window with nobody waiting is not contention', () => {
+  const m = metricsOf('file-lock', [[0, 1, 0]], NOW, WINDOW);
+  assert.equal(m.lockedShare, 1);
+  assert.equal(m.score, 0);
 });
 
 test('shares are of the time the state was known: an object first seen mid-window', () => {
@@ -219,12 +225,13 @@ test('empty series and a zero-length window give zeros, not NaN', () => {
   assert.ok(!Number.isNaN(zero.score));
 });
 
-test('a window longer than the history: transitions per second are over the whole window', () => {
+test('a window longer than the history: transitions per second are over the time the object was seen', () => {
   const m = metricsOf('event', [
     [1000, 0],
     [1500, 1],
   ], NOW, 10_000);
-  assert.equal(m.transitionsPerSec, 0.1);
+  // Seen from 1000 to NOW (2000): one transition in one second.
+  assert.equal(m.transitionsPerSec, 1);
   assert.equal(m.signaledShare, 0.5);
 });
 

@@ -1,0 +1,112 @@
+// End to end in a real browser over the Linux backend: serve mode in Linux Node, the renderer in
+// Debian's Chromium, a POSIX semaphore made by another real process.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { artifact, chromiumMissing, launchChromium } from '../support/browser';
+import { ROOT, notLinux } from '../support/linux';
+
+const skip = notLinux ?? chromiumMissing();
+const CLI = path.join(ROOT, 'dist/cli.cjs');
+const name = `SyncScopeE2E_${process.pid}`;
+
+function startCli(args: string[]): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+async function waitForOutput(run: { output: () => string }, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = run.output().match(pattern);
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; have: ${run.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function countSeenByAnotherProcess(): number {
+  const shown = spawnSync(process.execPath, [CLI, 'show', name, '--json'], { encoding: 'utf8' });
+  assert.equal(shown.status, 0, shown.stderr);
+  return JSON.parse(shown.stdout).state.count;
+}
+
+describe('browser E2E over the Linux backend', { skip, timeout: 300_000 }, () => {
+  const children: ChildProcess[] = [];
+  let browser: Browser;
+  let url: string;
+
+  before(async () => {
+    const owner = startCli(['create', 'posix-semaphore', name, '--count', '2', '--hold', '240']);
+    children.push(owner.child);
+    await waitForOutput(owner, /created posix-semaphore/, 20_000);
+    const server = startCli(['serve', '--allow-actions', '--interval', '50', '--duration', '240']);
+    children.push(server.child);
+    url = (await waitForOutput(server, /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 20_000))[0];
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const child of children) child.kill('SIGKILL');
+    fs.rmSync(`/dev/shm/sem.${name}`, { force: true });
+  });
+
+  test('list, detail with a growing chart, Release confirmed changes the real semaphore', { timeout: 120_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(url);
+    await page.getByLabel('Search by name').fill(name);
+    const row = page.getByRole('row').filter({ hasText: name });
+    await row.waitFor({ timeout: 20_000 });
+    assert.match(await row.innerText(), /posix-semaphore/);
+    await row.click();
+    const state = page.getByTestId('detail-state');
+    await state.getByText(/count 2/).waitFor({ timeout: 10_000 });
+
+    await page.locator('[data-testid=state-chart] .recharts-line-curve').first().waitFor({ state: 'attached', timeout: 10_000 });
+    const width = () =>
+      page.locator('[data-testid=state-chart] .recharts-line-curve').first().evaluate((el) => (el as SVGGraphicsElement).getBBox().width);
+    const before = await width();
+    await page.waitForTimeout(2000);
+    assert.ok((await width()) > before + 5, 'the chart grows');
+
+    await page.getByRole('button', { name: 'Release', exact: true }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('status').filter({ hasText: /^Release: / }).waitFor({ timeout: 10_000 });
+    assert.equal(countSeenByAnotherProcess(), 3, 'another process sees the posted unit');
+    await state.getByText(/count 3/).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: artifact('e2e-linux-after-release.png') });
+
+    // The audit log shows what was done, through the app.
+    await page.getByRole('button', { name: 'Audit log' }).click();
+    const audit = page.getByRole('dialog', { name: 'Audit log' });
+    await audit.getByText(name).first().waitFor({ timeout: 10_000 });
+    assert.match(await audit.innerText(), /release/);
+    await audit.getByRole('button', { name: 'Close' }).click();
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the Demos menu starts real workers and the contention overview ranks their lock', { timeout: 120_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(url);
+    await page.getByLabel('Demo scenario').selectOption('producer-consumer');
+    await page.getByRole('button', { name: 'Start demo' }).click();
+    await page.getByRole('status').filter({ hasText: /^Demo producer-consumer:/ }).waitFor({ timeout: 20_000 });
+    const overview = page.getByRole('region', { name: 'Most contended' });
+    await overview.getByText(/SyncScopeDemo\.producer-consumer/).first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: artifact('e2e-linux-demo.png') });
+    await page.getByRole('button', { name: 'Stop demo' }).click();
+    await page.getByRole('status').filter({ hasText: /Demo stopped/ }).waitFor({ timeout: 20_000 });
+    assert.deepEqual(fs.readdirSync('/dev/shm').filter((f) => f.includes('SyncScopeDemo.producer-consumer')), []);
+    await page.close();
+  });
+});
