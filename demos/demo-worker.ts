@@ -72,6 +72,20 @@ async function until(condition: () => boolean): Promise<void> {
   while (!stopping && !condition()) await sleep(10);
 }
 
+async function moveItems(from: string, to: string, event: string): Promise<void> {
+  for (let item = 1; !stopping; item++) {
+    if (!(await waitFor(from))) continue;
+    if (await waitFor('Buffer')) {
+      await sleep(random(1, 5));
+      await post('Buffer');
+    }
+    await post(to);
+    report(event, { item });
+    // Both sides at the same average pace: the buffer wanders between empty and full.
+    await sleep(random(40, 120));
+  }
+}
+
 // Roles named *-sysv, *-posix, flock-*, clock: the Linux stand-ins (demos/linux-scenarios.ts).
 const STEP = { ready: 0, go: 1, done: 2 };
 
@@ -185,31 +199,10 @@ const roles: Record<string, () => Promise<void>> = {
       await sleep(random(0, 20));
     }
   },
-  async producer() {
-    for (let item = 1; !stopping; item++) {
-      if (!(await waitFor('Free'))) continue;
-      if (await waitFor('Buffer')) {
-        await sleep(random(1, 5));
-        await act({ action: 'release', name: path('Buffer') });
-      }
-      await act({ action: 'release', name: path('Filled') });
-      report('produced', { item });
-      // As fast as the consumers on average: the buffer wanders between empty and full.
-      await sleep(random(40, 120));
-    }
-  },
-  async consumer() {
-    for (let item = 1; !stopping; item++) {
-      if (!(await waitFor('Filled'))) continue;
-      if (await waitFor('Buffer')) {
-        await sleep(random(1, 5));
-        await act({ action: 'release', name: path('Buffer') });
-      }
-      await act({ action: 'release', name: path('Free') });
-      report('consumed', { item });
-      await sleep(random(40, 120));
-    }
-  },
+  // Producer and consumer are one loop, mirrored: take a slot from one count, fill or empty it
+  // under the buffer lock, give it to the other count.
+  producer: () => moveItems('Free', 'Filled', 'produced'),
+  consumer: () => moveItems('Filled', 'Free', 'consumed'),
   async manager() {
     while (!stopping) {
       await signal('BankOpen', 'set');

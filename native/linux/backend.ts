@@ -33,20 +33,12 @@ import {
   scanBlockedThreads,
   type BlockedThreads,
 } from './waiters';
+import { probe } from '../capability';
 
 export const LINUX_KINDS: readonly LinuxKind[] = ['posix-semaphore', 'sysv-semaphore', 'file-lock'];
 
 /** 64-bit little-endian glibc targets, where the semaphore word is value | nwaiters << 32. */
 const SEM_WORD_ARCHES = new Set(['x64', 'arm64', 'riscv64', 'loong64']);
-
-function probe(body: () => string | null): Capability {
-  try {
-    const reason = body();
-    return reason === null ? { supported: true } : { supported: false, reason };
-  } catch (error) {
-    return { supported: false, reason: error instanceof Error ? error.message : String(error) };
-  }
-}
 
 /** One pass over every thread, reused for a moment (OFD waiters are resolved at sample time). */
 let recentScan: { at: number; blocked: BlockedThreads } | undefined;

@@ -19,6 +19,7 @@ import {
   ProcessSessionInformation,
 } from './structs';
 import { findWaiters, waitersUnsupportedReason } from './waiters';
+import { probe } from '../capability';
 
 const processInfo = Buffer.alloc(4);
 
@@ -28,15 +29,6 @@ function currentSessionId(): number {
     'NtQueryInformationProcess(ProcessSessionInformation)',
   );
   return processInfo.readUInt32LE(0);
-}
-
-function probe(body: () => string | null): Capability {
-  try {
-    const reason = body();
-    return reason === null ? { supported: true } : { supported: false, reason };
-  } catch (error) {
-    return { supported: false, reason: error instanceof Error ? error.message : String(error) };
-  }
 }
 
 export class Win32Backend implements Backend {
