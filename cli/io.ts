@@ -1,9 +1,14 @@
 // Output and option helpers shared by the CLI's commands.
 import { InvalidArgumentError } from 'commander';
 
+let printing = true;
 export const print = (text: string): void => {
-  process.stdout.write(text + '\n');
+  if (printing) process.stdout.write(text + '\n');
 };
+/** After the reader of stdout went away (EPIPE), output is dropped. */
+export function stopPrinting(): void {
+  printing = false;
+}
 export const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
 
 export function integer(min: number, max: number) {

@@ -5,7 +5,7 @@ import { NativeError, isNativeError, loadBackend, type ActionName, type AnyCreat
 import { AuditLog } from '../core/audit';
 import { listReports, showReport } from '../core/inspect';
 import { describeHolders, describeState, table } from './format';
-import { collect, confirm, holdFor, integer, octal, print, printJson } from './io';
+import { collect, confirm, holdFor, integer, octal, print, printJson, stopPrinting } from './io';
 import { registerLiveCommands } from './live';
 import { registerServeCommand } from './serve';
 import { registerDemoCommand } from './demo';
@@ -267,6 +267,15 @@ async function main(argv: string[]): Promise<number> {
     backendInstance?.dispose();
   }
 }
+
+// `syncscope watch ... | head`: the reader went away. That ends the output, not the program's
+// duty to clean up: stop printing and end a running command as Ctrl-C would (a demo then stops
+// its workers and removes its objects).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  stopPrinting();
+  process.emit('SIGINT');
+});
 
 main(process.argv).then((code) => {
   process.exitCode = code;

@@ -301,8 +301,11 @@ export function createObject(path: string, spec: CreateSpec): CreatedObject {
     case 'timer':
       status = nt.NtCreateTimer(slot, GENERIC_ALL_SYNC, attributes, spec.manual ? NotificationTimer : SynchronizationTimer);
       break;
+    default:
+      // A Linux kind sent to Windows (the protocol knows every OS's kinds): refuse, never fake.
+      throw invalidArgument('create', `Windows has no ${(spec as { kind: string }).kind}: create an event, mutex, semaphore or timer`);
   }
-  check(status!, `NtCreate${spec.kind}`, path);
+  check(status, `NtCreate${spec.kind}`, path);
   const handle = takeHandle(slot);
   if (spec.kind === 'timer' && spec.dueMs !== undefined) {
     const due = checkMilliseconds(spec.dueMs, 'create', 'due time');

@@ -173,6 +173,15 @@ describe('demos on Linux', { skip: notLinux, timeout: 300_000 }, () => {
     assert.ok(field<number>(run.changes('Lock'), 'count').includes(0), 'seen taken');
   });
 
+  test('a demo whose output reader goes away (| head) still cleans up', { timeout: 60_000 }, async () => {
+    const demo = startDemo('timer', 30);
+    const header = JSON.parse(await until('the demo header', () => demo.lines()[0], 20_000));
+    demo.child.stdout!.destroy();
+    await until('the demo to exit', () => (demo.child.exitCode !== null ? true : undefined), 20_000);
+    assert.equal(demo.child.exitCode, 0);
+    assertNothingLeft(header.objects, header.pids);
+  });
+
   test('killing the demo process ends its workers, even deadlocked ones', { timeout: 60_000 }, async () => {
     // The hard case: both workers are blocked in flock() on worker threads.
     const demo = startDemo('deadlock', 30);
