@@ -113,8 +113,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
     if (!allowedHosts().has(request.headers.host ?? '')) return refuse('403 Forbidden');
     if (!allowedOrigins().has(request.headers.origin ?? '')) return refuse('403 Forbidden');
-    if (!authenticate(request).ok) return refuse('401 Unauthorized');
-    if (authenticate(request).pathname !== '/ws') return refuse('404 Not Found');
+    const auth = authenticate(request);
+    if (!auth.ok) return refuse('401 Unauthorized');
+    if (auth.pathname !== '/ws') return refuse('404 Not Found');
     sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, options.service));
   });
 
