@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { Backend } from '../native';
+import { AuditLog } from '../core/audit';
 import { DemoRunner } from '../demos/runner';
 import { SCENARIO_NAMES, isScenarioName } from '../demos/scenarios';
 import { holdFor, integer, print } from './io';
@@ -32,7 +33,11 @@ export function registerDemoCommand(program: Command, backend: () => Backend): v
           if (!options.json && !options.quiet) print(`${clock(Date.now())}  ${role}#${index} exited (${code})`);
         },
       });
-      runner.start();
+      // Demos create objects and start processes: the audit log says so, as it does for the app's.
+      const audit = new AuditLog(undefined, 'cli');
+      await audit.record('start demo', scenario, () => runner.start(), () =>
+        `objects ${Object.values(runner.objects).join(', ')}; workers ${runner.pids.join(', ')}`,
+      );
       if (options.json) print(JSON.stringify({ demo: scenario, description: runner.plan.description, objects: runner.objects, pids: runner.pids }));
       else {
         print(`demo ${scenario}: ${runner.plan.description}`);
@@ -41,6 +46,7 @@ export function registerDemoCommand(program: Command, backend: () => Backend): v
       }
       await holdFor(options.duration);
       await runner.stop();
+      audit.write('stop demo', scenario, true, 'workers stopped, objects removed');
       const counts: Record<string, number> = {};
       for (const event of runner.events) counts[event.event] = (counts[event.event] ?? 0) + 1;
       if (options.json) print(JSON.stringify({ summary: { scenario, objects: runner.objects, counts } }));

@@ -9,6 +9,7 @@ import type {
   SysvSemaphoreState,
   TimerState,
 } from '../native';
+import { printable } from '../protocol/names';
 
 export function describeState(report: { kind: string; state?: object }): string {
   const state = report.state;
@@ -67,8 +68,12 @@ export function formatMs(ms: number): string {
   return `${Math.round(ms / 60_000)} min`;
 }
 
-/** An aligned plain-text table; the last column is not padded. */
-export function table(header: string[], rows: string[][]): string {
+/**
+ * An aligned plain-text table; the last column is not padded. Cells are escaped: an object name
+ * is another program's text, and must not move the cursor or reorder the line in a terminal.
+ */
+export function table(header: string[], plainRows: string[][]): string {
+  const rows = plainRows.map((row) => row.map((cell) => printable(cell, Infinity)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();

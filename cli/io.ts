@@ -1,5 +1,7 @@
 // Output and option helpers shared by the CLI's commands.
 import { InvalidArgumentError } from 'commander';
+import { invalidArgument } from '../native/errors';
+import { nameProblem } from '../protocol/names';
 
 let printing = true;
 export const print = (text: string): void => {
@@ -19,6 +21,17 @@ export function integer(min: number, max: number) {
     return parsed;
   };
 }
+/**
+ * An object name argument: refused before any backend sees it when it breaks the protocol's name
+ * rules, as a usage error (exit 2) that quotes no more of the name than a line can hold.
+ */
+export function objectName(value: string): string {
+  const problem = nameProblem(value);
+  if (!problem) return value;
+  const shown = value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value);
+  throw invalidArgument('name', `bad name ${shown}: ${problem}`);
+}
+
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Permission bits in octal (`644`, `0o600`), at most `max`. */

@@ -12,7 +12,7 @@ import { Sampler } from '../core/sampler';
 import type { Update } from '../core/update-stream';
 import { describeNode, type GraphNode } from '../core/wait-graph';
 import { describeState, formatMs, table } from './format';
-import { collect, holdFor, integer, print, printJson } from './io';
+import { collect, holdFor, integer, objectName, print, printJson } from './io';
 
 const MAX_MS = 0x7fffffff;
 
@@ -75,7 +75,7 @@ export function registerLiveCommands(program: Command, backend: () => Backend): 
   program
     .command('watch')
     .description('print one line per observed state change, until Ctrl-C or --duration')
-    .argument('<names...>', 'objects to watch')
+    .argument('<names...>', 'objects to watch', (value: string, previous: string[] = []) => [...previous, objectName(value)])
     .option('--interval <ms>', 'sampling interval', integer(5, 60_000), 100)
     .option('--duration <s>', 'stop after this many seconds', integer(0, MAX_MS))
     .option('--json', 'NDJSON lines {t, path, kind, state}')

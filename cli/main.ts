@@ -5,7 +5,8 @@ import { NativeError, isNativeError, loadBackend, type ActionName, type AnyCreat
 import { AuditLog } from '../core/audit';
 import { listReports, showReport } from '../core/inspect';
 import { describeHolders, describeState, table } from './format';
-import { collect, confirm, holdFor, integer, octal, print, printJson, stopPrinting } from './io';
+import { collect, confirm, holdFor, integer, objectName, octal, print, printJson, stopPrinting } from './io';
+import { printable } from '../protocol/names';
 import { registerLiveCommands } from './live';
 import { registerServeCommand } from './serve';
 import { registerDemoCommand } from './demo';
@@ -25,7 +26,8 @@ const program = new Command()
   .hook('preAction', (command) => {
     debug = Boolean(command.opts().debug);
   })
-  .showHelpAfterError('(add --help for usage)')
+  // Usage errors are one line too, with control characters in what the user typed escaped.
+  .configureOutput({ outputError: (text, write) => write(`syncscope: ${printable(text.trim())} (add --help for usage)\n`) })
   .exitOverride();
 
 program
@@ -59,12 +61,14 @@ program
       ),
     );
     print(`${reports.length} object(s)`);
+    // Why an object could not be read (vanished since the scan, access denied...).
+    for (const r of reports) if (r.error) print(printable(`${r.name}: ${r.error.kind}: ${r.error.message}`, Infinity));
   });
 
 program
   .command('show')
   .description('show one object: state, holders, waiters')
-  .argument('<name>', 'Foo, Local\\Foo, Global\\Foo, Session\\<n>\\Foo or a full NT path; Linux: foo, /foo, /dev/shm/sem.foo, sysv:<semid>, sysv:key=<key>, lock:<id>')
+  .argument('<name>', 'Foo, Local\\Foo, Global\\Foo, Session\\<n>\\Foo or a full NT path; Linux: foo, /foo, /dev/shm/sem.foo, sysv:<semid>, sysv:key=<key>, lock:<id>', objectName)
   .option('--json', 'print one JSON object')
   .action((name: string, options) => {
     const report = showReport(backend(), name);
@@ -89,7 +93,7 @@ function actionCommand(action: ActionName, description: string) {
   const command = program
     .command(action)
     .description(description)
-    .argument('<name>', 'object name or NT path')
+    .argument('<name>', 'object name or NT path', objectName)
     .option('--json', 'print the result as JSON');
   if (action === 'release' || action === 'acquire' || action === 'signal' || action === 'post' || action === 'trywait') {
     command.option('--count <n>', 'units (semaphores)', integer(1, 0x7fffffff), 1);
@@ -165,7 +169,7 @@ program
       .createArgument('<kind>', 'event, mutex, semaphore or timer; Linux: posix-semaphore or sysv-semaphore')
       .choices(['event', 'mutex', 'semaphore', 'timer', 'posix-semaphore', 'sysv-semaphore']),
   )
-  .argument('<name>', 'object name (sysv-semaphore: its key, decimal or 0x hex, or "private")')
+  .argument('<name>', 'object name (sysv-semaphore: its key, decimal or 0x hex, or "private")', objectName)
   .option('--manual', 'event or timer: manual reset (notification)')
   .option('--signaled', 'event: start signaled')
   .option('--owned', 'mutex: start owned by this process')
@@ -259,13 +263,27 @@ async function main(argv: string[]): Promise<number> {
       // Commander already printed help or the usage error.
       return error.exitCode === 0 ? 0 : EXIT.usage;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`syncscope: ${message}\n`);
-    if (debug && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
+    reportError(error);
     return exitCodeFor(error);
   } finally {
     backendInstance?.dispose();
   }
+}
+
+/** One line on stderr (names in messages are the user's or another program's: escaped); the stack only with --debug. */
+function reportError(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`syncscope: ${printable(message)}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
+}
+
+// Whatever escapes a command (a timer's callback, a stream's error event) ends the same way.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error: unknown) => {
+    reportError(error);
+    backendInstance?.dispose();
+    process.exit(exitCodeFor(error));
+  });
 }
 
 // `syncscope watch ... | head`: the reader went away. That ends the output, not the program's

@@ -1,6 +1,6 @@
 // One front-end connection (an Electron window, a browser's WebSocket): parses each request with
 // the protocol's schema, answers it from the service, and owns the connection's update stream.
-import { parseRequest, type RequestName, type SessionInfo, type UpdateMessage } from '../protocol';
+import { ProtocolError, isRequestName, parseRequest, printable, type RequestName, type SessionInfo, type UpdateMessage } from '../protocol';
 import type { Service } from './service';
 import type { Subscription } from './update-stream';
 
@@ -15,6 +15,9 @@ export class Connection {
   ) {}
 
   async handle(name: RequestName, payload: unknown): Promise<unknown> {
+    // Transports check the channel too; a name from outside the table (`__proto__`, `toString`)
+    // must never index the schema or handler tables.
+    if (!isRequestName(name)) throw new ProtocolError(`unknown channel ${printable(JSON.stringify(String(name)), 80)}`);
     const request = parseRequest(name, payload ?? {});
     switch (name) {
       case 'session':

@@ -1,10 +1,12 @@
 // Per-object history of sampled levels in typed arrays. States are step functions, so a sample is
 // stored only when the value or the waiter count changes: a quiet object costs one sample.
 //
-// Memory per object: 20 bytes per sample (Float64 time, Float64 value, Float32 waiters). Buffers
-// start at INITIAL_CAPACITY samples (640 bytes: an idle object costs that) and double up to
-// `capacity`, then overwrite the oldest. A store-wide byte budget caps the total: past it, a
-// buffer stops growing and overwrites its oldest samples instead.
+// Memory per object: 20 bytes per sample (Float64 time, Float64 value, Float32 waiters). A series
+// keeps its first sample in plain fields: typed arrays cost about 200 bytes each before holding
+// anything, so an object that never changes (most of them) has none, and costs about 250 bytes in
+// all (measured by `npm run bench`). At its second sample a series gets typed arrays of
+// INITIAL_CAPACITY samples, which double up to `capacity`, then overwrite the oldest. A store-wide
+// byte budget caps the total: past it, a buffer stops growing and overwrites its oldest samples.
 
 import type { Level } from './levels';
 
@@ -12,6 +14,10 @@ const INITIAL_CAPACITY = 32;
 export const DEFAULT_HISTORY_BUDGET_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_HISTORY_CAPACITY = 2048;
 export const BYTES_PER_SAMPLE = 8 + 8 + 4;
+
+/** Shared by every series still in its one-sample form. */
+const NO_TIMES = new Float64Array(0);
+const NO_WAITERS = new Float32Array(0);
 
 export interface HistoryPoint {
   t: number;
@@ -26,9 +32,13 @@ export interface HistoryPoint {
 }
 
 export class SeriesBuffer {
-  private times: Float64Array;
-  private values: Float64Array;
-  private waiters: Float32Array;
+  // Until the second sample: no arrays, the one sample in the three fields below.
+  private times: Float64Array = NO_TIMES;
+  private values: Float64Array = NO_TIMES;
+  private waiters: Float32Array = NO_WAITERS;
+  private firstTime = 0;
+  private firstValue = 0;
+  private firstWaiters = 0;
   private start = 0;
   private length = 0;
 
@@ -36,35 +46,45 @@ export class SeriesBuffer {
     private readonly capacity = DEFAULT_HISTORY_CAPACITY,
     /** Asked before growing: may these many more bytes be allocated? */
     private readonly mayGrow: (extraBytes: number) => boolean = () => true,
-  ) {
-    const initial = Math.min(INITIAL_CAPACITY, capacity);
-    this.times = new Float64Array(initial);
-    this.values = new Float64Array(initial);
-    this.waiters = new Float32Array(initial);
-  }
+  ) {}
 
   get size(): number {
     return this.length;
   }
 
+  /** Samples this series has room for: 1 in its one-sample form. */
+  private get slots(): number {
+    return this.times.length || 1;
+  }
+
   get bytes(): number {
-    return this.times.length * BYTES_PER_SAMPLE;
+    return this.slots * BYTES_PER_SAMPLE;
   }
 
   /** Records a level at time t; returns false (and stores nothing) when nothing changed. */
   push(t: number, level: Pick<Level, 'value' | 'waiters'>): boolean {
     if (this.length > 0) {
-      const last = this.index(this.length - 1);
-      if (t < this.times[last]) t = this.times[last];
-      if (Object.is(this.values[last], level.value) && sameWaiters(this.waiters[last], level.waiters)) return false;
+      const last = this.length - 1;
+      const lastTime = this.timeAt(last);
+      if (t < lastTime) t = lastTime;
+      if (Object.is(this.valueAt(last), level.value) && sameWaiters(this.waitersAt(last), level.waiters)) return false;
     }
-    if (this.length === this.times.length) {
-      const growth = Math.min(this.capacity, this.times.length * 2) - this.times.length;
-      if (growth > 0 && this.mayGrow(growth * BYTES_PER_SAMPLE)) this.grow();
+    const slots = this.slots;
+    if (this.length === slots) {
+      const wanted = Math.min(this.capacity, this.times.length === 0 ? INITIAL_CAPACITY : slots * 2);
+      const growth = wanted - slots;
+      if (growth > 0 && this.mayGrow(growth * BYTES_PER_SAMPLE)) this.grow(wanted);
       else {
-        this.start = (this.start + 1) % this.times.length;
+        this.start = (this.start + 1) % slots;
         this.length--;
       }
+    }
+    if (this.times.length === 0) {
+      this.firstTime = t;
+      this.firstValue = level.value;
+      this.firstWaiters = Math.fround(level.waiters); // as a Float32Array would store it
+      this.length = 1;
+      return true;
     }
     const i = this.index(this.length);
     this.times[i] = t;
@@ -75,13 +95,13 @@ export class SeriesBuffer {
   }
 
   timeAt(n: number): number {
-    return this.times[this.index(n)];
+    return this.times.length === 0 ? this.firstTime : this.times[this.index(n)];
   }
   valueAt(n: number): number {
-    return this.values[this.index(n)];
+    return this.times.length === 0 ? this.firstValue : this.values[this.index(n)];
   }
   waitersAt(n: number): number {
-    return this.waiters[this.index(n)];
+    return this.times.length === 0 ? this.firstWaiters : this.waiters[this.index(n)];
   }
 
   /** Index of the last sample at or before t, or -1 if none. */
@@ -149,16 +169,14 @@ export class SeriesBuffer {
     return (this.start + n) % this.times.length;
   }
 
-  private grow(): void {
-    const size = Math.min(this.capacity, this.times.length * 2);
+  private grow(size: number): void {
     const times = new Float64Array(size);
     const values = new Float64Array(size);
     const waiters = new Float32Array(size);
     for (let n = 0; n < this.length; n++) {
-      const i = this.index(n);
-      times[n] = this.times[i];
-      values[n] = this.values[i];
-      waiters[n] = this.waiters[i];
+      times[n] = this.timeAt(n);
+      values[n] = this.valueAt(n);
+      waiters[n] = this.waitersAt(n);
     }
     this.times = times;
     this.values = values;
@@ -182,6 +200,8 @@ function sameWaiters(stored: number, next: number): boolean {
 export class HistoryStore {
   private readonly series = new Map<string, SeriesBuffer>();
   private allocated = 0;
+  /** One function for every series (a closure each would cost more than an idle series' data). */
+  private readonly mayGrow = (extraBytes: number) => this.reserve(extraBytes);
 
   constructor(
     readonly capacityPerObject = DEFAULT_HISTORY_CAPACITY,
@@ -193,9 +213,8 @@ export class HistoryStore {
   record(path: string, t: number, level: Pick<Level, 'value' | 'waiters'>): boolean {
     let buffer = this.series.get(path);
     if (!buffer) {
-      const initialBytes = Math.min(INITIAL_CAPACITY, this.capacityPerObject) * BYTES_PER_SAMPLE;
-      if (this.allocated + initialBytes > this.budgetBytes) return false;
-      buffer = new SeriesBuffer(this.capacityPerObject, (extra) => this.reserve(extra));
+      if (this.allocated + BYTES_PER_SAMPLE > this.budgetBytes) return false;
+      buffer = new SeriesBuffer(this.capacityPerObject, this.mayGrow);
       this.allocated += buffer.bytes;
       this.series.set(path, buffer);
     }

@@ -10,19 +10,37 @@ import type { Update } from './update-stream';
 export type Recording = RecordingMessage;
 type Change = Recording['changes'][number];
 
+export interface RecorderOptions {
+  /** Changes kept at most: memory stays bounded however long the recorder runs. */
+  maxChanges?: number;
+  /**
+   * Which changes survive past maxChanges: the first ones (a recording of a fixed span, later
+   * changes dropped; the CLI's `record`), or the latest ones (the app's recording of what just
+   * happened, older changes dropped). Either way the recording says it was truncated.
+   */
+  keep?: 'first' | 'latest';
+}
+
 export class Recorder {
-  private readonly objects = new Map<string, { path: string; kind: string; name: string }>();
+  /** Objects that kept changes refer to, with how many: an object whose changes are all dropped goes too. */
+  private readonly objects = new Map<string, { path: string; kind: string; name: string; refs: number }>();
+  /** A ring of at most maxChanges; `head` is the oldest once it is full. */
   private readonly changes: Change[] = [];
+  private head = 0;
   private truncated = false;
   private readonly startedAt: number;
+  private readonly maxChanges: number;
+  private readonly keep: 'first' | 'latest';
 
   constructor(
     private readonly platform: string,
     private readonly now: () => number = Date.now,
-    /** Changes kept at most; later ones are dropped and the recording says so. */
-    private readonly maxChanges = 1_000_000,
+    options: RecorderOptions | number = {},
   ) {
     this.startedAt = now();
+    const opts = typeof options === 'number' ? { maxChanges: options } : options;
+    this.maxChanges = Math.max(1, opts.maxChanges ?? 1_000_000);
+    this.keep = opts.keep ?? 'first';
   }
 
   /** Feed every update of a stream here (snapshot first). */
@@ -31,31 +49,46 @@ export class Recorder {
     for (const record of records) this.add(record);
   }
 
+  /** Changes held now. */
+  get size(): number {
+    return this.changes.length;
+  }
+
   add(record: ObjectRecord): void {
-    if (!this.objects.has(record.path)) {
-      this.objects.set(record.path, { path: record.path, kind: record.kind, name: record.name });
-    }
     if (this.changes.length >= this.maxChanges) {
       this.truncated = true;
-      return;
+      if (this.keep === 'first') return;
     }
     const change: Change = { t: record.changedAt, path: record.path };
     if (record.state) change.state = record.state;
     if (record.waiters) change.waiters = record.waiters.length;
     if (record.goneAt !== undefined) change.gone = true;
-    this.changes.push(change);
+    const object = this.objects.get(record.path);
+    if (object) object.refs++;
+    else this.objects.set(record.path, { path: record.path, kind: record.kind, name: record.name, refs: 1 });
+    if (this.changes.length < this.maxChanges) {
+      this.changes.push(change);
+      return;
+    }
+    const dropped = this.changes[this.head];
+    this.changes[this.head] = change;
+    this.head = (this.head + 1) % this.maxChanges;
+    const owner = this.objects.get(dropped.path);
+    if (owner && --owner.refs === 0) this.objects.delete(dropped.path);
   }
 
   toRecording(): Recording {
+    const changes = [...this.changes.slice(this.head), ...this.changes.slice(0, this.head)];
     return {
       format: 'syncscope-recording',
       version: 1,
       platform: this.platform,
-      startedAt: this.startedAt,
+      // Older changes dropped: the recording covers what it holds.
+      startedAt: this.keep === 'latest' && this.truncated && changes.length > 0 ? changes[0].t : this.startedAt,
       endedAt: this.now(),
       truncated: this.truncated,
-      objects: [...this.objects.values()],
-      changes: [...this.changes],
+      objects: [...this.objects.values()].map(({ path, kind, name }) => ({ path, kind, name })),
+      changes,
     };
   }
 }

@@ -93,10 +93,25 @@ export class Sampler {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.scanTick();
-    this.stateTick();
-    if (this.options.attribution !== false) this.attributionTick();
+    // A first scan that fails (a source unreadable right now) must not stop the inspector from
+    // starting: the cadences retry, and stats.lastError says why.
+    this.guarded(() => this.scanTick());
+    this.guarded(() => this.stateTick());
+    if (this.options.attribution !== false) this.guarded(() => this.attributionTick());
     this.startTimers();
+  }
+
+  /** Runs a tick now (after an action, to show its effect at once); a failure is recorded, not thrown. */
+  refresh(tick: 'scan' | 'state'): void {
+    this.guarded(() => (tick === 'scan' ? this.scanTick() : this.stateTick()));
+  }
+
+  private guarded(tick: () => void): void {
+    try {
+      tick();
+    } catch (error) {
+      this.stats.lastError = messageOf(error);
+    }
   }
 
   stop(): void {
@@ -364,13 +379,14 @@ export class Sampler {
   private schedule(cadence: Cadence, tick: () => void): void {
     const run = () => {
       if (!this.running) return;
-      try {
-        tick();
-      } catch (error) {
-        // A failed scan (say, a directory became unreadable) must not stop the other cadences.
-        this.stats.lastError = messageOf(error);
-      }
-      if (this.running) this.timers.set(cadence, setTimeout(run, this.rates[cadence]));
+      const started = performance.now();
+      // A failed scan (say, a directory became unreadable) must not stop the other cadences.
+      this.guarded(tick);
+      // The period counts from the tick's start, so the tick's own time does not lower the rate
+      // (10 Hz stays 10 Hz); a tick as long as its period still leaves a fifth of it to the rest.
+      const period = this.rates[cadence];
+      const next = Math.max(period / 5, period - (performance.now() - started));
+      if (this.running) this.timers.set(cadence, setTimeout(run, next));
     };
     this.timers.set(cadence, setTimeout(run, this.rates[cadence]));
   }

@@ -19,6 +19,8 @@ export interface ServiceOptions extends Omit<SamplerOptions, 'backend'> {
   allowActions?: boolean;
   /** Where actions are recorded; the default file, marked as from the app. */
   audit?: AuditLog;
+  /** Changes the exported recording keeps, the latest ones (default 100,000: at most about 40 MB). */
+  recordingChanges?: number;
 }
 
 /** NaN means unknown inside the engine; on the wire it is null (JSON has no NaN). */
@@ -39,7 +41,9 @@ export class Service {
   ) {
     this.sampler = new Sampler({ ...options, backend });
     this.audit = options.audit ?? new AuditLog(undefined, 'app');
-    this.recorder = new Recorder(backend.platform, options.now);
+    // What the app exports is what just happened: the latest changes only, so that a session
+    // left open for days under churn keeps its memory bounded (a change is 100-400 bytes).
+    this.recorder = new Recorder(backend.platform, options.now, { maxChanges: options.recordingChanges ?? 100_000, keep: 'latest' });
     let ready = false;
     const subscription = this.sampler.stream.subscribe((update) => {
       this.recorder.onUpdate(update);
@@ -57,11 +61,19 @@ export class Service {
 
   /** Stops sampling and any demo (its workers, its objects), then releases the backend. */
   async dispose(): Promise<void> {
-    await this.demo?.stop();
+    const demo = this.demo;
     this.demo = undefined;
+    if (demo) {
+      await demo.stop();
+      this.audit.write('stop demo', demo.plan.name, true, 'the session ended: workers stopped, objects closed');
+    }
     this.sampler.stop();
     this.stopRecording();
-    for (const object of this.created.values()) object.close();
+    // Closing what it created is an action too (a Windows object goes with its last handle).
+    for (const object of this.created.values()) {
+      object.close();
+      this.audit.write('close', object.path, true, `the session ended: closed the ${object.kind} it created`);
+    }
     this.created.clear();
     this.backend.dispose();
   }
@@ -81,8 +93,9 @@ export class Service {
       act: async (request) => {
         this.requireActions('acting on objects');
         const result = await this.audit.record(request.action, request.name, () => this.backend.act(request as never));
-        // Show the effect at once instead of at the next tick.
-        sampler.stateTick();
+        // Show the effect at once instead of at the next tick. The action is done: a failed
+        // refresh must not turn its reply into an error (the user might do it again).
+        sampler.refresh('state');
         return result;
       },
       create: async (spec) => {
@@ -95,7 +108,7 @@ export class Service {
         );
         this.created.get(object.path)?.close();
         this.created.set(object.path, object);
-        sampler.scanTick();
+        sampler.refresh('scan');
         return { kind: object.kind, path: object.path };
       },
       capabilities: () => this.backend.capabilities(),
@@ -120,7 +133,7 @@ export class Service {
         demo.start();
         this.demo = demo;
         this.audit.write('start demo', scenario, true, `objects ${Object.values(demo.objects).join(', ')}; workers ${demo.pids.join(', ')}`);
-        sampler.scanTick();
+        sampler.refresh('scan');
         return { scenario, description: demo.plan.description, objects: demo.objects, pids: demo.pids };
       },
       stopDemo: async () => {

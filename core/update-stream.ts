@@ -48,6 +48,9 @@ export class UpdateStream<R> {
   private readonly log: Array<{ seq: number; keys: string[] }> = [];
   private readonly subscribers = new Set<Subscriber<R>>();
   private seq = 0;
+  /** Sends that threw, and the last such error (the subscriber is retried at the next commit). */
+  sendErrors = 0;
+  lastSendError?: string;
   private readonly logLength: number;
   private readonly snapshotShare: number;
 
@@ -100,7 +103,13 @@ export class UpdateStream<R> {
   subscribe(send: (update: Update<R>) => void): Subscription {
     const subscriber: Subscriber<R> = { cursor: this.seq, ready: false, send };
     this.subscribers.add(subscriber);
-    send(this.snapshot());
+    try {
+      send(this.snapshot());
+    } catch (error) {
+      // Nobody will ever close a subscription that was never returned.
+      this.subscribers.delete(subscriber);
+      throw error;
+    }
     return {
       ack: () => {
         if (!this.subscribers.has(subscriber)) return;
@@ -120,9 +129,20 @@ export class UpdateStream<R> {
   private flush(subscriber: Subscriber<R>): void {
     const update = this.updateSince(subscriber.cursor);
     if (!update) return;
+    const cursor = subscriber.cursor;
     subscriber.cursor = this.seq;
     subscriber.ready = false;
-    subscriber.send(update);
+    try {
+      subscriber.send(update);
+    } catch (error) {
+      // A transport that throws (a renderer frame disposed mid-reload, a socket closing) must not
+      // stop the commit for other subscribers nor lose this one's changes: it gets them, coalesced,
+      // at the next commit, until its connection closes the subscription.
+      subscriber.cursor = cursor;
+      subscriber.ready = true;
+      this.sendErrors++;
+      this.lastSendError = error instanceof Error ? error.message : String(error);
+    }
   }
 
   /** Everything since `cursor`, coalesced; undefined when nothing changed. */

@@ -1,10 +1,11 @@
 // Electron entry: a thin shell. The engine (core/, native/) runs and is tested in plain Node.
-import { app, BrowserWindow } from 'electron';
+import { app } from 'electron';
 import path from 'node:path';
 import { loadBackend } from '../native';
 import { Service } from '../core/service';
 import { registerIpc } from './ipc';
-import { enforceContentSecurityPolicy, lockNavigation, secureWebPreferences } from './security';
+import { navigationAllowed } from './policy';
+import { createSecureWindow, enforceContentSecurityPolicy, lockNavigation } from './security';
 
 declare const MAIN_WINDOW_VITE_DEV_SERVER_URL: string | undefined;
 declare const MAIN_WINDOW_VITE_NAME: string;
@@ -12,24 +13,20 @@ declare const MAIN_WINDOW_VITE_NAME: string;
 let service: Service | undefined;
 let unregisterIpc: (() => void) | undefined;
 
+const appUrl = () => MAIN_WINDOW_VITE_DEV_SERVER_URL ?? `file://${path.join(__dirname, `../renderer/${MAIN_WINDOW_VITE_NAME}/index.html`)}`;
+
 function createWindow(): void {
-  const window = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    title: 'SyncScope',
-    webPreferences: secureWebPreferences(path.join(__dirname, 'preload.cjs')),
-  });
-  const appUrl = MAIN_WINDOW_VITE_DEV_SERVER_URL
-    ?? `file://${path.join(__dirname, `../renderer/${MAIN_WINDOW_VITE_NAME}/index.html`)}`;
-  lockNavigation(window, appUrl);
-  void window.loadURL(appUrl);
+  const window = createSecureWindow({ width: 1280, height: 820, title: 'SyncScope', preload: path.join(__dirname, 'preload.cjs') });
+  lockNavigation(window, appUrl());
+  void window.loadURL(appUrl());
 }
 
 app.whenReady().then(() => {
   enforceContentSecurityPolicy();
   service = new Service(loadBackend());
   service.start();
-  unregisterIpc = registerIpc(service);
+  // The renderer is the only page that may talk to the engine.
+  unregisterIpc = registerIpc(service, (frameUrl) => navigationAllowed(appUrl(), frameUrl));
   createWindow();
 });
 

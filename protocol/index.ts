@@ -3,8 +3,10 @@
 // crosses a process boundary is parsed with these schemas on the receiving side.
 import { z } from 'zod';
 import { REQUEST_NAMES, type RequestName } from './channels';
+import { nameProblem } from './names';
 
 export { REQUEST_NAMES, UPDATE_CHANNEL, ipcChannel, type RequestName } from './channels';
+export { MAX_NAME_CHARS, nameProblem, printable } from './names';
 
 // ---- Object states, as `list --json` prints them ----------------------------------------------
 
@@ -122,13 +124,20 @@ export type RecordingMessage = z.infer<typeof recordingSchema>;
 
 // ---- Requests ----------------------------------------------------------------------------------
 
-const name = z.string().min(1).max(32767);
+/** A name as a user gives it: see names.ts for what is refused and why. */
+const name = z.string().superRefine((value, context) => {
+  const problem = nameProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+/** A path the engine already knows (history, metrics, watch): looked up, never given to the OS. */
+const knownPath = z.string().max(65_535);
 const ms = z.number().int().nonnegative().max(0x7fffffff);
 
 export const actionRequestSchema = z.object({
   action: z.enum(['signal', 'set', 'reset', 'pulse', 'release', 'acquire', 'cancel', 'post', 'trywait', 'drain', 'unlink', 'setval']),
   name,
-  count: z.number().int().min(0).max(0x7fffffff).optional(),
+  /** Units to post, release or take: at least one (what the OS allows at most is the backend's check). */
+  count: z.number().int().min(1).max(0x7fffffff).optional(),
   /** System V: which semaphore of the set; setval: the value. */
   index: z.number().int().min(0).max(0xffff).optional(),
   value: z.number().int().min(0).max(32767).optional(),
@@ -243,12 +252,12 @@ export const REQUESTS = {
   create: { request: createSpecSchema, response: z.object({ kind: z.string(), path: z.string() }) },
   capabilities: { request: z.object({}), response: capabilityReportSchema },
   setRates: { request: ratesSchema.partial(), response: ratesSchema },
-  watch: { request: z.object({ paths: z.array(z.string()).max(1000) }), response: z.object({ watched: z.array(z.string()) }) },
+  watch: { request: z.object({ paths: z.array(knownPath).max(1000) }), response: z.object({ watched: z.array(z.string()) }) },
   history: {
-    request: z.object({ path: z.string(), fromMs: z.number(), toMs: z.number(), maxPoints: z.number().int().min(1).max(10_000) }),
+    request: z.object({ path: knownPath, fromMs: z.number(), toMs: z.number(), maxPoints: z.number().int().min(1).max(10_000) }),
     response: z.array(historyPointSchema),
   },
-  metrics: { request: z.object({ path: z.string(), windowMs: ms }), response: metricsSchema.nullable() },
+  metrics: { request: z.object({ path: knownPath, windowMs: ms }), response: metricsSchema.nullable() },
   contention: {
     request: z.object({ windowMs: ms, limit: z.number().int().min(1).max(1000) }),
     response: z.array(metricsSchema),

@@ -59,10 +59,13 @@ export function sortRecords(records: ObjectRecord[], key: SortKey, ascending: bo
     }
   };
   const sign = ascending ? 1 : -1;
-  return records.sort((a, b) => {
-    const va = value(a);
-    const vb = value(b);
-    const order = va < vb ? -1 : va > vb ? 1 : a.path.localeCompare(b.path);
+  // Each record's key is computed once, not at each of the ~n log n comparisons: the list sorts
+  // 10,000 records at every stream update.
+  const keyed = records.map((record) => ({ record, key: value(record) }));
+  keyed.sort((a, b) => {
+    const order = a.key < b.key ? -1 : a.key > b.key ? 1 : a.record.path.localeCompare(b.record.path);
     return order * sign;
   });
+  for (let i = 0; i < keyed.length; i++) records[i] = keyed[i].record;
+  return records;
 }

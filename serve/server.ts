@@ -108,6 +108,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   server.on('upgrade', (request, socket, head) => {
+    // Node hands over the raw socket without its error listener: a client that resets now would
+    // otherwise crash the server with an unhandled 'error' event.
+    socket.on('error', () => socket.destroy());
     const refuse = (status: string) => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
@@ -166,5 +169,9 @@ function serveSocket(ws: WebSocket, service: Service): void {
       send({ id, ok: false, error: { kind, message: error instanceof Error ? error.message : String(error) } });
     }
   });
+  // A frame over maxPayload, a broken frame or a reset: ws closes the socket (1009, 1002...) and
+  // reports it here. Without a listener that report would be an uncaught exception that ends
+  // the server for every other client.
+  ws.on('error', () => undefined);
   ws.on('close', () => connection.close());
 }

@@ -113,6 +113,11 @@ async function posixAction(target: Extract<LinuxTarget, { kind: 'posix-semaphore
     const nc = libc();
     if (action === 'post') {
       const before = readState() as { count: number } | undefined;
+      // sem_post posts one unit at a time: refuse a count that would overflow before posting
+      // any, rather than stop half-way with EOVERFLOW.
+      if (before && count > SEM_VALUE_MAX - before.count) {
+        throw invalidArgument(action, `posting ${count} unit(s) to ${path} would take its count from ${before.count} past the maximum ${SEM_VALUE_MAX}`);
+      }
       let posted = 0;
       while (posted < count) {
         if (nc.sem_post(sem.address) !== 0) {
@@ -178,6 +183,10 @@ async function sysvAction(target: Extract<LinuxTarget, { kind: 'sysv-semaphore' 
     case 'post': {
       const count = checkCount(request.count, action, SEMVMX);
       const before = readState() as { values: number[] } | undefined;
+      const value = before?.values[index];
+      if (value !== undefined && count > SEMVMX - value) {
+        throw invalidArgument(action, `posting ${count} unit(s) to ${which} would take its value from ${value} past the maximum ${SEMVMX}`);
+      }
       if (nc.semop(semid, sembuf(index, count, 0), 1) !== 0) throw failed('semop', which);
       result = { ...base, previousCount: before?.values[index], detail: `posted ${count} unit(s) to ${which}` };
       break;

@@ -31,6 +31,13 @@ export type LinuxTarget =
   | { kind: 'sysv-key'; key: number }
   | { kind: 'file-lock'; id: string; path: string; name: string };
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/** Made only when a name is refused (a closure per call cost more than the checks themselves). */
+function badName(op: string, input: string, why: string) {
+  return invalidArgument(op, `bad POSIX semaphore name ${JSON.stringify(input)}: ${why}`);
+}
+
 /**
  * The leaf of a POSIX semaphore name, checked so that it can only ever mean
  * /dev/shm/sem.<leaf>: no `/`, no `..`, no NUL or other control characters, not too long.
@@ -39,18 +46,20 @@ export function validatePosixName(input: string, op = 'resolve'): string {
   let leaf = input;
   if (leaf.startsWith(SEM_PATH_PREFIX)) leaf = leaf.slice(SEM_PATH_PREFIX.length);
   else if (leaf.startsWith('/')) leaf = leaf.slice(1);
-  const bad = (why: string) => invalidArgument(op, `bad POSIX semaphore name ${JSON.stringify(input)}: ${why}`);
-  if (leaf.length === 0) throw bad('the name is empty');
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(leaf)) throw bad('it is not valid Unicode');
+  if (leaf.length === 0) throw badName(op, input, 'the name is empty');
+  // Printable ASCII (nearly every name: the scan and each sample check one) has neither lone
+  // surrogates nor control characters, and is as many bytes as characters.
+  const ascii = PRINTABLE_ASCII.test(leaf);
+  if (!ascii && /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(leaf)) throw badName(op, input, 'it is not valid Unicode');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(leaf)) throw bad('it holds a NUL or control character');
+  if (!ascii && /[\u0000-\u001f\u007f]/.test(leaf)) throw badName(op, input, 'it holds a NUL or control character');
   if (leaf.includes('/')) {
-    throw bad(`a name has no "/" after its leading one (give foo, /foo or ${SEM_PATH_PREFIX}foo)`);
+    throw badName(op, input, `a name has no "/" after its leading one (give foo, /foo or ${SEM_PATH_PREFIX}foo)`);
   }
-  if (leaf.includes('..')) throw bad('".." is not allowed in a name');
-  if (leaf === '.') throw bad('"." is not a name');
-  if (Buffer.byteLength(leaf, 'utf8') > MAX_SEM_NAME_BYTES) {
-    throw bad(`longer than ${MAX_SEM_NAME_BYTES} bytes`);
+  if (leaf.includes('..')) throw badName(op, input, '".." is not allowed in a name');
+  if (leaf === '.') throw badName(op, input, '"." is not a name');
+  if ((ascii ? leaf.length : Buffer.byteLength(leaf, 'utf8')) > MAX_SEM_NAME_BYTES) {
+    throw badName(op, input, `longer than ${MAX_SEM_NAME_BYTES} bytes`);
   }
   return leaf;
 }

@@ -48,13 +48,14 @@ export interface SysvSetRow {
   cgid: number;
 }
 
+/** key semid perms nsems uid gid cuid cgid at the start of a row (the header does not match). */
+const SYSV_ROW = /^[ \t]*(-?\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)[ \t]+(\d+)/gm;
+
 /** The rows of /proc/sysvipc/sem (header line skipped; perms is octal there). */
 export function parseSysvipcSem(text: string): SysvSetRow[] {
+  // One regular expression over the whole text: the scan parses every set each second.
   const rows: SysvSetRow[] = [];
-  for (const line of text.split('\n')) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length < 8 || !/^-?\d+$/.test(fields[0])) continue;
-    const [key, semid, perms, nsems, uid, gid, cuid, cgid] = fields;
+  for (const [, key, semid, perms, nsems, uid, gid, cuid, cgid] of text.matchAll(SYSV_ROW)) {
     rows.push({
       key: Number(key) | 0,
       semid: Number(semid),

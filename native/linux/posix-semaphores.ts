@@ -126,16 +126,17 @@ export function mapSemaphore(path: string, op: string): Mapping {
 
 /** Every POSIX semaphore in /dev/shm: `sem.*` regular files of 32 bytes. */
 export function scanPosixSemaphores(): ObjectEntry[] {
-  let entries: fs.Dirent[];
+  // Names only: the lstat below tells the type as well as the size.
+  let entries: string[];
   try {
-    entries = fs.readdirSync(SHM_DIRECTORY, { withFileTypes: true });
+    entries = fs.readdirSync(SHM_DIRECTORY);
   } catch (error) {
     throw fsError(error, 'readdir', SHM_DIRECTORY);
   }
   const result: ObjectEntry[] = [];
   for (const entry of entries) {
-    if (!entry.name.startsWith('sem.') || !entry.isFile()) continue;
-    const name = entry.name.slice(4);
+    if (!entry.startsWith('sem.')) continue;
+    const name = entry.slice(4);
     try {
       validatePosixName(name);
     } catch {

@@ -25,6 +25,15 @@ import { parseSysvipcSem, type SysvSetRow } from './parse';
 /** Largest number of semaphores in one set that create accepts (Linux SEMMSL default). */
 export const MAX_NSEMS = 32000;
 
+/**
+ * The sets of the last read of /proc/sysvipc/sem, by semid. A set's key and size never change
+ * while it lives, so opening a set to sample it looks it up here rather than reading and parsing
+ * the whole file again (which made a tick over N sets cost N reads of an N-row file). Every read
+ * replaces it (the scan reads it each second); a set found removed (EINVAL, EIDRM, IPC_RMID) is
+ * dropped at once.
+ */
+let knownSets = new Map<number, SysvSetRow>();
+
 export function readSysvSets(): SysvSetRow[] {
   let text: string;
   try {
@@ -32,7 +41,9 @@ export function readSysvSets(): SysvSetRow[] {
   } catch (error) {
     throw fsError(error, 'read', SYSV_SOURCE);
   }
-  return parseSysvipcSem(text);
+  const rows = parseSysvipcSem(text);
+  knownSets = new Map(rows.map((row) => [row.semid, row]));
+  return rows;
 }
 
 export function scanSysvSemaphores(): ObjectEntry[] {
@@ -46,7 +57,7 @@ export function scanSysvSemaphores(): ObjectEntry[] {
 }
 
 export function findSysvSet(semid: number): SysvSetRow {
-  const row = readSysvSets().find((r) => r.semid === semid);
+  const row = knownSets.get(semid) ?? readSysvSets().find((r) => r.semid === semid);
   if (!row) throw new NativeError('not-found', 'open', `no System V semaphore set with semid ${semid}`, 'EINVAL');
   return row;
 }
@@ -62,6 +73,7 @@ function semctlError(op: string, semid: number): NativeError {
   const errno = lastErrno();
   const code = errnoName(errno);
   if (code === 'EINVAL' || code === 'EIDRM') {
+    knownSets.delete(semid);
     return new NativeError('vanished', op, `System V semaphore set ${semid} is gone`, code);
   }
   return errnoError(errno, op, sysvPath(semid));
@@ -111,6 +123,7 @@ export class SysvSemaphoreSet {
 /** IPC_RMID: removes the set; its waiters wake with EIDRM. */
 export function removeSysvSet(semid: number): void {
   if (libc().semctl(semid, 0, IPC_RMID) !== 0) throw semctlError('semctl(IPC_RMID)', semid);
+  knownSets.delete(semid);
 }
 
 /** A set this process created. Sets persist until removed (`syncscope unlink sysv:<semid>`). */

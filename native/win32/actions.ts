@@ -4,7 +4,7 @@
 import type { ActionRequest, ActionResult, CreateSpec, CreatedObject } from '../actions';
 import { MAX_COUNT, resolveAction } from '../actions';
 import { NativeError, invalidArgument } from '../errors';
-import type { SampledKind } from '../types';
+import type { SampledKind, SemaphoreState } from '../types';
 import { handleSlot, takeHandle, type NtHandle } from './handle';
 import { ntdll } from './ntdll';
 import { STATUS, check, ntSuccess, statusError } from './ntstatus';
@@ -202,6 +202,17 @@ export async function performAction(path: string, request: ActionRequest, leases
       break;
     }
     case 'semaphore:release': {
+      // The kernel refuses a release past the maximum too (STATUS_SEMAPHORE_LIMIT_EXCEEDED, with no
+      // change); asking first gives the numbers. A count raised in between still meets the kernel's check.
+      const current = readStateAfter(kind, path) as SemaphoreState | undefined;
+      if (current && count > current.max - current.count) {
+        throw new NativeError(
+          'invalid-argument',
+          op,
+          `releasing ${count} unit(s) of ${path} would take its count from ${current.count} past its maximum ${current.max} (STATUS_SEMAPHORE_LIMIT_EXCEEDED)`,
+          'STATUS_SEMAPHORE_LIMIT_EXCEEDED',
+        );
+      }
       await withHandle(ACCESS_FOR.modify, (h) => check(nt.NtReleaseSemaphore(h.value, count, previous), 'NtReleaseSemaphore', path));
       result = { ...base, previousCount: previous.readInt32LE(0), detail: `released ${count} unit(s) of ${path}` };
       break;

@@ -7,7 +7,7 @@ import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
 import { findHolders } from './holders';
-import { GLOBAL_DIRECTORY, resolveObjectPath, sessionDirectory } from './names';
+import { GLOBAL_DIRECTORY, resolveObjectPath, sessionDirectory, validateCreateName } from './names';
 import { kernelbase, ntdll } from './ntdll';
 import { check, statusName, ntSuccess } from './ntstatus';
 import { SAMPLED_KINDS, openForQuery } from './objects';
@@ -74,6 +74,7 @@ export class Win32Backend implements Backend {
   }
 
   create(spec: CreateSpec): CreatedObject {
+    validateCreateName(spec.name);
     return createObject(resolveObjectPath(spec.name, this.sessionId, 'create'), spec);
   }
 

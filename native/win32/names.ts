@@ -25,6 +25,26 @@ export function validateName(name: string, op: string): void {
  * full NT path, as kernel32 does for the session the caller runs in.
  */
 export function resolveObjectPath(name: string, sessionId: number, op = 'resolve'): string {
+  return withoutDotComponents(resolve(name, sessionId, op), op);
+}
+
+/**
+ * `.` and `..` name no object: the object manager does not walk up directories, and a name that
+ * looks as if it did is refused rather than looked up or created literally.
+ */
+function withoutDotComponents(path: string, op: string): string {
+  if (path.split('\\').some((part) => part === '.' || part === '..')) {
+    throw invalidArgument(op, '"." and ".." are not object names (object paths do not walk up directories)');
+  }
+  return path;
+}
+
+/** Names SyncScope creates: no `/`, which kernel32 allows but which reads as a path. */
+export function validateCreateName(name: string): void {
+  if (name.includes('/')) throw invalidArgument('create', 'SyncScope does not create names with "/": it reads as a path separator but is not one');
+}
+
+function resolve(name: string, sessionId: number, op: string): string {
   validateName(name, op);
   if (name.startsWith('\\')) {
     if (name.endsWith('\\') || name.includes('\\\\')) throw invalidArgument(op, `"${name}" is not a valid NT path`);

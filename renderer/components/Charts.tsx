@@ -1,4 +1,5 @@
 // Charts over an object's history: state timeline, waiters, transitions per second.
+import { memo } from 'react';
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { HistoryPointMessage } from '../../protocol';
 
@@ -16,7 +17,10 @@ function timeTicks(from: number, to: number, count = 6): number[] {
   return Array.from({ length: count }, (_, i) => from + ((to - from) * i) / (count - 1));
 }
 
-const time = (t: number) => new Date(t).toLocaleTimeString([], { hour12: false });
+// One formatter for every tick label: toLocaleTimeString builds a new one per call, and recharts
+// formats each tick several times per render.
+const timeFormat = new Intl.DateTimeFormat([], { hour12: false, hour: 'numeric', minute: 'numeric', second: 'numeric' });
+const time = (t: number) => timeFormat.format(t);
 
 /** History points plus the last value carried to `to`, since states are step functions. */
 export function stepSeries(points: HistoryPointMessage[], to: number): HistoryPointMessage[] {
@@ -37,7 +41,9 @@ export function transitionRates(points: HistoryPointMessage[], from: number, to:
   return rates;
 }
 
-export function HistoryCharts({ points, from, to, valueLabel, valueMax }: Props) {
+// Memoized: the charts change when their history is reloaded, not at every stream update that
+// re-renders the window around them.
+export const HistoryCharts = memo(function HistoryCharts({ points, from, to, valueLabel, valueMax }: Props) {
   const series = stepSeries(points, to);
   const hasWaiters = series.some((p) => p.waiters !== null);
   const ticks = timeTicks(from, to);
@@ -82,9 +88,9 @@ export function HistoryCharts({ points, from, to, valueLabel, valueMax }: Props)
       </figure>
     </div>
   );
-}
+});
 
-export function Sparkline({ points, to }: { points: HistoryPointMessage[]; to: number }) {
+export const Sparkline = memo(function Sparkline({ points, to }: { points: HistoryPointMessage[]; to: number }) {
   return (
     <ResponsiveContainer width={120} height={28}>
       <LineChart data={stepSeries(points, to)}>
@@ -94,4 +100,4 @@ export function Sparkline({ points, to }: { points: HistoryPointMessage[]; to: n
       </LineChart>
     </ResponsiveContainer>
   );
-}
+});

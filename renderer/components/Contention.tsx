@@ -1,5 +1,5 @@
 // The most contended objects, each with a sparkline of its recent history.
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { HistoryPointMessage, ResponseOf } from '../../protocol';
 import type { Client } from '../client';
 import { Sparkline } from './Charts';
@@ -7,7 +7,17 @@ import { Sparkline } from './Charts';
 type Metrics = ResponseOf<'contention'>[number];
 const WINDOW_MS = 30_000;
 
-export function Contention({ client, onSelect, paused }: { client: Client; onSelect: (path: string) => void; paused: boolean }) {
+// Memoized: it reloads its own data each second; the stream updates that re-render the window
+// around it change none of its props.
+export const Contention = memo(function Contention({
+  client,
+  onSelect,
+  paused,
+}: {
+  client: Client;
+  onSelect: (path: string) => void;
+  paused: boolean;
+}) {
   const [ranked, setRanked] = useState<Metrics[]>([]);
   const [sparks, setSparks] = useState<Record<string, HistoryPointMessage[]>>({});
   const [now, setNow] = useState(Date.now());
@@ -57,4 +67,4 @@ export function Contention({ client, onSelect, paused }: { client: Client; onSel
       )}
     </section>
   );
-}
+});

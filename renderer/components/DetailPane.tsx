@@ -5,6 +5,17 @@ import type { Client } from '../client';
 import { HistoryCharts } from './Charts';
 import { ConfirmDialog } from './Dialogs';
 import { stateText } from './ObjectList';
+import { describeState } from '../../cli/format';
+
+/** The state with the reason when it cannot be read, and the last state known of a vanished object. */
+function detailStateText(record: ObjectRecord): string {
+  if (record.goneAt !== undefined) {
+    const last = record.state ? describeState(record) : '';
+    return `gone since ${new Date(record.goneAt).toLocaleTimeString()}${last ? `; last seen ${last}` : ''}`;
+  }
+  if (record.error) return `${record.error.kind}: ${record.error.message}`;
+  return stateText(record);
+}
 
 type ActionName = RequestOf<'act'>['action'];
 
@@ -135,7 +146,7 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
         <dt>Kind</dt>
         <dd>{record.kind}</dd>
         <dt>State</dt>
-        <dd data-testid="detail-state">{stateText(record)}</dd>
+        <dd data-testid="detail-state">{detailStateText(record)}</dd>
         <dt>Holders</dt>
         <dd>
           {record.holders

@@ -145,7 +145,7 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
 /** What a waiter arriving now would meet, in the kind's own words. */
 function Badge({ record }: { record: ObjectRecord }) {
   if (record.goneAt !== undefined) return <span className="badge gone">gone</span>;
-  if (record.error) return <span className="badge error">{record.error.kind}</span>;
+  if (record.error) return <span className="badge error" title={record.error.message}>{record.error.kind}</span>;
   if (!record.state) return null;
   const blocked = isBlocked(record);
   const waiters = waiterCount(record);

@@ -1,0 +1,353 @@
+// The physical limit for the Linux figures of `npm run bench`: the same OS work the TypeScript
+// path does, in C, with nothing else. Built at bench time into .bench/ with the machine's gcc
+// (`gcc -O2 -o .bench/linux-baseline bench/linux-baseline.c`), driven by bench/linux.bench.ts.
+//
+//   linux-baseline posix-sample LIST PASSES    lstat + open(O_RDONLY|O_NOFOLLOW|O_NONBLOCK) +
+//                                              fstat + pread(8) + close per semaphore file, as
+//                                              native/linux/posix-semaphores.ts does
+//   linux-baseline posix-minimal LIST PASSES   open + pread(8) + close: the least a sample needs
+//                                              without keeping anything open
+//   linux-baseline posix-mapped LIST PASSES   each file mapped read-only once (not timed), then
+//                                              one 8-byte read of each mapping per pass: sampling
+//                                              with no system call at all
+//   linux-baseline sysv-sample LIST PASSES     semctl GETVAL, GETNCNT, GETZCNT, GETPID per
+//                                              semaphore (LIST lines: "semid nsems")
+//   linux-baseline scan PASSES [SCOPE]         readdir(/dev/shm) + lstat of every sem.* file
+//                                              (shm), read and parse /proc/sysvipc/sem (sysv),
+//                                              read /proc/locks (locks); all three by default
+//   linux-baseline churn MODE LIST HZ SCHEDULE  changes a share of the objects HZ times a second,
+//                                              phase by phase (SCHEDULE "share:seconds,..."; MODE
+//                                              posix: sem_post/sem_trywait, sysv: semop +1/-1),
+//                                              in this process, not the inspector's
+//
+// Measurement modes print one JSON line: nanoseconds of each pass (wall, CLOCK_MONOTONIC) and of
+// this process's CPU over all passes, and a checksum so the compiler keeps the work.
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_ns(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what) {
+  fprintf(stderr, "linux-baseline: %s: %s\n", what, strerror(errno));
+  exit(1);
+}
+
+/** Reads LIST: one entry per line. */
+static char **read_list(const char *file, size_t *count) {
+  FILE *f = fopen(file, "r");
+  if (!f) die(file);
+  size_t cap = 1024, n = 0;
+  char **lines = malloc(cap * sizeof *lines);
+  char *line = NULL;
+  size_t len = 0;
+  ssize_t got;
+  while ((got = getline(&line, &len, f)) > 0) {
+    if (line[got - 1] == '\n') line[--got] = 0;
+    if (got == 0) continue;
+    if (n == cap) lines = realloc(lines, (cap *= 2) * sizeof *lines);
+    lines[n++] = strdup(line);
+  }
+  free(line);
+  fclose(f);
+  *count = n;
+  return lines;
+}
+
+static uint64_t checksum;
+
+/** One sample as the TypeScript path takes it (posix-semaphores.ts openSemFile + readSemState). */
+static int posix_sample(const char *path) {
+  struct stat before, after;
+  if (lstat(path, &before) != 0) return -1;
+  if (!S_ISREG(before.st_mode) || before.st_size != 32) return -1;
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int ok = fstat(fd, &after) == 0 && after.st_ino == before.st_ino && after.st_dev == before.st_dev &&
+           S_ISREG(after.st_mode) && after.st_size == 32;
+  uint64_t word = 0;
+  if (ok && pread(fd, &word, 8, 0) == 8) checksum += (uint32_t)word + (word >> 32);
+  else ok = 0;
+  close(fd);
+  return ok ? 0 : -1;
+}
+
+static int posix_minimal(const char *path) {
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return -1;
+  uint64_t word = 0;
+  int ok = pread(fd, &word, 8, 0) == 8;
+  if (ok) checksum += (uint32_t)word + (word >> 32);
+  close(fd);
+  return ok ? 0 : -1;
+}
+
+static int sysv_sample(int semid, int nsems) {
+  for (int i = 0; i < nsems; i++) {
+    int v = semctl(semid, i, GETVAL);
+    int n = semctl(semid, i, GETNCNT);
+    int z = semctl(semid, i, GETZCNT);
+    int p = semctl(semid, i, GETPID);
+    if (v < 0 || n < 0 || z < 0 || p < 0) return -1;
+    checksum += (uint64_t)v + n + z + p;
+  }
+  return 0;
+}
+
+static char *read_file(const char *path, size_t *length) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die(path);
+  size_t cap = 1 << 16, n = 0;
+  char *text = malloc(cap + 1);
+  for (;;) {
+    if (n == cap) text = realloc(text, (cap *= 2) + 1);
+    ssize_t got = read(fd, text + n, cap - n);
+    if (got < 0) die(path);
+    if (got == 0) break;
+    n += (size_t)got;
+  }
+  close(fd);
+  text[n] = 0;
+  *length = n;
+  return text;
+}
+
+/** scan(/dev/shm): readdir, then lstat of every regular sem.* file (size 32), as scanPosixSemaphores. */
+static size_t scan_shm(void) {
+  size_t found = 0;
+  DIR *dir = opendir("/dev/shm");
+  if (!dir) die("/dev/shm");
+  char path[512];
+  struct dirent *entry;
+  while ((entry = readdir(dir)) != NULL) {
+    if (strncmp(entry->d_name, "sem.", 4) != 0 || entry->d_type != DT_REG) continue;
+    snprintf(path, sizeof path, "/dev/shm/%s", entry->d_name);
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 32) found++;
+  }
+  closedir(dir);
+  return found;
+}
+
+/** scan(/proc/sysvipc/sem): read the file and parse every row, as scanSysvSemaphores. */
+static size_t scan_sysv(void) {
+  size_t found = 0, length;
+  char *text = read_file("/proc/sysvipc/sem", &length);
+  char *line = strchr(text, '\n'); // skip the header
+  while (line && *++line) {
+    // key semid perms(octal) nsems uid gid cuid cgid, as parseSysvipcSem reads them (strtol, not
+    // sscanf, which would make this baseline slower than it need be).
+    long fields[8];
+    const char *p = line;
+    int n = 0;
+    for (; n < 8; n++) {
+      char *end;
+      fields[n] = strtol(p, &end, n == 2 ? 8 : 10);
+      if (end == p) break;
+      p = end;
+    }
+    if (n == 8) {
+      found++;
+      checksum += (uint64_t)fields[1] + (uint64_t)fields[3];
+    }
+    line = strchr(p, '\n');
+  }
+  free(text);
+  return found;
+}
+
+/** scan(/proc/locks): read the file; one lock per line (no objects built). */
+static size_t scan_locks(void) {
+  size_t found = 0, length;
+  char *text = read_file("/proc/locks", &length);
+  for (char *p = text; (p = strchr(p, '\n')) != NULL; p++) found++;
+  free(text);
+  return found;
+}
+
+/** What LinuxBackend.scan(scopes) does, for one scope or all three (the default scopes). */
+static size_t scan_once(const char *scope) {
+  if (strcmp(scope, "shm") == 0) return scan_shm();
+  if (strcmp(scope, "sysv") == 0) return scan_sysv();
+  if (strcmp(scope, "locks") == 0) return scan_locks();
+  return scan_shm() + scan_sysv() + scan_locks();
+}
+
+static void print_passes(const char *mode, size_t objects, uint64_t *passes, int count, uint64_t cpu, int errors) {
+  printf("{\"mode\":\"%s\",\"objects\":%zu,\"passNs\":[", mode, objects);
+  for (int i = 0; i < count; i++) printf("%s%llu", i ? "," : "", (unsigned long long)passes[i]);
+  printf("],\"cpuNs\":%llu,\"errors\":%d,\"checksum\":%llu}\n", (unsigned long long)cpu, errors, (unsigned long long)checksum);
+}
+
+/**
+ * Changes `share` of the objects `hz` times a second, phase after phase ("share:seconds,..."),
+ * rotating through them; each change flips one object between 0 and 1. A line on stdout marks the
+ * start of each phase. At the end every object is left as it was found.
+ */
+static int churn(const char *mode, const char *list, double hz, const char *schedule) {
+  size_t count;
+  char **lines = read_list(list, &count);
+  int posix = strcmp(mode, "posix") == 0;
+  sem_t **sems = NULL;
+  int *semids = NULL;
+  if (posix) {
+    sems = calloc(count, sizeof *sems);
+    for (size_t i = 0; i < count; i++) {
+      // Lines are /dev/shm/sem.NAME; sem_open takes /NAME.
+      const char *leaf = strrchr(lines[i], '/') + 5;
+      char name[300];
+      snprintf(name, sizeof name, "/%s", leaf);
+      sems[i] = sem_open(name, 0);
+      if (sems[i] == SEM_FAILED) die(name);
+    }
+  } else {
+    semids = calloc(count, sizeof *semids);
+    for (size_t i = 0; i < count; i++) semids[i] = atoi(lines[i]);
+  }
+  uint64_t period = (uint64_t)(1e9 / hz);
+  size_t cursor = 0;
+  unsigned char *up = calloc(count, 1);
+  long ticks = 0, changes = 0;
+  int phase = 0;
+  for (const char *p = schedule; p && *p; phase++) {
+    double share = 0, seconds = 0;
+    if (sscanf(p, "%lf:%lf", &share, &seconds) != 2) {
+      fprintf(stderr, "linux-baseline: bad schedule %s\n", schedule);
+      return 2;
+    }
+    p = strchr(p, ',');
+    if (p) p++;
+    size_t per_tick = (size_t)(count * share + 0.5);
+    uint64_t start = now_ns(CLOCK_MONOTONIC), next = start;
+    uint64_t end = start + (uint64_t)(seconds * 1e9);
+    printf("{\"phase\":%d,\"share\":%g,\"perTick\":%zu}\n", phase, share, per_tick);
+    fflush(stdout);
+    while (now_ns(CLOCK_MONOTONIC) < end) {
+      for (size_t k = 0; k < per_tick; k++, cursor = (cursor + 1) % count) {
+        int ok;
+        if (posix) ok = up[cursor] ? sem_trywait(sems[cursor]) == 0 : sem_post(sems[cursor]) == 0;
+        else {
+          struct sembuf op = {0, (short)(up[cursor] ? -1 : 1), IPC_NOWAIT};
+          ok = semop(semids[cursor], &op, 1) == 0;
+        }
+        if (ok) {
+          up[cursor] ^= 1;
+          changes++;
+        }
+      }
+      ticks++;
+      next += period;
+      uint64_t t = now_ns(CLOCK_MONOTONIC);
+      if (next > t) {
+        struct timespec ts = {(time_t)((next - t) / 1000000000ull), (long)((next - t) % 1000000000ull)};
+        nanosleep(&ts, NULL);
+      }
+    }
+  }
+  for (size_t i = 0; i < count; i++) {
+    if (!up[i]) continue;
+    if (posix) sem_trywait(sems[i]);
+    else {
+      struct sembuf op = {0, -1, IPC_NOWAIT};
+      semop(semids[i], &op, 1);
+    }
+  }
+  printf("{\"done\":true,\"ticks\":%ld,\"changes\":%ld}\n", ticks, changes);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: linux-baseline posix-sample|posix-minimal|posix-mapped|sysv-sample LIST PASSES | scan PASSES [SCOPE] | churn MODE LIST HZ SCHEDULE\n");
+    return 2;
+  }
+  const char *mode = argv[1];
+  if (strcmp(mode, "churn") == 0 && argc == 6) return churn(argv[2], argv[3], atof(argv[4]), argv[5]);
+  if (strcmp(mode, "scan") == 0 && (argc == 3 || argc == 4)) {
+    const char *scope = argc == 4 ? argv[3] : "all";
+    int passes = atoi(argv[2]);
+    uint64_t *times = calloc(passes, sizeof *times);
+    size_t found = 0;
+    uint64_t cpu0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+    for (int p = 0; p < passes; p++) {
+      uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+      found = scan_once(scope);
+      times[p] = now_ns(CLOCK_MONOTONIC) - t0;
+    }
+    print_passes("scan", found, times, passes, now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0, 0);
+    return 0;
+  }
+  if (argc != 4) {
+    fprintf(stderr, "linux-baseline: bad arguments\n");
+    return 2;
+  }
+  size_t count;
+  char **lines = read_list(argv[2], &count);
+  int passes = atoi(argv[3]);
+  uint64_t *times = calloc(passes, sizeof *times);
+  int errors = 0;
+  int sysv = strcmp(mode, "sysv-sample") == 0;
+  int minimal = strcmp(mode, "posix-minimal") == 0;
+  int mapped = strcmp(mode, "posix-mapped") == 0;
+  if (mapped) {
+    volatile uint64_t **words = calloc(count, sizeof *words);
+    for (size_t i = 0; i < count; i++) {
+      int fd = open(lines[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0) die(lines[i]);
+      void *address = mmap(NULL, 32, PROT_READ, MAP_SHARED, fd, 0);
+      close(fd);
+      if (address == MAP_FAILED) die("mmap");
+      words[i] = address;
+    }
+    uint64_t cpu0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+    for (int p = 0; p < passes; p++) {
+      uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+      for (size_t i = 0; i < count; i++) {
+        uint64_t word = *words[i];
+        checksum += (uint32_t)word + (word >> 32);
+      }
+      times[p] = now_ns(CLOCK_MONOTONIC) - t0;
+    }
+    print_passes(mode, count, times, passes, now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0, 0);
+    return 0;
+  }
+  if (!sysv && !minimal && strcmp(mode, "posix-sample") != 0) {
+    fprintf(stderr, "linux-baseline: unknown mode %s\n", mode);
+    return 2;
+  }
+  int *semids = NULL, *nsems = NULL;
+  if (sysv) {
+    semids = calloc(count, sizeof *semids);
+    nsems = calloc(count, sizeof *nsems);
+    for (size_t i = 0; i < count; i++) {
+      if (sscanf(lines[i], "%d %d", &semids[i], &nsems[i]) != 2) nsems[i] = 1;
+    }
+  }
+  uint64_t cpu0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+  for (int p = 0; p < passes; p++) {
+    uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+    for (size_t i = 0; i < count; i++) {
+      int r = sysv ? sysv_sample(semids[i], nsems[i]) : minimal ? posix_minimal(lines[i]) : posix_sample(lines[i]);
+      if (r != 0) errors++;
+    }
+    times[p] = now_ns(CLOCK_MONOTONIC) - t0;
+  }
+  print_passes(mode, count, times, passes, now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0, errors);
+  return 0;
+}
