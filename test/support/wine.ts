@@ -56,11 +56,13 @@ export function tempDir(label: string): string {
 
 export async function waitForFile(file: string, timeoutMs: number, hint: () => string = () => ''): Promise<string> {
   const deadline = Date.now() + timeoutMs;
-  while (!fs.existsSync(file)) {
+  // A file the other process is still writing exists but is empty: wait for its content too.
+  for (;;) {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (text) return text;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${file}${hint()}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  return fs.readFileSync(file, 'utf8');
 }
 
 /** The helper process (test/fixtures/win32-helper.ts): owns objects and reports what it sees. */
