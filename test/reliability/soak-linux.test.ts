@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import { ROOT } from '../support/cli-runs';
 import { artifact } from '../support/browser';
 import { notLinux } from '../support/linux';
+import type { Measure } from '../fixtures/soak-linux';
 
 const SECONDS = Number(process.env.SYNCSCOPE_SOAK_SECONDS ?? 120);
 const RATE = 100;
@@ -24,19 +25,6 @@ const RECORDING_CHANGES = SECONDS >= 1200 ? undefined : 5000;
 const WARMUP_SECONDS = SECONDS >= 1200 ? 600 : 40;
 // The app's recording holds up to 100,000 changes of 100-400 bytes: a long run's heap is larger.
 const HEAP_CAP_MB = RECORDING_CHANGES ? 64 : 128;
-
-interface Measure {
-  t: number;
-  fds: number;
-  maps: number;
-  semMaps: number;
-  heapUsedMB: number;
-  rssMB: number;
-  liveResources: number;
-  tracked: number;
-  ticks: number;
-  recorded: number;
-}
 
 function canIsolate(): boolean {
   if (process.getuid?.() !== 0) return false;
