@@ -297,7 +297,11 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 main(process.argv).then((code) => {
   process.exitCode = code;
-  // Timers left by hold/acquire must not keep the process alive after the command is done.
-  setImmediate(() => process.exit(code));
+  // Timers left by hold/acquire must not keep the process alive after the command is done; but
+  // exit only once stdout has handed everything to the OS: a pipe takes 64 KiB at a time, and
+  // `list --json` over thousands of objects is more, which process.exit would cut off.
+  const exit = () => process.exit(code);
+  if (process.stdout.writableLength > 0 && !process.stdout.destroyed) process.stdout.write('', exit);
+  else setImmediate(exit);
 });
 

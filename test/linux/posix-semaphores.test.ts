@@ -156,6 +156,20 @@ describe('POSIX named semaphores', { skip: notLinux ?? x64Only, timeout: 60_000 
     await waiter.exit();
   });
 
+  test('the CLI: list --json through a pipe is complete when it is far more than the 64 KiB a pipe holds', { timeout: 60_000 }, async () => {
+    const many = Array.from({ length: 600 }, (_, i) => `${RUN_PREFIX}_many_${'x'.repeat(100)}_${i}`);
+    try {
+      for (const each of many) backend.create({ kind: 'posix-semaphore', name: each, count: 1 }).close();
+      const run = await runCli(['list', '--json', '--no-holders', '--no-waiters', '--name', `${RUN_PREFIX}_many_*`]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(run.stdout.length > 2 * 65536, `only ${run.stdout.length} bytes: too few to test a full pipe`);
+      const listed = JSON.parse(run.stdout) as Array<{ name: string }>;
+      assert.deepEqual(listed.map((report) => report.name).sort(), [...many].sort());
+    } finally {
+      for (const each of many) cleanPosix(each);
+    }
+  });
+
   test('the CLI creates, signals, acquires and unlinks (unlink asks for --yes off a terminal)', { timeout: 30_000 }, async () => {
     const other = `${RUN_PREFIX}_cli`;
     cleanPosix(other);
