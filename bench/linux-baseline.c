@@ -7,11 +7,14 @@
 //                                              native/linux/posix-semaphores.ts does
 //   linux-baseline posix-minimal LIST PASSES   open + pread(8) + close: the least a sample needs
 //                                              without keeping anything open
-//   linux-baseline posix-mapped LIST PASSES   each file mapped read-only once (not timed), then
-//                                              one 8-byte read of each mapping per pass: sampling
-//                                              with no system call at all
+//   linux-baseline posix-kept LIST PASSES     each file mapped read-only once (not timed), then per
+//                                              pass, per 256 semaphores: one read of an inotify
+//                                              descriptor and one process_vm_readv of their words,
+//                                              as native/linux/mapped-semaphores.ts samples
 //   linux-baseline sysv-sample LIST PASSES     semctl GETVAL, GETNCNT, GETZCNT, GETPID per
-//                                              semaphore (LIST lines: "semid nsems")
+//                                              semaphore (LIST lines: "semid nsems"): a full read
+//   linux-baseline sysv-gated LIST PASSES      semctl IPC_STAT per set, GETNCNT + GETZCNT per
+//                                              semaphore: native/linux/sysv-reader.ts on an idle set
 //   linux-baseline scan PASSES [SCOPE]         readdir(/dev/shm) + lstat of every sem.* file
 //                                              (shm), read and parse /proc/sysvipc/sem (sysv),
 //                                              read /proc/locks (locks); all three by default
@@ -34,7 +37,9 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/sem.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,6 +111,19 @@ static int sysv_sample(int semid, int nsems) {
     int p = semctl(semid, i, GETPID);
     if (v < 0 || n < 0 || z < 0 || p < 0) return -1;
     checksum += (uint64_t)v + n + z + p;
+  }
+  return 0;
+}
+
+static int sysv_gated(int semid, int nsems) {
+  struct semid_ds ds;
+  if (semctl(semid, 0, IPC_STAT, &ds) < 0) return -1;
+  checksum += (uint64_t)ds.sem_otime + ds.sem_ctime;
+  for (int i = 0; i < nsems; i++) {
+    int n = semctl(semid, i, GETNCNT);
+    int z = semctl(semid, i, GETZCNT);
+    if (n < 0 || z < 0) return -1;
+    checksum += (uint64_t)n + z;
   }
   return 0;
 }
@@ -274,7 +292,7 @@ static int churn(const char *mode, const char *list, double hz, const char *sche
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: linux-baseline posix-sample|posix-minimal|posix-mapped|sysv-sample LIST PASSES | scan PASSES [SCOPE] | churn MODE LIST HZ SCHEDULE\n");
+    fprintf(stderr, "usage: linux-baseline posix-sample|posix-minimal|posix-kept|sysv-sample|sysv-gated LIST PASSES | scan PASSES [SCOPE] | churn MODE LIST HZ SCHEDULE\n");
     return 2;
   }
   const char *mode = argv[1];
@@ -304,29 +322,39 @@ int main(int argc, char **argv) {
   int errors = 0;
   int sysv = strcmp(mode, "sysv-sample") == 0;
   int minimal = strcmp(mode, "posix-minimal") == 0;
-  int mapped = strcmp(mode, "posix-mapped") == 0;
-  if (mapped) {
-    volatile uint64_t **words = calloc(count, sizeof *words);
+  int gated = strcmp(mode, "sysv-gated") == 0;
+  if (strcmp(mode, "posix-kept") == 0) {
+    enum { BATCH = 256 };
+    struct iovec *remote = calloc(count, sizeof *remote);
+    uint64_t *words = calloc(BATCH, sizeof *words);
+    struct iovec local[BATCH];
+    for (size_t i = 0; i < BATCH; i++) local[i] = (struct iovec){ &words[i], 8 };
     for (size_t i = 0; i < count; i++) {
       int fd = open(lines[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
       if (fd < 0) die(lines[i]);
       void *address = mmap(NULL, 32, PROT_READ, MAP_SHARED, fd, 0);
       close(fd);
       if (address == MAP_FAILED) die("mmap");
-      words[i] = address;
+      remote[i] = (struct iovec){ address, 8 };
     }
+    int watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (watch < 0 || inotify_add_watch(watch, "/dev/shm", IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE) < 0) die("inotify");
+    char events[4096];
     uint64_t cpu0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
     for (int p = 0; p < passes; p++) {
       uint64_t t0 = now_ns(CLOCK_MONOTONIC);
-      for (size_t i = 0; i < count; i++) {
-        uint64_t word = *words[i];
-        checksum += (uint32_t)word + (word >> 32);
+      for (size_t at = 0; at < count; at += BATCH) {
+        size_t n = count - at < BATCH ? count - at : BATCH;
+        while (read(watch, events, sizeof events) > 0) checksum++;
+        if (process_vm_readv(getpid(), local, n, remote + at, n, 0) != (ssize_t)(8 * n)) errors++;
+        for (size_t i = 0; i < n; i++) checksum += (uint32_t)words[i] + (words[i] >> 32);
       }
       times[p] = now_ns(CLOCK_MONOTONIC) - t0;
     }
-    print_passes(mode, count, times, passes, now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0, 0);
+    print_passes(mode, count, times, passes, now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0, errors);
     return 0;
   }
+  sysv = sysv || gated;
   if (!sysv && !minimal && strcmp(mode, "posix-sample") != 0) {
     fprintf(stderr, "linux-baseline: unknown mode %s\n", mode);
     return 2;
@@ -343,7 +371,7 @@ int main(int argc, char **argv) {
   for (int p = 0; p < passes; p++) {
     uint64_t t0 = now_ns(CLOCK_MONOTONIC);
     for (size_t i = 0; i < count; i++) {
-      int r = sysv ? sysv_sample(semids[i], nsems[i]) : minimal ? posix_minimal(lines[i]) : posix_sample(lines[i]);
+      int r = gated ? sysv_gated(semids[i], nsems[i]) : sysv ? sysv_sample(semids[i], nsems[i]) : minimal ? posix_minimal(lines[i]) : posix_sample(lines[i]);
       if (r != 0) errors++;
     }
     times[p] = now_ns(CLOCK_MONOTONIC) - t0;

@@ -1,16 +1,17 @@
 // The live engine: scans the namespace, samples states, attributes holders and waiters, each at
 // its own cadence, and commits what changed to the update stream and the history.
 //
-// Objects are opened for each sample and closed at once. Keeping handles open would be cheaper,
-// but a handle keeps a named object alive: the inspector would stop objects from vanishing and
-// change the behaviour of programs that test for an object's existence.
+// States are read through the backend's StateReader, many objects per call: it keeps between
+// ticks only what does not change an object's life (see native/backend.ts); a backend without one
+// opens and closes each object per sample (open-each-read.ts). The reader is closed on stop().
 import picomatch from 'picomatch';
-import type { Backend, ObjectEntry } from '../native';
+import type { Backend, ObjectEntry, StateReader } from '../native';
 import { isNativeError } from '../native/errors';
 import type { ObjectState } from '../native/types';
 import { DEFAULT_RATES, type ObjectRecord, type Rates } from '../protocol';
 import { HistoryStore } from './history';
 import { levelOf } from './levels';
+import { openEachRead } from './open-each-read';
 import { sameValue } from './same-value';
 import { UpdateStream } from './update-stream';
 
@@ -52,6 +53,9 @@ interface Tracked {
 
 type Cadence = keyof Rates;
 
+/** Objects per reader call at most (process_vm_readv reads up to 1,024 pieces per call). */
+const MAX_BATCH = 256;
+
 export class Sampler {
   readonly stream: UpdateStream<ObjectRecord>;
   readonly history: HistoryStore;
@@ -73,6 +77,8 @@ export class Sampler {
   private roundRobin = 0;
   private waitersUnavailable?: string;
   private running = false;
+  /** Opened on first use, closed by stop(). */
+  private stateReader?: StateReader;
 
   constructor(private readonly options: SamplerOptions) {
     this.backend = options.backend;
@@ -114,10 +120,18 @@ export class Sampler {
     }
   }
 
+  /** Stops the cadences and releases what the reader keeps (a later tick opens a new one). */
   stop(): void {
     this.running = false;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.stateReader?.close();
+    this.stateReader = undefined;
+  }
+
+  private get reader(): StateReader {
+    this.stateReader ??= this.backend.openReader?.() ?? openEachRead(this.backend);
+    return this.stateReader;
   }
 
   /** New rates apply from the next tick of each cadence. */
@@ -170,6 +184,7 @@ export class Sampler {
       if (goneAt === undefined && !seen.has(path) && !this.options.fixedNames) this.markGone(path, t);
       else if (goneAt !== undefined && t - goneAt >= retention) {
         this.tracked.delete(path);
+        this.stateReader?.forget(path);
         this.orderStale = true;
         this.watched.delete(path);
         this.history.delete(path);
@@ -181,8 +196,8 @@ export class Sampler {
   }
 
   /**
-   * Samples every live object, round-robin within a time budget of one state period: a slow
-   * object delays only the objects after it, which go first on the next tick.
+   * Samples every live object, round-robin within a time budget of one state period, a batch per
+   * reader call: a slow object delays only the objects after it, which go first on the next tick.
    */
   stateTick(): void {
     const started = performance.now();
@@ -194,21 +209,27 @@ export class Sampler {
     const order = this.order;
     const t = this.now();
     let done = 0;
-    let nextCheck = 1;
+    // The first batch is one object, to learn the pace; then as many as, at that pace, fit in half
+    // the budget left (at most MAX_BATCH), so slow objects are checked after each one.
+    let batchSize = 1;
+    const batch: Tracked[] = [];
     while (done < order.length) {
-      const tracked = order[(this.roundRobin + done) % order.length];
-      if (tracked.record.goneAt === undefined) this.sampleTracked(tracked, t);
-      done++;
-      // Reading the clock costs too: look again after as many objects as, at the pace so far, fit
-      // in half the budget left (at most 32), so slow objects are checked after each one.
-      if (done === nextCheck && done < order.length) {
+      const end = Math.min(order.length, done + batchSize);
+      batch.length = 0;
+      for (let i = done; i < end; i++) {
+        const tracked = order[(this.roundRobin + i) % order.length];
+        if (tracked.record.goneAt === undefined && this.sampledKinds.has(tracked.entry.kind)) batch.push(tracked);
+      }
+      this.sampleBatch(batch, t);
+      done = end;
+      if (done < order.length) {
         const elapsed = performance.now() - started;
         if (elapsed > budget) {
           this.stats.overruns++;
           break;
         }
         const perObject = elapsed / done;
-        nextCheck = done + (perObject > 0 ? Math.max(1, Math.min(32, Math.floor((budget - elapsed) / 2 / perObject))) : 32);
+        batchSize = perObject > 0 ? Math.max(1, Math.min(MAX_BATCH, Math.floor((budget - elapsed) / 2 / perObject))) : MAX_BATCH;
       }
     }
     this.roundRobin = order.length ? (this.roundRobin + done) % order.length : 0;
@@ -299,29 +320,32 @@ export class Sampler {
   }
 
   private sampleTracked(tracked: Tracked, t: number): void {
-    if (!this.sampledKinds.has(tracked.entry.kind)) return;
-    const path = tracked.entry.path;
-    let state: ObjectState;
-    try {
-      const object = this.backend.open(path, tracked.entry.kind as never);
-      try {
-        state = object.sample();
-      } finally {
-        object.close();
+    if (this.sampledKinds.has(tracked.entry.kind)) this.sampleBatch([tracked], t);
+  }
+
+  /** Reads a batch of tracked objects (all of sampled kinds) and applies each result. */
+  private sampleBatch(batch: readonly Tracked[], t: number): void {
+    if (batch.length === 0) return;
+    const results = this.reader.read(batch.map((tracked) => tracked.entry));
+    for (let i = 0; i < batch.length; i++) {
+      const tracked = batch[i];
+      const path = tracked.entry.path;
+      const result = results[i];
+      if (result instanceof Error) {
+        if (isNativeError(result) && (result.kind === 'not-found' || result.kind === 'vanished')) this.markGone(path, t);
+        else this.update(path, { error: { kind: isNativeError(result) ? result.kind : 'internal', message: messageOf(result) } }, t);
+        continue;
       }
-    } catch (error) {
-      if (isNativeError(error) && (error.kind === 'not-found' || error.kind === 'vanished')) this.markGone(path, t);
-      else this.update(path, { error: { kind: isNativeError(error) ? error.kind : 'internal', message: messageOf(error) } }, t);
-      return;
+      this.stats.samples++;
+      // The common case, nothing changed, allocates nothing.
+      if (tracked.record.error === undefined && sameValue(tracked.record.state, result)) continue;
+      this.update(path, { state: result, error: undefined }, t);
     }
-    this.stats.samples++;
-    // The common case, nothing changed, allocates nothing.
-    if (tracked.record.error === undefined && sameValue(tracked.record.state, state)) return;
-    this.update(path, { state, error: undefined }, t);
   }
 
   private markGone(path: string, t: number): void {
     if (this.tracked.get(path)?.record.goneAt !== undefined) return;
+    this.stateReader?.forget(path);
     this.update(path, { goneAt: t }, t);
   }
 

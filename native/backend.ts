@@ -11,6 +11,26 @@ export interface SampledObject {
   close(): void;
 }
 
+/** What a reader is asked to read: an object as a scan or open named it. */
+export interface ReadTarget {
+  readonly kind: KnownKind | string;
+  readonly path: string;
+}
+
+/**
+ * Reads the states of many objects per call, keeping between calls only what does not change an
+ * object's life (Linux keeps read-only semaphore mappings; a Windows handle would keep a named
+ * object alive, so there each read opens and closes). The sampler owns one and closes it on stop.
+ */
+export interface StateReader {
+  /** One result per target, in order: its state, or the error that stopped its read. */
+  read(targets: readonly ReadTarget[]): Array<ObjectState | Error>;
+  /** Drops what is kept for a path (it vanished, or is no longer tracked). */
+  forget(path: string): void;
+  /** Releases everything kept; a later read sets up again. */
+  close(): void;
+}
+
 export interface HolderResult {
   holders: Map<string, Holder[]>;
   /** Set when the answer may be incomplete, and why. */
@@ -37,6 +57,8 @@ export interface Backend {
   resolve(name: string): string;
   /** Opens an object by name or path; its kind is found when not given. */
   open(name: string, kind?: KnownKind): SampledObject;
+  /** A reader of many states per call (the sampler's hot path); without one, each read opens the object. */
+  openReader?(): StateReader;
   /** Processes holding each object. Throws unsupported where the OS cannot tell. */
   holders(paths: string[]): HolderResult;
   /** Threads blocked on each object. Throws unsupported where the OS cannot tell. */

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject } from '../actions';
-import type { Backend, FileLease, HolderResult, SampledObject } from '../backend';
+import type { Backend, FileLease, HolderResult, SampledObject, StateReader } from '../backend';
 import { NativeError, invalidArgument, unsupported } from '../errors';
 import type { Capability, CapabilityReport, FileLockState, Holder, KnownKind, LinuxKind, ObjectEntry, Waiter } from '../types';
 import { performAction } from './actions';
@@ -24,6 +24,7 @@ import type { LockRecord } from './parse';
 import { createPosixSemaphore, PosixSemaphore, scanPosixSemaphores, semFileId } from './posix-semaphores';
 import { ProcessNames, describeDenied, newTally } from './procfs';
 import { createSysvSet, readSysvSets, scanSysvSemaphores, SysvSemaphoreSet } from './sysv-semaphores';
+import { LinuxStateReader } from './state-reader';
 import { syscallTable } from './syscalls';
 import {
   matchChildWaits,
@@ -48,10 +49,27 @@ function blockedThreadsRecently(): BlockedThreads {
   return recentScan.blocked;
 }
 
+/**
+ * Names the pid of a blocked OFD lock request (the kernel prints -1), by matching blocked threads
+ * once per read of /proc/locks, and only when some request needs it.
+ */
+function lockWaiterResolver(): (records: LockRecord[], record: LockRecord, index: number) => number {
+  let matchedFor: LockRecord[] | undefined;
+  let matched = new Map<string, Array<{ pid: number } | undefined>>();
+  return (records, record, index) => {
+    if (matchedFor !== records) {
+      matched = matchLockWaiters(records, blockedThreadsRecently());
+      matchedFor = records;
+    }
+    return matched.get(record.id)?.[index]?.pid ?? 0;
+  };
+}
+
 /** A file lock found in /proc/locks; each sample reads the list again. */
 class FileLockObject implements SampledObject {
   readonly kind = 'file-lock';
   readonly path: string;
+  readonly #waiterPid = lockWaiterResolver();
 
   constructor(readonly name: string) {
     this.path = `lock:${name}`;
@@ -60,12 +78,7 @@ class FileLockObject implements SampledObject {
 
   sample(): FileLockState {
     const records = readLockRecords();
-    const record = findLock(this.name, records);
-    let resolved: Map<string, Array<{ pid: number } | undefined>> | undefined;
-    return lockState(record, (r: LockRecord, index: number) => {
-      resolved ??= matchLockWaiters(records, blockedThreadsRecently());
-      return resolved.get(r.id)?.[index]?.pid ?? 0;
-    });
+    return lockState(findLock(this.name, records), (record, index) => this.#waiterPid(records, record, index));
   }
 
   close(): void {}
@@ -124,6 +137,10 @@ export class LinuxBackend implements Backend {
       case 'file-lock':
         return new FileLockObject(target.name);
     }
+  }
+
+  openReader(): StateReader {
+    return new LinuxStateReader(lockWaiterResolver());
   }
 
   holders(paths: string[]): HolderResult {

@@ -1,5 +1,6 @@
-// Who holds what. A POSIX semaphore is held by every process that maps its file (found in
-// /proc/<pid>/maps by device and inode); a file lock by the process /proc/locks names plus every
+// Who holds what. A POSIX semaphore is held by every process that maps its file writable, as
+// sem_open does (found in /proc/<pid>/maps by device and inode; a read-only mapping cannot post or
+// wait, and is how inspectors such as SyncScope itself read the value); a file lock by the process /proc/locks names plus every
 // process whose descriptor carries the lock (fdinfo; an flock() or OFD lock is shared by every
 // descriptor of its open file, e.g. after fork). System V sets are not held by anyone: their
 // state's lastPids tells who operated last. This process is never listed.
@@ -19,7 +20,7 @@ export function semaphoreHolders(wanted: Map<string, string>, names: ProcessName
     if (!maps) continue;
     const seen = new Set<string>();
     for (const line of maps) {
-      if (line.inode === 0) continue;
+      if (line.inode === 0 || line.perms[1] !== 'w') continue;
       const path = wanted.get(`${line.device}/${line.inode}`);
       if (!path || seen.has(path)) continue;
       seen.add(path);

@@ -29,6 +29,11 @@ export interface Libc {
   semtimedop: ((semid: number, sops: Buffer, nsops: number, timeout: Ptr) => number) &
     Async<[number, Buffer, number, Ptr]>;
   flock: ((fd: number, operation: number) => number) & Async<[number, number]>;
+  /** Reads many (address, length) pieces of a process's memory in one call; EFAULT, not SIGBUS, on a bad page. */
+  process_vm_readv: (pid: number, local: Buffer, localCount: number, remote: Buffer, remoteCount: number, flags: number) => number;
+  inotify_init1: (flags: number) => number;
+  inotify_add_watch: (fd: number, path: string, mask: number) => number;
+  read: (fd: number, buffer: Buffer, length: number) => number;
 }
 
 const declarations: Record<keyof Libc, string> = {
@@ -47,6 +52,11 @@ const declarations: Record<keyof Libc, string> = {
   semop: 'int semop(int semid, void *sops, size_t nsops)',
   semtimedop: 'int semtimedop(int semid, void *sops, size_t nsops, void *timeout)',
   flock: 'int flock(int fd, int operation)',
+  process_vm_readv:
+    'long process_vm_readv(int pid, void *local_iov, unsigned long liovcnt, void *remote_iov, unsigned long riovcnt, unsigned long flags)',
+  inotify_init1: 'int inotify_init1(int flags)',
+  inotify_add_watch: 'int inotify_add_watch(int fd, const char *path, uint32_t mask)',
+  read: 'long read(int fd, void *buf, size_t count)',
 };
 
 let bindings: Libc | undefined;
@@ -91,12 +101,24 @@ export const IPC_CREAT = 0o1000;
 export const IPC_EXCL = 0o2000;
 export const IPC_NOWAIT = 0o4000;
 export const IPC_RMID = 0;
+export const IPC_STAT = 2;
 export const GETPID = 11;
 export const GETVAL = 12;
 export const GETNCNT = 14;
 export const GETZCNT = 15;
 export const SETVAL = 16;
 export const SETALL = 17;
+/** inotify(7): flags of inotify_init1 and the events a watch reports. */
+export const IN_NONBLOCK = 0o4000;
+export const IN_CLOEXEC = 0o2000000;
+export const IN_MODIFY = 0x2;
+export const IN_ATTRIB = 0x4;
+export const IN_MOVED_FROM = 0x40;
+export const IN_MOVED_TO = 0x80;
+export const IN_CREATE = 0x100;
+export const IN_DELETE = 0x200;
+export const IN_Q_OVERFLOW = 0x4000;
+export const IN_IGNORED = 0x8000;
 /** Largest System V semaphore value (SEMVMX). */
 export const SEMVMX = 32767;
 /** Largest POSIX semaphore value (SEM_VALUE_MAX = INT_MAX). */

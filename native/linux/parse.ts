@@ -179,6 +179,8 @@ export function parseLocks(text: string): LockRecord[] {
 export interface MapsLine {
   start: bigint;
   end: bigint;
+  /** `rw-s` and the like: read, write, execute, shared or private. */
+  perms: string;
   offset: bigint;
   device: string;
   inode: number;
@@ -188,15 +190,16 @@ export interface MapsLine {
 
 /** `start-end perms offset maj:min inode [path]`; undefined for anything else. */
 export function parseMapsLine(line: string): MapsLine | undefined {
-  const match = /^([0-9a-f]+)-([0-9a-f]+)\s+\S+\s+([0-9a-f]+)\s+([0-9a-f]+:[0-9a-f]+)\s+(\d+)\s*(.*)$/i.exec(line);
+  const match = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+:[0-9a-f]+)\s+(\d+)\s*(.*)$/i.exec(line);
   if (!match) return undefined;
   return {
     start: BigInt(`0x${match[1]}`),
     end: BigInt(`0x${match[2]}`),
-    offset: BigInt(`0x${match[3]}`),
-    device: normalizeDevice(match[4])!,
-    inode: Number(match[5]),
-    path: match[6],
+    perms: match[3],
+    offset: BigInt(`0x${match[4]}`),
+    device: normalizeDevice(match[5])!,
+    inode: Number(match[6]),
+    path: match[7],
   };
 }
 

@@ -42,7 +42,7 @@ function checkSemFile(path: string, op: string): fs.BigIntStats {
 }
 
 /** Opens a checked semaphore file; the descriptor is closed on any failure. */
-function openSemFile(path: string, flags: number, op: string): { fd: Fd; id: SemFileId } {
+export function openSemFile(path: string, flags: number, op: string): { fd: Fd; id: SemFileId } {
   const expected = checkSemFile(path, op);
   let raw: number;
   try {

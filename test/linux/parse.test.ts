@@ -87,11 +87,12 @@ describe('Linux parsers', () => {
     for (const record of records) assert.equal(parseTarget(`lock:${record.id}`).kind, 'file-lock');
   });
 
-  test('parseMapsLine: address range, file offset, device, inode and a deleted path', () => {
+  test('parseMapsLine: address range, permissions, file offset, device, inode and a deleted path', () => {
     const line = parseMapsLine('7fb2c88e0000-7fb2c88e1000 rw-s 00000000 00:1b 2                          /dev/shm/sem.YhRena (deleted)');
     assert.deepEqual(line, {
       start: 0x7fb2c88e0000n,
       end: 0x7fb2c88e1000n,
+      perms: 'rw-s',
       offset: 0n,
       device: '00:1b',
       inode: 2,
@@ -158,8 +159,8 @@ describe('Linux waiter matching', () => {
     blocked.futex.push({ pid: 10, tid: 10, address: 0x7000n }, { pid: 10, tid: 11, address: 0x7020n }, { pid: 12, tid: 13, address: 0x9008n });
     const maps = new Map([
       // The creator maps glibc's temporary file, which maps shows as deleted.
-      [10, [{ start: 0x7000n, end: 0x8000n, offset: 0n, device: '00:1b', inode: 2, path: '/dev/shm/sem.YhRena (deleted)' }]],
-      [12, [{ start: 0x9000n, end: 0xa000n, offset: 0n, device: '00:1b', inode: 2, path: '/dev/shm/sem.foo' }]],
+      [10, [{ start: 0x7000n, end: 0x8000n, perms: 'rw-s', offset: 0n, device: '00:1b', inode: 2, path: '/dev/shm/sem.YhRena (deleted)' }]],
+      [12, [{ start: 0x9000n, end: 0xa000n, perms: 'rw-s', offset: 0n, device: '00:1b', inode: 2, path: '/dev/shm/sem.foo' }]],
     ]);
     const result = matchSemaphoreWaiters(blocked, new Map([['00:1b/2', '/dev/shm/sem.foo']]), names, (pid) => maps.get(pid));
     // 0x7020 is past the 32-byte semaphore: some other futex in the same page.
