@@ -13,8 +13,9 @@
 //                                              as native/linux/mapped-semaphores.ts samples
 //   linux-baseline sysv-sample LIST PASSES     semctl GETVAL, GETNCNT, GETZCNT, GETPID per
 //                                              semaphore (LIST lines: "semid nsems"): a full read
-//   linux-baseline sysv-gated LIST PASSES      semctl IPC_STAT per set, GETNCNT + GETZCNT per
-//                                              semaphore: native/linux/sysv-reader.ts on an idle set
+//   linux-baseline sysv-gated LIST PASSES      semctl IPC_STAT per set, GETNCNT per semaphore and
+//                                              GETZCNT per non-zero one (values read once, untimed):
+//                                              native/linux/sysv-reader.ts on an idle set
 //   linux-baseline scan PASSES [SCOPE]         readdir(/dev/shm) + lstat of every sem.* file
 //                                              (shm), read and parse /proc/sysvipc/sem (sysv),
 //                                              read /proc/locks (locks); all three by default
@@ -115,13 +116,14 @@ static int sysv_sample(int semid, int nsems) {
   return 0;
 }
 
-static int sysv_gated(int semid, int nsems) {
+/** nonzero: whether semaphore 0 of the set was non-zero when the list was read (sets of one). */
+static int sysv_gated(int semid, int nsems, int nonzero) {
   struct semid_ds ds;
   if (semctl(semid, 0, IPC_STAT, &ds) < 0) return -1;
   checksum += (uint64_t)ds.sem_otime + ds.sem_ctime;
   for (int i = 0; i < nsems; i++) {
     int n = semctl(semid, i, GETNCNT);
-    int z = semctl(semid, i, GETZCNT);
+    int z = nonzero || nsems > 1 ? semctl(semid, i, GETZCNT) : 0;
     if (n < 0 || z < 0) return -1;
     checksum += (uint64_t)n + z;
   }
@@ -359,19 +361,21 @@ int main(int argc, char **argv) {
     fprintf(stderr, "linux-baseline: unknown mode %s\n", mode);
     return 2;
   }
-  int *semids = NULL, *nsems = NULL;
+  int *semids = NULL, *nsems = NULL, *nonzero = NULL;
   if (sysv) {
     semids = calloc(count, sizeof *semids);
     nsems = calloc(count, sizeof *nsems);
+    nonzero = calloc(count, sizeof *nonzero);
     for (size_t i = 0; i < count; i++) {
       if (sscanf(lines[i], "%d %d", &semids[i], &nsems[i]) != 2) nsems[i] = 1;
+      nonzero[i] = semctl(semids[i], 0, GETVAL) != 0;
     }
   }
   uint64_t cpu0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
   for (int p = 0; p < passes; p++) {
     uint64_t t0 = now_ns(CLOCK_MONOTONIC);
     for (size_t i = 0; i < count; i++) {
-      int r = gated ? sysv_gated(semids[i], nsems[i]) : sysv ? sysv_sample(semids[i], nsems[i]) : minimal ? posix_minimal(lines[i]) : posix_sample(lines[i]);
+      int r = gated ? sysv_gated(semids[i], nsems[i], nonzero[i]) : sysv ? sysv_sample(semids[i], nsems[i]) : minimal ? posix_minimal(lines[i]) : posix_sample(lines[i]);
       if (r != 0) errors++;
     }
     times[p] = now_ns(CLOCK_MONOTONIC) - t0;

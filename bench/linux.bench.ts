@@ -145,7 +145,7 @@ const fmt = (value: number, digits = 2) => round(value, digits).toString();
 const OS_WORK = {
   posixKept: 'per 256 semaphores: a read of the inotify watch + process_vm_readv of their 8-byte words, from mappings kept between ticks',
   posixOpen: 'lstat + open(O_RDONLY|O_NOFOLLOW|O_NONBLOCK) + fstat + pread(8 bytes) + close',
-  sysvGated: 'semctl IPC_STAT + GETNCNT + GETZCNT (an idle set: values and pids are reused)',
+  sysvGated: 'semctl IPC_STAT + GETNCNT (+ GETZCNT if non-zero): an idle set, its values and pids reused',
   sysvFull: 'semctl GETVAL + GETNCNT + GETZCNT + GETPID',
 };
 
@@ -324,6 +324,8 @@ interface PhaseResult {
   bytesPerUpsert: number;
   snapshots: number;
   meanTickMs: number;
+  /** Wall time in each cadence's ticks, as % of the phase: where the CPU goes. */
+  cadencePercent: { state: number; scan: number; attribution: number };
 }
 
 const PHASES = [
@@ -401,6 +403,7 @@ async function serviceRun(kind: 'posix' | 'sysv', count: number) {
         ticks: sampler.stats.ticks,
         samples: sampler.stats.samples,
         overruns: sampler.stats.overruns,
+        busy: { ...sampler.stats.busyMs },
         ...counters,
       });
       const a = take();
@@ -430,6 +433,11 @@ async function serviceRun(kind: 'posix' | 'sysv', count: number) {
         bytesPerUpsert: upserts ? (b.bytes - a.bytes) / upserts : 0,
         snapshots: b.snapshots - a.snapshots,
         meanTickMs: tickMsCount ? tickMsSum / tickMsCount : Number.NaN,
+        cadencePercent: {
+          state: ((b.busy.stateMs - a.busy.stateMs) / wallMs) * 100,
+          scan: ((b.busy.scanMs - a.busy.scanMs) / wallMs) * 100,
+          attribution: ((b.busy.holdersMs - a.busy.holdersMs) / wallMs) * 100,
+        },
       });
     }
     await exited;
@@ -469,7 +477,9 @@ function serviceFigures(kind: 'posix' | 'sysv', count: number, run: Awaited<Retu
   const normalised = one.cpuPercent * Math.max(1, 10 / one.fullSampleHz);
   const phaseText = (p: PhaseResult) =>
     `${fmt(p.cpuPercent, 1)} % CPU over ${fmt(p.seconds, 1)} s, ${fmt(p.tickHz, 1)} state ticks/s, every object sampled ` +
-    `${fmt(p.fullSampleHz, 1)} times/s, ${p.overruns} ticks over budget, last tick ~${fmt(p.meanTickMs, 1)} ms`;
+    `${fmt(p.fullSampleHz, 1)} times/s, ${p.overruns} ticks over budget, last tick ~${fmt(p.meanTickMs, 1)} ms; ` +
+    `time in state ticks ${fmt(p.cadencePercent.state, 1)} %, scans ${fmt(p.cadencePercent.scan, 1)} %, holders+waiters ${fmt(p.cadencePercent.attribution, 1)} %, ` +
+    `the rest (stream, JSON, GC, timers) ~${fmt(p.cpuPercent - p.cadencePercent.state - p.cadencePercent.scan - p.cadencePercent.attribution, 1)} %`;
   figures.push({
     id: `linux.cpu.${kind}.${count}`,
     section: 'linux',

@@ -40,6 +40,8 @@ export interface SamplerStats {
   /** State ticks that ran out of their time budget and resumed on the next tick. */
   overruns: number;
   lastTickMs: number;
+  /** Wall time spent in each cadence's ticks since start (where the inspector's CPU goes). */
+  busyMs: Record<Cadence, number>;
   /** The last error a scheduled tick threw, if any. */
   lastError?: string;
 }
@@ -59,7 +61,13 @@ const MAX_BATCH = 256;
 export class Sampler {
   readonly stream: UpdateStream<ObjectRecord>;
   readonly history: HistoryStore;
-  readonly stats: SamplerStats = { ticks: 0, samples: 0, overruns: 0, lastTickMs: 0 };
+  readonly stats: SamplerStats = {
+    ticks: 0,
+    samples: 0,
+    overruns: 0,
+    lastTickMs: 0,
+    busyMs: { scanMs: 0, stateMs: 0, watchMs: 0, holdersMs: 0 },
+  };
   private readonly backend: Backend;
   private readonly now: () => number;
   private readonly tracked = new Map<string, Tracked>();
@@ -406,10 +414,12 @@ export class Sampler {
       const started = performance.now();
       // A failed scan (say, a directory became unreadable) must not stop the other cadences.
       this.guarded(tick);
+      const took = performance.now() - started;
+      this.stats.busyMs[cadence] += took;
       // The period counts from the tick's start, so the tick's own time does not lower the rate
       // (10 Hz stays 10 Hz); a tick as long as its period still leaves a fifth of it to the rest.
       const period = this.rates[cadence];
-      const next = Math.max(period / 5, period - (performance.now() - started));
+      const next = Math.max(period / 5, period - took);
       if (this.running) this.timers.set(cadence, setTimeout(run, next));
     };
     this.timers.set(cadence, setTimeout(run, this.rates[cadence]));

@@ -24,6 +24,7 @@ import type { LockRecord } from './parse';
 import { createPosixSemaphore, PosixSemaphore, scanPosixSemaphores, semFileId } from './posix-semaphores';
 import { ProcessNames, describeDenied, newTally } from './procfs';
 import { createSysvSet, readSysvSets, scanSysvSemaphores, SysvSemaphoreSet } from './sysv-semaphores';
+import { checkedSemaphoreId } from './mapped-semaphores';
 import { LinuxStateReader } from './state-reader';
 import { syscallTable } from './syscalls';
 import {
@@ -97,7 +98,7 @@ export class LinuxBackend implements Backend {
     return scopes.flatMap((scope) => {
       switch (scope.replace(/\/+$/, '')) {
         case SHM_DIRECTORY:
-          return scanPosixSemaphores();
+          return scanPosixSemaphores((path) => checkedSemaphoreId(path) !== undefined);
         case SYSV_SOURCE:
           return scanSysvSemaphores();
         case LOCKS_SOURCE:
@@ -152,7 +153,7 @@ export class LinuxBackend implements Backend {
 
     const semaphores = new Map<string, string>();
     for (const path of byKind['posix-semaphore']) {
-      const id = semFileId(path);
+      const id = checkedSemaphoreId(path) ?? semFileId(path);
       if (id) semaphores.set(`${id.device}/${id.inode}`, path);
     }
     for (const [path, list] of semaphoreHolders(semaphores, names, tally)) holders.set(path, list);
@@ -177,7 +178,7 @@ export class LinuxBackend implements Backend {
 
     const semaphores = new Map<string, string>();
     for (const path of byKind['posix-semaphore']) {
-      const id = semFileId(path);
+      const id = checkedSemaphoreId(path) ?? semFileId(path);
       if (id) semaphores.set(`${id.device}/${id.inode}`, path);
     }
     for (const [path, list] of matchSemaphoreWaiters(blocked, semaphores, names)) result.set(path, list);

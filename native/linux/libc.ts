@@ -25,6 +25,10 @@ export interface Libc {
   semget: (key: number, nsems: number, flags: number) => number;
   /** Variadic: the fourth argument (union semun) is passed as 'long' (a value) or 'void *' (a buffer). */
   semctl: (semid: number, semnum: number, cmd: number, ...rest: unknown[]) => number;
+  /** semctl with a buffer argument (IPC_STAT), bound with a fixed prototype: koffi's variadic calls cost more. */
+  semctl_buffer: (semid: number, semnum: number, cmd: number, buffer: Buffer) => number;
+  /** semctl with no fourth argument (GETVAL, GETNCNT, GETZCNT, GETPID), fixed prototype likewise. */
+  semctl_get: (semid: number, semnum: number, cmd: number) => number;
   semop: (semid: number, sops: Buffer, nsops: number) => number;
   semtimedop: ((semid: number, sops: Buffer, nsops: number, timeout: Ptr) => number) &
     Async<[number, Buffer, number, Ptr]>;
@@ -49,6 +53,9 @@ const declarations: Record<keyof Libc, string> = {
   clock_gettime: 'int clock_gettime(int clock, void *timespec)',
   semget: 'int semget(int key, int nsems, int flags)',
   semctl: 'int semctl(int semid, int semnum, int cmd, ...)',
+  // The variadic argument is passed as a named one: the same registers on x86_64 and arm64 Linux.
+  semctl_buffer: 'int semctl(int semid, int semnum, int cmd, void *buffer)',
+  semctl_get: 'int semctl(int semid, int semnum, int cmd)',
   semop: 'int semop(int semid, void *sops, size_t nsops)',
   semtimedop: 'int semtimedop(int semid, void *sops, size_t nsops, void *timeout)',
   flock: 'int flock(int fd, int operation)',

@@ -12,6 +12,10 @@
 //   process_vm_readv it is an EFAULT for that one piece, and the object is read the checked way.
 // - Holders: SyncScope maps read-only, while sem_open maps read-write; holders.ts lists writable
 //   mappings only, so inspectors never show up as holders (this one or another).
+// - Identity: while a path is mapped (and no event has come for it), its device and inode are known
+//   without an lstat: the 1 Hz scan and the holder and waiter passes look them up here
+//   (`checkedSemaphoreId`). An id may be one state tick old: the watch's events are read at the
+//   start of each read.
 // - Limits: at most MAX_MAPPINGS mappings (vm.max_map_count is 65,530 by default for everything
 //   in the process); beyond that, and wherever inotify or process_vm_readv is refused (a seccomp
 //   profile), every sample opens and reads the file as before.
@@ -39,7 +43,7 @@ import {
   libc,
 } from './libc';
 import { SEM_FILE_SIZE, SEM_PATH_PREFIX, SHM_DIRECTORY, validatePosixName } from './names';
-import { openSemFile, readSemState } from './posix-semaphores';
+import { openSemFile, readSemState, type SemFileId } from './posix-semaphores';
 import fs from 'node:fs';
 
 /** Mappings kept at most, leaving the rest of vm.max_map_count to the process. */
@@ -48,6 +52,22 @@ export const MAX_MAPPINGS = 16_384;
 const IOV_MAX = 1024;
 const WORD = 8;
 const WATCHED_EVENTS = IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE;
+
+/** Device and inode of every path some reader has mapped (checked when mapped, watched since). */
+const checkedIds = new Map<string, SemFileId>();
+
+/** The device and inode of a semaphore path a reader keeps mapped, if one does. */
+export function checkedSemaphoreId(path: string): SemFileId | undefined {
+  return checkedIds.get(path);
+}
+
+/** A kept mapping, its address in two 32-bit halves (cheap to write into an iovec), the last state read. */
+interface Kept {
+  mapping: Mapping;
+  low: number;
+  high: number;
+  state: PosixSemaphoreState | undefined;
+}
 
 /** Reads the semaphore of a path the checked way: lstat, open, fstat, pread, close. */
 export function readSemaphoreOnce(path: string): PosixSemaphoreState {
@@ -60,7 +80,7 @@ export function readSemaphoreOnce(path: string): PosixSemaphoreState {
 }
 
 export class MappedSemaphores {
-  readonly #mappings = new Map<string, Mapping>();
+  readonly #mappings = new Map<string, Kept>();
   #watch: Fd | undefined;
   /** Why mappings are not kept, once found out; every read then opens the file. */
   #disabled: string | undefined;
@@ -69,6 +89,9 @@ export class MappedSemaphores {
   readonly #words = Buffer.alloc(IOV_MAX * WORD);
   readonly #localIov = Buffer.alloc(IOV_MAX * 16);
   readonly #remoteIov = Buffer.alloc(IOV_MAX * 16);
+  /** 32-bit views of the same memory: typed-array stores are far cheaper than Buffer methods per object. */
+  readonly #words32 = new Uint32Array(this.#words.buffer, this.#words.byteOffset, IOV_MAX * 2);
+  readonly #remote32 = new Uint32Array(this.#remoteIov.buffer, this.#remoteIov.byteOffset, IOV_MAX * 4);
 
   constructor() {
     // The word buffer never moves (a Buffer this large has its own backing store): its iovecs are
@@ -95,33 +118,35 @@ export class MappedSemaphores {
   read(paths: readonly string[]): Array<PosixSemaphoreState | Error> {
     const results = new Array<PosixSemaphoreState | Error>(paths.length);
     this.#applyNameChanges();
-    const mapped: number[] = [];
+    const indices: number[] = [];
+    const kept: Kept[] = [];
     for (let i = 0; i < paths.length; i++) {
-      const path = paths[i];
-      if (this.#mappings.has(path) || this.#tryMap(path, results, i)) mapped.push(i);
+      const entry = this.#mappings.get(paths[i]) ?? this.#tryMap(paths[i], results, i);
+      if (!entry) continue;
+      indices.push(i);
+      kept.push(entry);
     }
-    for (let start = 0; start < mapped.length; start += IOV_MAX) {
-      this.#readMapped(paths, mapped.slice(start, start + IOV_MAX), results);
+    for (let start = 0; start < kept.length; start += IOV_MAX) {
+      const end = Math.min(kept.length, start + IOV_MAX);
+      this.#readMapped(paths, indices.slice(start, end), kept.slice(start, end), results);
     }
     return results;
   }
 
   forget(path: string): void {
-    const mapping = this.#mappings.get(path);
-    if (!mapping) return;
-    mapping.close();
+    const entry = this.#mappings.get(path);
+    if (!entry) return;
+    entry.mapping.close();
     this.#mappings.delete(path);
+    checkedIds.delete(path);
   }
 
   close(): void {
-    for (const mapping of this.#mappings.values()) mapping.close();
-    this.#mappings.clear();
-    this.#watch?.close();
-    this.#watch = undefined;
+    this.#dropAll();
   }
 
-  /** Maps a path not mapped yet; false (with the result set) when it is read another way. */
-  #tryMap(path: string, results: Array<PosixSemaphoreState | Error>, index: number): boolean {
+  /** Maps a path not mapped yet; undefined (with the result set) when it is read another way. */
+  #tryMap(path: string, results: Array<PosixSemaphoreState | Error>, index: number): Kept | undefined {
     try {
       if (!path.startsWith(SEM_PATH_PREFIX)) {
         throw new NativeError('wrong-type', 'open', `${path} is not a POSIX semaphore path`, 'EINVAL');
@@ -129,26 +154,36 @@ export class MappedSemaphores {
       validatePosixName(path.slice(SEM_PATH_PREFIX.length), 'open');
       if (this.#disabled !== undefined || this.#mappings.size >= MAX_MAPPINGS || !this.#ensureWatch()) {
         results[index] = readSemaphoreOnce(path);
-        return false;
+        return undefined;
       }
-      const { fd } = openSemFile(path, fs.constants.O_RDONLY, 'open');
+      const { fd, id } = openSemFile(path, fs.constants.O_RDONLY, 'open');
       try {
         const address = libc().mmap(null, SEM_FILE_SIZE, PROT_READ, MAP_SHARED, fd.value, 0);
         if (address === null || address === MAP_FAILED) throw failed('mmap', path);
-        this.#mappings.set(path, new Mapping(address, SEM_FILE_SIZE));
-        return true;
+        const entry: Kept = {
+          mapping: new Mapping(address, SEM_FILE_SIZE),
+          low: Number(address & 0xffff_ffffn),
+          high: Number(address >> 32n),
+          state: undefined,
+        };
+        this.#mappings.set(path, entry);
+        checkedIds.set(path, id);
+        return entry;
       } finally {
         fd.close();
       }
     } catch (error) {
       results[index] = error as Error;
-      return false;
+      return undefined;
     }
   }
 
-  #readMapped(paths: readonly string[], indices: number[], results: Array<PosixSemaphoreState | Error>): void {
-    for (let i = 0; i < indices.length; i++) {
-      this.#remoteIov.writeBigUInt64LE(this.#mappings.get(paths[indices[i]])!.address, i * 16);
+  #readMapped(paths: readonly string[], indices: number[], kept: Kept[], results: Array<PosixSemaphoreState | Error>): void {
+    // Little-endian halves of iov_base (every target Linux/glibc decodes here is little-endian).
+    const remote = this.#remote32;
+    for (let i = 0; i < kept.length; i++) {
+      remote[i * 4] = kept[i].low;
+      remote[i * 4 + 1] = kept[i].high;
     }
     let first = 0;
     while (first < indices.length) {
@@ -170,7 +205,12 @@ export class MappedSemaphores {
       }
       const whole = read < 0 ? 0 : Math.floor(read / WORD);
       for (let i = first; i < first + whole; i++) {
-        results[indices[i]] = { count: this.#words.readUInt32LE(i * WORD), waiters: this.#words.readUInt32LE(i * WORD + 4) };
+        const count = this.#words32[i * 2];
+        const waiters = this.#words32[i * 2 + 1];
+        const last = kept[i].state;
+        // Unchanged: the same object again, so the sampler's comparison ends at once.
+        if (last === undefined || last.count !== count || last.waiters !== waiters) kept[i].state = { count, waiters };
+        results[indices[i]] = kept[i].state!;
       }
       first += whole;
       if (first < indices.length) {
@@ -241,7 +281,10 @@ export class MappedSemaphores {
 
   /** Forgets every mapping and the watch; the next read sets both up again. */
   #dropAll(): void {
-    for (const mapping of this.#mappings.values()) mapping.close();
+    for (const [path, entry] of this.#mappings) {
+      entry.mapping.close();
+      checkedIds.delete(path);
+    }
     this.#mappings.clear();
     this.#watch?.close();
     this.#watch = undefined;

@@ -124,27 +124,32 @@ export function mapSemaphore(path: string, op: string): Mapping {
   }
 }
 
-/** Every POSIX semaphore in /dev/shm: `sem.*` regular files of 32 bytes. */
-export function scanPosixSemaphores(): ObjectEntry[] {
-  // Names only: the lstat below tells the type as well as the size.
-  let entries: string[];
+/**
+ * Every POSIX semaphore in /dev/shm: `sem.*` regular files of 32 bytes. A name a state reader keeps
+ * mapped was checked when mapped and is watched since (`isChecked`): it needs no lstat again.
+ */
+export function scanPosixSemaphores(isChecked: (path: string) => boolean = () => false): ObjectEntry[] {
+  let entries: fs.Dirent[];
   try {
-    entries = fs.readdirSync(SHM_DIRECTORY);
+    entries = fs.readdirSync(SHM_DIRECTORY, { withFileTypes: true });
   } catch (error) {
     throw fsError(error, 'readdir', SHM_DIRECTORY);
   }
   const result: ObjectEntry[] = [];
   for (const entry of entries) {
-    if (!entry.startsWith('sem.')) continue;
-    const name = entry.slice(4);
+    // The entry's type comes with the name (Node asks lstat itself where the file system does not say).
+    if (!entry.name.startsWith('sem.') || !entry.isFile()) continue;
+    const name = entry.name.slice(4);
     try {
       validatePosixName(name);
     } catch {
       continue; // a name no user could type back (control characters...) is not listed
     }
     const path = SEM_PATH_PREFIX + name;
-    const stats = fs.lstatSync(path, { throwIfNoEntry: false });
-    if (!stats?.isFile() || stats.size !== SEM_FILE_SIZE) continue;
+    if (!isChecked(path)) {
+      const stats = fs.lstatSync(path, { throwIfNoEntry: false });
+      if (!stats?.isFile() || stats.size !== SEM_FILE_SIZE) continue;
+    }
     result.push({ kind: 'posix-semaphore', name, path, directory: SHM_DIRECTORY, typeName: 'sem' });
   }
   return result;

@@ -21,11 +21,12 @@ export class LinuxStateReader implements StateReader {
     const results = new Array<ObjectState | Error>(targets.length);
     const posix: number[] = [];
     let locks: LockRecord[] | undefined;
+    const now = Date.now();
     for (let i = 0; i < targets.length; i++) {
       const { kind, path } = targets[i];
       try {
         if (kind === 'posix-semaphore') posix.push(i);
-        else if (kind === 'sysv-semaphore') results[i] = this.sets.read(path);
+        else if (kind === 'sysv-semaphore') results[i] = this.sets.read(path, now);
         else if (kind === 'file-lock' && path.startsWith(LOCK_PREFIX)) {
           locks ??= readLockRecords();
           const records = locks;

@@ -8,8 +8,9 @@
 // read would have stamped that second or a later one. Waiter counts (GETNCNT, GETZCNT) change with
 // no stamp at all (a process starting to wait), so they are read every time.
 //
-// Idle set of one semaphore: IPC_STAT + GETNCNT + GETZCNT (3 calls) instead of 4 gets; a set that
-// changed within the last second: IPC_STAT + the 4 gets.
+// Idle set of one semaphore at zero: IPC_STAT + GETNCNT (2 calls) instead of 4 gets (GETZCNT is
+// skipped for a zero value, see below); a set that changed within the last second: IPC_STAT + the
+// gets.
 import { NativeError } from '../errors';
 import type { SysvSemaphoreState } from '../types';
 import { errnoError } from './errno';
@@ -38,8 +39,12 @@ export class SysvReader {
   readonly #kept = new Map<string, KeptSet>();
   readonly #layout = SEMID_DS[process.arch];
   readonly #stat = Buffer.alloc(128);
+  /** The same bytes as 32-bit words: cheaper than BigInt reads on every set of every tick. */
+  readonly #stat32 = new Uint32Array(this.#stat.buffer, this.#stat.byteOffset, 32);
   /** Set when IPC_STAT's answer did not match the layout: every read is then a full read. */
   #layoutDistrusted = false;
+  readonly #scratchWaiters: number[] = [];
+  readonly #scratchZero: number[] = [];
   /** Reads that reused kept values, and reads that read them again (tests and the bench look). */
   readonly counts = { reused: 0, full: 0 };
 
@@ -51,41 +56,48 @@ export class SysvReader {
     let reuse = false;
     const layout = this.#layoutDistrusted ? undefined : this.#layout;
     if (layout) {
-      if (libc().semctl(semid, 0, IPC_STAT, 'void *', this.#stat) < 0) throw this.#error(path, 'semctl(IPC_STAT)');
-      if (Number(this.#stat.readBigUInt64LE(layout.nsems)) !== nsems) {
+      if (libc().semctl_buffer(semid, 0, IPC_STAT, this.#stat) < 0) throw this.#error(path, 'semctl(IPC_STAT)');
+      const words = this.#stat32;
+      // 64-bit fields as two little-endian 32-bit halves (times and counts are never negative).
+      if (words[layout.nsems / 4] + words[layout.nsems / 4 + 1] * 0x1_0000_0000 !== nsems) {
         this.#layoutDistrusted = true;
       } else {
-        const otime = Number(this.#stat.readBigInt64LE(layout.otime));
-        const ctime = Number(this.#stat.readBigInt64LE(layout.ctime));
+        const otime = words[layout.otime / 4] + words[layout.otime / 4 + 1] * 0x1_0000_0000;
+        const ctime = words[layout.ctime / 4] + words[layout.ctime / 4 + 1] * 0x1_0000_0000;
         reuse = otime === kept.otime && ctime === kept.ctime && kept.readInSecond > Math.max(otime, ctime);
         kept.otime = otime;
         kept.ctime = ctime;
       }
     }
-    const waiters = new Array<number>(nsems);
-    const zeroWaiters = new Array<number>(nsems);
-    let waitersSame = true;
-    for (let i = 0; i < nsems; i++) {
-      waiters[i] = this.#get(path, semid, i, GETNCNT, 'semctl(GETNCNT)');
-      zeroWaiters[i] = this.#get(path, semid, i, GETZCNT, 'semctl(GETZCNT)');
-      if (waiters[i] !== state.waiters[i] || zeroWaiters[i] !== state.zeroWaiters[i]) waitersSame = false;
-    }
+    let values = state.values;
+    let lastPids = state.lastPids;
     if (reuse) {
       this.counts.reused++;
-      // Nothing changed: the kept object itself, so the sampler's comparison ends at once.
-      if (waitersSame) return state;
-      kept.state = { ...state, waiters, zeroWaiters };
-      return kept.state;
+    } else {
+      this.counts.full++;
+      values = new Array<number>(nsems);
+      lastPids = new Array<number>(nsems);
+      for (let i = 0; i < nsems; i++) {
+        values[i] = this.#get(path, semid, i, GETVAL, 'semctl(GETVAL)');
+        lastPids[i] = this.#get(path, semid, i, GETPID, 'semctl(GETPID)');
+      }
+      kept.readInSecond = second;
     }
-    this.counts.full++;
-    const values = new Array<number>(nsems);
-    const lastPids = new Array<number>(nsems);
+    // Counts go to scratch arrays first: an unchanged set (the common case) allocates nothing.
+    const waiters = this.#scratchWaiters;
+    const zeroWaiters = this.#scratchZero;
+    let changed = !reuse;
     for (let i = 0; i < nsems; i++) {
-      values[i] = this.#get(path, semid, i, GETVAL, 'semctl(GETVAL)');
-      lastPids[i] = this.#get(path, semid, i, GETPID, 'semctl(GETPID)');
+      waiters[i] = this.#get(path, semid, i, GETNCNT, 'semctl(GETNCNT)');
+      // Nobody waits for zero on a semaphore that is zero: the kernel re-evaluates every waiting
+      // operation whenever a value changes (ipc/sem.c do_smart_update), and a wait for zero blocks
+      // only on a value other than zero. So GETZCNT is asked only of non-zero semaphores.
+      zeroWaiters[i] = values[i] === 0 ? 0 : this.#get(path, semid, i, GETZCNT, 'semctl(GETZCNT)');
+      if (waiters[i] !== state.waiters[i] || zeroWaiters[i] !== state.zeroWaiters[i]) changed = true;
     }
-    kept.readInSecond = second;
-    kept.state = { key: state.key, semid, values, waiters, zeroWaiters, lastPids };
+    // Nothing changed: the kept object itself, so the sampler's comparison ends at once.
+    if (!changed) return state;
+    kept.state = { key: state.key, semid, values, waiters: waiters.slice(0, nsems), zeroWaiters: zeroWaiters.slice(0, nsems), lastPids };
     return kept.state;
   }
 
@@ -117,7 +129,7 @@ export class SysvReader {
   }
 
   #get(path: string, semid: number, index: number, cmd: number, op: string): number {
-    const result = libc().semctl(semid, index, cmd);
+    const result = libc().semctl_get(semid, index, cmd);
     if (result < 0) throw this.#error(path, op);
     return result;
   }

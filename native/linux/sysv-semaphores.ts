@@ -80,7 +80,7 @@ function semctlError(op: string, semid: number): NativeError {
 }
 
 function semctlRead(semid: number, index: number, cmd: number, op: string): number {
-  const result = libc().semctl(semid, index, cmd);
+  const result = libc().semctl_get(semid, index, cmd);
   if (result < 0) throw semctlError(op, semid);
   return result;
 }

@@ -198,6 +198,16 @@ describe('the Linux state reader', { skip: notLinux, timeout: 90_000 }, () => {
     const undone = check('after the undo at exit');
     assert.equal(undone.values[0], held.values[0] - 1, 'the undo is seen');
 
+    // A wait for zero ends when the value reaches zero (the reader asks GETZCNT of non-zero values only).
+    await backend.act({ action: 'setval', name: path, index: 0, value: 1 });
+    const zeroAgain = Fixture.start('sysv-wait', String(semid), '0', '0');
+    await zeroAgain.line('blocking');
+    await waitFor('ipcs to count the zero-waiter', () => ipcsSemaphores(semid)[0].zcount === 1);
+    assert.equal(check('a zero-waiter on a 1').zeroWaiters[0], 1);
+    await backend.act({ action: 'setval', name: path, index: 0, value: 0 });
+    assert.equal((await zeroAgain.line('woke')).result, 0);
+    assert.equal(check('the value reached zero').zeroWaiters[0], 0);
+
     await backend.act({ action: 'unlink', name: path });
     assert.throws(() => read('sysv-semaphore', path), (e: any) => e.kind === 'vanished' || e.kind === 'not-found');
   });
