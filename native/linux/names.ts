@@ -3,13 +3,14 @@
 //   POSIX named semaphore  foo | /foo | /dev/shm/sem.foo   → path /dev/shm/sem.foo, name foo
 //   System V semaphore set sysv:<semid>                    → path sysv:<semid>, name <semid>
 //                          sysv:key=<key> (0x hex or decimal; resolved to its semid by the backend)
-//   File lock              lock:<TYPE>:<pid>:<maj>:<min>:<inode>:<start>:<end>[#n]
-//                          e.g. lock:FLOCK:4242:fe:00:2261061:0:EOF, name without `lock:`
+//   File lock              lock:<TYPE>:<maj>:<min>:<inode>:<start>:<end>[#n]
+//                          e.g. lock:FLOCK:fe:00:2261061:0:EOF, name without `lock:`
 //
-// A file lock's id is what /proc/locks tells about it, minus its line number and mode (both
-// change while the lock lives: numbering follows the list, and a lock can be upgraded in
-// place). `#n` tells apart identical locks (two shared flock()s by one process through two open
-// files), numbered in /proc/locks order from 2. The pid is the one /proc/locks prints, -1 for OFD locks.
+// A file lock's id is the lock's place: its type, file (device and inode) and byte range, not its
+// holder, so a lock handed from one process to the next stays one object with one history (the
+// holder is in its state). Line number and mode are left out too (numbering follows the list, and
+// a lock can be upgraded in place). `#n` tells apart locks on the same place (shared locks of
+// several holders, or of one process through two open files), numbered in /proc/locks order from 2.
 // A POSIX semaphore whose name starts with `sysv:` or `lock:` is reached as `/sysv:...`.
 import { invalidArgument } from '../errors';
 import type { LinuxKind } from '../types';
@@ -80,7 +81,7 @@ export function parseKey(text: string, op = 'resolve'): number {
 
 export const formatKey = (key: number) => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
 
-const LOCK_ID = /^(FLOCK|POSIX|OFDLCK):(-1|\d{1,10}):([0-9a-f]{2,8}):([0-9a-f]{2,8}):(\d{1,20}):(\d{1,20}):(\d{1,20}|EOF)(#\d{1,6})?$/;
+const LOCK_ID = /^(FLOCK|POSIX|OFDLCK):([0-9a-f]{2,8}):([0-9a-f]{2,8}):(\d{1,20}):(\d{1,20}):(\d{1,20}|EOF)(#\d{1,6})?$/;
 
 export function isLockId(id: string): boolean {
   return LOCK_ID.test(id);

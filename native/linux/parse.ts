@@ -120,7 +120,7 @@ export function parseLockLine(line: string): LockLine | undefined {
 }
 
 export interface LockRecord {
-  /** Stable id, see names.ts: `TYPE:pid:maj:min:inode:start:end[#n]`. */
+  /** Stable id, see names.ts: `TYPE:maj:min:inode:start:end[#n]` (the holder is not part of it). */
   id: string;
   lockType: LockType;
   mode: 'READ' | 'WRITE';
@@ -133,8 +133,8 @@ export interface LockRecord {
   blocked: Array<{ pid: number; level: number; lockType: string; mode: string }>;
 }
 
-export function lockIdOf(line: Pick<LockLine, 'type' | 'pid' | 'device' | 'inode' | 'start' | 'end'>): string {
-  return `${line.type}:${line.pid}:${line.device}:${line.inode}:${line.start}:${line.end ?? 'EOF'}`;
+export function lockIdOf(line: Pick<LockLine, 'type' | 'device' | 'inode' | 'start' | 'end'>): string {
+  return `${line.type}:${line.device}:${line.inode}:${line.start}:${line.end ?? 'EOF'}`;
 }
 
 /**

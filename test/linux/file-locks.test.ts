@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { detectDeadlocks } from '../../core/deadlocks';
+import { Sampler } from '../../core/sampler';
 import { loadBackend, type Backend, type FileLockState } from '../../native';
 import { objectReportSchema } from '../../protocol';
 import { Fixture, cleanupAll, cliJson, lslocks, notLinux, onCleanup, runCli, tempDir, threadsInSyscall, waitFor } from '../support/linux';
@@ -28,9 +29,11 @@ describe('file locks', { skip: notLinux ?? x64Only, timeout: 60_000 }, () => {
   let backend: Backend;
   let dir: string;
   /** Our reports of the granted locks on one file. */
+  // Only the locks on this file (its inode is in the id): other locks on the machine come and go.
   const locksOn = (file: string) =>
     backend
       .scan(['/proc/locks'])
+      .filter((entry) => entry.name.split(':')[3] === String(inodeOf(file)))
       .map((entry) => ({ entry, state: backend.open(entry.path).sample() as FileLockState }))
       .filter(({ state }) => state.inode === inodeOf(file));
   const procLocksLines = (file: string) =>
@@ -108,8 +111,45 @@ describe('file locks', { skip: notLinux ?? x64Only, timeout: 60_000 }, () => {
     assert.deepEqual(backend.holders([entry.path]).holders.get(entry.path)!.map((h) => h.pid), [sleeper]);
 
     process.kill(sleeper, 'SIGKILL');
-    await waitFor('the lock to pass on', () => !procLocksLines(file).some((l) => l.includes(` ${holder.pid} `)));
+    // The waiters (`flock ... true`) take the lock in turn and let it go at once.
+    await waitFor('every lock on the file to end', () => procLocksLines(file).length === 0);
     assert.throws(() => backend.open(entry.path), (e: any) => e.kind === 'not-found');
+  });
+
+  test('a lock handed from one holder to the next stays one object: same id and history, the new holder in its state', { timeout: 20_000 }, async () => {
+    const file = path.join(dir, 'handed');
+    fs.writeFileSync(file, '');
+    const first = Fixture.start('locks', `hold:flock:WRITE:${file}`);
+    await first.line('done');
+    assert.equal(first.lines.find((l) => l.holds)?.result, 0, JSON.stringify(first.lines));
+    const second = Fixture.start('locks', `wait:flock:WRITE:${file}`);
+    await second.line('blocking');
+    await waitFor('the second to block', () => procLocksLines(file).length === 2);
+
+    const sampler = new Sampler({ backend, scopes: ['/proc/locks'], attribution: false, goneRetentionMs: 60_000 });
+    try {
+      sampler.scanTick();
+      const before = sampler.records().filter((r) => (r.state as FileLockState | undefined)?.inode === inodeOf(file));
+      assert.equal(before.length, 1, JSON.stringify(before));
+      const lockPath = before[0].path;
+      assert.equal((before[0].state as FileLockState).holderPid, first.pid);
+      assert.deepEqual((before[0].state as FileLockState).waiterPids, [second.pid]);
+
+      first.kill();
+      await second.line('got');
+      await waitFor('the second to hold the lock', () => procLocksLines(file).length === 1 && procLocksLines(file)[0].includes(` ${second.pid} `));
+      sampler.stateTick();
+      sampler.scanTick();
+      const after = sampler.records().filter((r) => (r.state as FileLockState | undefined)?.inode === inodeOf(file));
+      assert.deepEqual(after.map((r) => r.path), [lockPath], 'the same object');
+      assert.equal(after[0].goneAt, undefined);
+      assert.equal((after[0].state as FileLockState).holderPid, second.pid);
+      assert.deepEqual((after[0].state as FileLockState).waiterPids, []);
+      assert.ok(sampler.history.get(lockPath)!.size >= 2, 'one history across both holders');
+    } finally {
+      sampler.stop();
+      second.kill();
+    }
   });
 
   test('POSIX byte-range and OFD locks: ranges, and pids the kernel leaves out (-1) are resolved', { timeout: 20_000 }, async () => {

@@ -48,7 +48,7 @@ describe('descriptor hygiene', { skip: notLinux, timeout: 60_000 }, () => {
         object.sample();
         object.close();
       }
-      for (const name of [`${RUN_PREFIX}_missing`, `${RUN_PREFIX}_hygbad`, 'sysv:2147483646', 'lock:FLOCK:1:00:00:1:0:EOF']) {
+      for (const name of [`${RUN_PREFIX}_missing`, `${RUN_PREFIX}_hygbad`, 'sysv:2147483646', 'lock:FLOCK:00:00:1:0:EOF']) {
         try {
           backend.open(name).close();
         } catch {

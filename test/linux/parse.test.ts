@@ -76,11 +76,11 @@ describe('Linux parsers', () => {
     assert.deepEqual(
       records.map((r) => [r.id, r.lockType, r.mode, r.pid, r.start, r.end, r.blocked.map((b) => [b.pid, b.level])]),
       [
-        ['POSIX:11146:fe:00:2229318:0:0', 'POSIX', 'WRITE', 11146, 0, 0, []],
-        ['FLOCK:14594:fe:00:2261061:0:EOF', 'FLOCK', 'WRITE', 14594, 0, null, [[14597, 1], [14596, 2]]],
-        ['OFDLCK:-1:fe:00:2261255:0:9', 'OFDLCK', 'WRITE', -1, 0, 9, [[-1, 1]]],
-        ['POSIX:500:103:02:1234:20:24', 'POSIX', 'READ', 500, 20, 24, []],
-        ['POSIX:500:103:02:1234:20:24#2', 'POSIX', 'READ', 500, 20, 24, []],
+        ['POSIX:fe:00:2229318:0:0', 'POSIX', 'WRITE', 11146, 0, 0, []],
+        ['FLOCK:fe:00:2261061:0:EOF', 'FLOCK', 'WRITE', 14594, 0, null, [[14597, 1], [14596, 2]]],
+        ['OFDLCK:fe:00:2261255:0:9', 'OFDLCK', 'WRITE', -1, 0, 9, [[-1, 1]]],
+        ['POSIX:103:02:1234:20:24', 'POSIX', 'READ', 500, 20, 24, []],
+        ['POSIX:103:02:1234:20:24#2', 'POSIX', 'READ', 500, 20, 24, []],
       ],
     );
     // Every id is accepted back as a name.
@@ -146,7 +146,7 @@ describe('Linux names', () => {
     assert.equal(formatKey(-1), '0xffffffff');
     assert.throws(() => parseKey('4294967296'), /out of range/);
     assert.equal(kindOfPath('sysv:3'), 'sysv-semaphore');
-    assert.equal(kindOfPath('lock:FLOCK:1:fe:00:2:0:EOF'), 'file-lock');
+    assert.equal(kindOfPath('lock:FLOCK:fe:00:2:0:EOF'), 'file-lock');
     assert.equal(kindOfPath('/dev/shm/sem.x'), 'posix-semaphore');
   });
 });
@@ -188,11 +188,11 @@ describe('Linux waiter matching', () => {
       { pid: 400, tid: 400, fd: 5, ofd: false, device: 'fe:00', inode: 999 },
     );
     const result = matchLockWaiters(records, blocked);
-    assert.deepEqual(result.get('FLOCK:14594:fe:00:2261061:0:EOF'), [
+    assert.deepEqual(result.get('FLOCK:fe:00:2261061:0:EOF'), [
       { pid: 14597, tid: 14597 },
       { pid: 14596, tid: 14596 },
     ]);
-    assert.deepEqual(result.get('OFDLCK:-1:fe:00:2261255:0:9'), [{ pid: 300, tid: 301 }]);
+    assert.deepEqual(result.get('OFDLCK:fe:00:2261255:0:9'), [{ pid: 300, tid: 301 }]);
 
     // Two locks on one inode with anonymous requests: which waits behind which is unknown.
     const two = parseLocks(`1: OFDLCK ADVISORY  WRITE -1 fe:00:5 0 9
