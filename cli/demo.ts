@@ -36,10 +36,13 @@ export function registerDemoCommand(program: Command, backend: () => Backend): v
       // Demos create objects and start processes: the audit log says so, as it does for the app's.
       const audit = new AuditLog(undefined, 'cli');
       await audit.record('start demo', scenario, () => runner.start(), () =>
-        `objects ${Object.values(runner.objects).join(', ')}; workers ${runner.pids.join(', ')}`,
+        `objects ${Object.values(runner.objects).join(', ')}; workers ${runner.pids.join(', ')}` +
+        (runner.removedLeftovers.length ? `; removed what killed demos left: ${runner.removedLeftovers.join(', ')}` : ''),
       );
-      if (options.json) print(JSON.stringify({ demo: scenario, description: runner.plan.description, objects: runner.objects, pids: runner.pids }));
+      const leftovers = runner.removedLeftovers.length > 0 ? { removedLeftovers: runner.removedLeftovers } : {};
+      if (options.json) print(JSON.stringify({ demo: scenario, description: runner.plan.description, objects: runner.objects, pids: runner.pids, ...leftovers }));
       else {
+        if (runner.removedLeftovers.length > 0) print(`removed what killed demos left: ${runner.removedLeftovers.join(', ')}`);
         print(`demo ${scenario}: ${runner.plan.description}`);
         for (const [short, path] of Object.entries(runner.objects)) print(`  ${short}: ${path}`);
         print(`  workers: ${runner.pids.join(', ')}; Ctrl-C stops them and removes the objects`);

@@ -132,7 +132,8 @@ export class Service {
         const demo = new DemoRunner({ backend: this.backend, scenario, workers });
         demo.start();
         this.demo = demo;
-        this.audit.write('start demo', scenario, true, `objects ${Object.values(demo.objects).join(', ')}; workers ${demo.pids.join(', ')}`);
+        const removed = demo.removedLeftovers.length ? `; removed what killed demos left: ${demo.removedLeftovers.join(', ')}` : '';
+        this.audit.write('start demo', scenario, true, `objects ${Object.values(demo.objects).join(', ')}; workers ${demo.pids.join(', ')}${removed}`);
         sampler.refresh('scan');
         return { scenario, description: demo.plan.description, objects: demo.objects, pids: demo.pids };
       },

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Backend, CreatedObject } from '../native';
 import { DEFAULT_WORKERS, objectName, win32Plan, type ScenarioName, type ScenarioPlan } from './scenarios';
+import { LOCK_FOLDER_PREFIX, removeDemoLeftovers } from './leftovers';
 import { linuxPlan } from './linux-scenarios';
 
 export interface DemoEvent {
@@ -45,6 +46,8 @@ export class DemoRunner {
   /** Short name → full path of every object the demo created. */
   readonly objects: Record<string, string> = {};
   readonly events: DemoEvent[] = [];
+  /** What demos that were killed had left, removed by start() (leftovers.ts). */
+  removedLeftovers: string[] = [];
   private readonly created: CreatedObject[] = [];
   private readonly children = new Set<ChildProcess>();
   private readonly workerScript: string;
@@ -59,9 +62,11 @@ export class DemoRunner {
   }
 
   start(): void {
+    this.removedLeftovers = removeDemoLeftovers();
     try {
       if (this.plan.files?.length) {
-        this.fileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscope-demo-'));
+        // The pid in the name lets a later demo remove the folder if this process is killed.
+        this.fileDir = fs.mkdtempSync(path.join(os.tmpdir(), `${LOCK_FOLDER_PREFIX}${process.pid}-`));
         for (const short of this.plan.files) {
           const file = path.join(this.fileDir, `${short}.lock`);
           fs.writeFileSync(file, '');

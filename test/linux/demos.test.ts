@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { RecordingMessage } from '../../protocol';
+import { removeDemoLeftovers } from '../../demos/leftovers';
 import { ROOT, notLinux, tempDir } from '../support/linux';
 
 const CLI = path.join(ROOT, 'dist/cli.cjs');
@@ -182,15 +183,48 @@ describe('demos on Linux', { skip: notLinux, timeout: 300_000 }, () => {
     assertNothingLeft(header.objects, header.pids);
   });
 
-  test('killing the demo process ends its workers, even deadlocked ones', { timeout: 60_000 }, async () => {
+  test('killing the demo process ends its workers, even deadlocked ones; the next demo removes what it left', { timeout: 90_000 }, async () => {
     // The hard case: both workers are blocked in flock() on worker threads.
     const demo = startDemo('deadlock', 30);
     const header = JSON.parse(await until('the demo header', () => demo.lines()[0], 20_000));
     await new Promise((r) => setTimeout(r, 1000));
     demo.child.kill('SIGKILL');
     await until('the workers to exit', () => (header.pids.some(alive) ? undefined : true), 10_000);
-    // SIGKILL left no chance to remove the lock folder: do it here (a semaphore demo would leave
-    // its semaphores, which the README says to remove with `syncscope unlink`).
-    fs.rmSync(path.dirname(header.objects.A), { recursive: true, force: true });
+    const folder = path.dirname(header.objects.A);
+    assert.ok(fs.existsSync(folder), 'SIGKILL left no chance to remove the lock folder');
+
+    // The next demo, another process, removes it (its process is gone) and says so; killed the same
+    // way, this one (a semaphore demo) leaves its semaphore in /dev/shm.
+    const timer = startDemo('timer', 30);
+    const timerHeader = JSON.parse(await until('the timer header', () => timer.lines()[0], 20_000));
+    assert.ok(timerHeader.removedLeftovers?.includes(folder), JSON.stringify(timerHeader));
+    assert.equal(fs.existsSync(folder), false, 'the killed demo\'s lock folder was removed');
+    timer.child.kill('SIGKILL');
+    await until('the timer workers to exit', () => (timerHeader.pids.some(alive) ? undefined : true), 10_000);
+    const tick = timerHeader.objects.Tick as string;
+    assert.ok(fs.existsSync(tick), `${tick} left behind`);
+
+    const next = startDemo('timer', 1);
+    const nextHeader = JSON.parse(await until('the next header', () => next.lines()[0], 20_000));
+    await until('the next demo to exit', () => (next.child.exitCode !== null ? true : undefined), 30_000);
+    assert.ok(nextHeader.removedLeftovers?.includes(tick), JSON.stringify(nextHeader));
+    assert.equal(fs.existsSync(tick), false, 'the killed demo\'s semaphore was removed');
+  });
+
+  test('leftovers: only objects of processes that are gone are removed', () => {
+    const gone = spawnSync('true').pid!;
+    const stale = `/dev/shm/sem.SyncScopeDemo.timer.${gone}-x1.Tick`;
+    const live = `/dev/shm/sem.SyncScopeDemo.timer.${process.pid}-x1.Tick`;
+    const other = `/dev/shm/sem.SyncScopeDemoish.${gone}-x1.Tick`;
+    for (const file of [stale, live, other]) fs.writeFileSync(file, Buffer.alloc(32));
+    try {
+      const removed = removeDemoLeftovers(tempDir());
+      assert.ok(removed.includes(stale), JSON.stringify(removed));
+      assert.ok(!removed.includes(live) && fs.existsSync(live), 'a living process keeps its objects');
+      assert.ok(fs.existsSync(other), 'names that are not a demo\'s are left alone');
+      assert.equal(fs.existsSync(stale), false);
+    } finally {
+      for (const file of [stale, live, other]) fs.rmSync(file, { force: true });
+    }
   });
 });
