@@ -46,7 +46,7 @@ export function memoryBackend(count: number, directory = '\\BaseNamedObjects'): 
       return { kind: 'semaphore', name: path, path, sample: () => ({ count: state.count, max: state.max }), close: () => undefined };
     },
     holders: (paths) => ({ holders: new Map(paths.map((p) => [p, []])) }),
-    waiters: () => new Map(),
+    waiters: () => ({ waiters: new Map() }),
     act: () => Promise.reject(new Error('not used')),
     create: () => {
       throw new Error('not used');

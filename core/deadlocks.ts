@@ -42,8 +42,9 @@ export function detectDeadlocks(backend: Backend, now: () => number = Date.now):
   const unavailable: Record<string, string> = {};
   const sampled = reports.filter((r) => backend.sampledKinds.includes(r.kind) && !r.error);
   try {
-    const waiters = backend.waiters(sampled.map((r) => r.path));
-    for (const report of sampled) report.waiters = waiters.get(report.path) ?? [];
+    const result = backend.waiters(sampled.map((r) => r.path));
+    for (const report of sampled) report.waiters = result.waiters.get(report.path) ?? [];
+    if (result.incomplete) unavailable.waiters = `incomplete: ${result.incomplete}`;
   } catch (error) {
     unavailable.waiters = error instanceof Error ? error.message : String(error);
   }

@@ -57,8 +57,11 @@ export function attachWaiters(backend: Backend, reports: ObjectReport[]): void {
   const sampled = reports.filter((r) => backend.sampledKinds.includes(r.kind) && !r.error);
   if (sampled.length === 0) return;
   try {
-    const waiters = backend.waiters(sampled.map((r) => r.path));
-    for (const report of sampled) report.waiters = waiters.get(report.path) ?? [];
+    const result = backend.waiters(sampled.map((r) => r.path));
+    for (const report of sampled) {
+      report.waiters = result.waiters.get(report.path) ?? [];
+      if (result.incomplete) report.unavailable = { ...report.unavailable, waiters: `incomplete: ${result.incomplete}` };
+    }
   } catch (error) {
     for (const report of sampled) report.unavailable = { ...report.unavailable, waiters: errorOf(error).message };
   }
@@ -86,10 +89,6 @@ export function showReport(backend: Backend, name: string): ObjectReport {
     object.close();
   }
   attachHolders(backend, [report]);
-  try {
-    report.waiters = backend.waiters([report.path]).get(report.path) ?? [];
-  } catch (error) {
-    report.unavailable = { ...report.unavailable, waiters: errorOf(error).message };
-  }
+  attachWaiters(backend, [report]);
   return report;
 }

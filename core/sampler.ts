@@ -276,9 +276,13 @@ export class Sampler {
     }
     if (this.waitersUnavailable === undefined) {
       try {
-        const waiters = this.backend.waiters(paths);
+        const result = this.backend.waiters(paths);
         for (const path of paths) {
-          this.update(path, { waiters: waiters.get(path) ?? [], unavailable: this.withoutUnavailable(path, 'waiters') }, t);
+          // As for holders: a complete answer clears an earlier reason, an incomplete one says why.
+          const unavailable = result.incomplete
+            ? this.withUnavailable(path, { waiters: `incomplete: ${result.incomplete}` })
+            : this.withoutUnavailable(path, 'waiters');
+          this.update(path, { waiters: result.waiters.get(path) ?? [], unavailable }, t);
         }
       } catch (error) {
         if (isNativeError(error) && error.kind === 'unsupported') this.waitersUnavailable = error.message;

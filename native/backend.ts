@@ -37,6 +37,12 @@ export interface HolderResult {
   incomplete?: string;
 }
 
+export interface WaiterResult {
+  waiters: Map<string, Waiter[]>;
+  /** Set when threads may be missing (processes or threads that could not be read), and why. */
+  incomplete?: string;
+}
+
 /** A lock this process holds on a file (demos); release() is idempotent. */
 export interface FileLease {
   readonly path: string;
@@ -62,7 +68,7 @@ export interface Backend {
   /** Processes holding each object. Throws unsupported where the OS cannot tell. */
   holders(paths: string[]): HolderResult;
   /** Threads blocked on each object. Throws unsupported where the OS cannot tell. */
-  waiters(paths: string[]): Map<string, Waiter[]>;
+  waiters(paths: string[]): WaiterResult;
   /** Parents blocked until a child exits (a hang often runs through one). Optional per OS. */
   childWaits?(): Array<{ parentPid: number; parentTid?: number; childPid: number }>;
   /** Locks a file as a real process would (flock on Linux): blocks until it is granted. Optional per OS. */

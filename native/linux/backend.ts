@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject } from '../actions';
-import type { Backend, FileLease, HolderResult, SampledObject, StateReader } from '../backend';
+import type { Backend, FileLease, HolderResult, SampledObject, StateReader, WaiterResult } from '../backend';
 import { NativeError, invalidArgument, unsupported } from '../errors';
 import type { Capability, CapabilityReport, FileLockState, Holder, KnownKind, LinuxKind, ObjectEntry, Waiter } from '../types';
 import { performAction } from './actions';
@@ -166,12 +166,12 @@ export class LinuxBackend implements Backend {
     return { holders, incomplete: describeDenied(tally) };
   }
 
-  waiters(paths: string[]): Map<string, Waiter[]> {
+  waiters(paths: string[]): WaiterResult {
     const capability = this.capabilities().waiters;
     if (!capability.supported) throw unsupported('waiters', capability.reason ?? 'not supported');
     const result = new Map<string, Waiter[]>();
     for (const path of paths) result.set(path, []);
-    if (paths.length === 0) return result;
+    if (paths.length === 0) return { waiters: result };
     const names = new ProcessNames();
     const blocked = scanBlockedThreads();
     const byKind = groupByKind(paths);
@@ -197,7 +197,8 @@ export class LinuxBackend implements Backend {
         result.set(path, list);
       }
     }
-    return result;
+    // Threads of processes whose /proc files this user may not read are not seen.
+    return { waiters: result, incomplete: describeDenied(blocked.tally) };
   }
 
   childWaits(): Array<{ parentPid: number; parentTid?: number; childPid: number }> {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { ActionRequest, ActionResult, CreateSpec, CreatedObject } from '../actions';
-import type { Backend, HolderResult, SampledObject } from '../backend';
+import type { Backend, HolderResult, SampledObject, WaiterResult } from '../backend';
 import { unsupported } from '../errors';
 import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } from '../types';
 import { MutexLeases, createObject, performAction } from './actions';
@@ -63,7 +63,7 @@ export class Win32Backend implements Backend {
     return { holders: scan.holders, incomplete };
   }
 
-  waiters(paths: string[]): Map<string, Waiter[]> {
+  waiters(paths: string[]): WaiterResult {
     const capability = this.capabilities().waiters;
     if (!capability.supported) throw unsupported('waiters', capability.reason ?? 'not supported');
     return findWaiters(paths);

@@ -1,6 +1,7 @@
 // Which threads wait on an object. Windows tells through ThreadLastSystemCall: for a thread
 // blocked in NtWaitForSingleObject its first argument is the handle it waits on, which we
 // duplicate and name. Wine does not implement the class, so this is probed at run time.
+import type { WaiterResult } from '../backend';
 import type { Waiter } from '../types';
 import { handleSlot, takeHandle, type NtHandle } from './handle';
 import { duplicateFrom, objectName, openProcess } from './holders';
@@ -77,25 +78,33 @@ export function waitersUnsupportedReason(): string | null {
  * Threads of other processes blocked in NtWaitForSingleObject on one of the given paths.
  * Threads in NtWaitForMultipleObjects are not resolved: the syscall's first argument is a count.
  */
-export function findWaiters(paths: Iterable<string>): Map<string, Waiter[]> {
+export function findWaiters(paths: Iterable<string>): WaiterResult {
   const wanted = new Map<string, string>();
   const result = new Map<string, Waiter[]>();
+  /** Processes with waiting threads that could not be opened (another user's, protected ones). */
+  const unread = new Set<number>();
   for (const path of paths) {
     wanted.set(path.toLowerCase(), path);
     result.set(path, []);
   }
   const single = waitSyscallNumber();
-  if (single === undefined || wanted.size === 0) return result;
+  if (single === undefined || wanted.size === 0) return { waiters: result };
   for (const proc of listProcesses()) {
     if (proc.pid === process.pid || proc.pid === 0) continue;
     const waiting = proc.threads.filter((t) => t.state === THREAD_STATE_WAITING);
     if (waiting.length === 0) continue;
     const owner = openProcess(proc.pid, PROCESS_DUP_HANDLE);
-    if (!owner) continue;
+    if (!owner) {
+      unread.add(proc.pid);
+      continue;
+    }
     try {
       for (const thread of waiting) {
         const handle = openThread(proc.pid, thread.tid);
-        if (!handle) continue;
+        if (!handle) {
+          unread.add(proc.pid);
+          continue;
+        }
         try {
           const status = ntdll().NtQueryInformationThread(handle.value, ThreadLastSystemCall, lastSyscall, lastSyscall.length, null);
           if (!ntSuccess(status)) continue;
@@ -118,5 +127,8 @@ export function findWaiters(paths: Iterable<string>): Map<string, Waiter[]> {
       owner.close();
     }
   }
-  return result;
+  if (unread.size === 0) return { waiters: result };
+  const pids = [...unread].sort((a, b) => a - b);
+  const shown = pids.slice(0, 20).join(', ') + (pids.length > 20 ? ', ...' : '');
+  return { waiters: result, incomplete: `${pids.length} process(es) with waiting threads could not be opened (pids ${shown}); run as their user or elevated` };
 }

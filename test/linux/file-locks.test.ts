@@ -77,7 +77,7 @@ describe('file locks', { skip: notLinux ?? x64Only, timeout: 60_000 }, () => {
     assert.ok(waiting.every((l) => l.blocker === holder.pid));
 
     // Waiters: each blocked flock(1)'s thread, in flock() per its own syscall file.
-    const waiters = backend.waiters([entry.path]).get(entry.path)!;
+    const waiters = backend.waiters([entry.path]).waiters.get(entry.path)!;
     assert.deepEqual(waiters.map((w) => [w.pid, w.tid]).sort(), [exclusive.pid!, shared.pid!].map((p) => [p, p]).sort());
     for (const w of waiters) assert.deepEqual(threadsInSyscall(w.pid, FLOCK), [w.tid]);
     assert.ok(waiters.every((w) => w.processName === 'flock'));
@@ -179,7 +179,7 @@ describe('file locks', { skip: notLinux ?? x64Only, timeout: 60_000 }, () => {
     assert.ok(procLocksLines(file).some((l) => /OFDLCK\s+ADVISORY\s+WRITE -1 /.test(l)), 'the kernel gives no OFD pid');
 
     const paths = locksOn(file).map((l) => l.entry.path);
-    const waiters = backend.waiters(paths);
+    const { waiters } = backend.waiters(paths);
     const byPath = Object.fromEntries(paths.map((p) => [p, waiters.get(p)!.map((w) => [w.pid, w.tid])]));
     const posixPath = paths.find((p) => p.startsWith('lock:POSIX') && p.endsWith(':0:9'))!;
     const ofdPath = paths.find((p) => p.startsWith('lock:OFDLCK'))!;

@@ -65,7 +65,7 @@ describe('POSIX named semaphores', { skip: notLinux ?? x64Only, timeout: 60_000 
     assert.deepEqual(sample(), { count: 0, waiters: 2 });
     assert.equal(await oracleValue(name), 0);
 
-    const waiters = backend.waiters([path]).get(path)!;
+    const waiters = backend.waiters([path]).waiters.get(path)!;
     assert.deepEqual(
       waiters.map((w) => ({ pid: w.pid, tid: w.tid })).sort((x, y) => x.pid - y.pid),
       [
@@ -90,7 +90,7 @@ describe('POSIX named semaphores', { skip: notLinux ?? x64Only, timeout: 60_000 
     const still = woken[0] === onMain ? onWorker : onMain;
     await waitFor('the word to show one waiter', () => sample().waiters === 1);
     assert.deepEqual(sample(), { count: 0, waiters: 1 });
-    assert.deepEqual(backend.waiters([path]).get(path)!.map((w) => w.pid), [still.pid]);
+    assert.deepEqual(backend.waiters([path]).waiters.get(path)!.map((w) => w.pid), [still.pid]);
 
     // `signal` is post on a POSIX semaphore.
     const signalled = await backend.act({ action: 'signal', name, count: 1 });
@@ -98,7 +98,7 @@ describe('POSIX named semaphores', { skip: notLinux ?? x64Only, timeout: 60_000 
     await still.line('woke');
     await waitFor('no waiters left', () => sample().waiters === 0);
     assert.deepEqual(sample(), { count: 0, waiters: 0 });
-    assert.deepEqual(backend.waiters([path]).get(path), []);
+    assert.deepEqual(backend.waiters([path]).waiters.get(path), []);
   });
 
   test('post, trywait, drain and acquire change the value exactly as sem_getvalue sees it', { timeout: 30_000 }, async () => {

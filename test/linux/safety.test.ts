@@ -92,7 +92,7 @@ describe('name and file safety', { skip: notLinux, timeout: 60_000 }, () => {
   test('holders and waiters ignore paths that are not Linux object paths', () => {
     const bogus = ['/etc/passwd', '/dev/shm/sem.../x', 'relative'];
     assert.deepEqual([...backend.holders(bogus).holders.values()], [[], [], []]);
-    assert.deepEqual([...backend.waiters(bogus).values()], [[], [], []]);
+    assert.deepEqual([...backend.waiters(bogus).waiters.values()], [[], [], []]);
   });
 
   test('the CLI exits 2 on a bad name and 3 when the name is fine but absent', async () => {

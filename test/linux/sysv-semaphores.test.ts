@@ -61,7 +61,7 @@ describe('System V semaphore sets', { skip: notLinux ?? x64Only, timeout: 60_000
     // Waiters: the three processes' main threads, as their own syscall files say.
     const blocked = [...takers, zero];
     for (const fixture of blocked) assert.deepEqual(threadsInSyscall(fixture.pid, SEMTIMEDOP, BigInt(semid)), [fixture.pid]);
-    const waiters = backend.waiters([path]).get(path)!;
+    const waiters = backend.waiters([path]).waiters.get(path)!;
     assert.deepEqual(
       waiters.map((w) => [w.pid, w.tid]).sort(),
       blocked.map((f) => [f.pid, f.pid]).sort(),

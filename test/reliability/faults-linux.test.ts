@@ -85,6 +85,12 @@ describe('faults on Linux', { skip: notLinux, timeout: 180_000 }, () => {
     assert.match(table.stdout, new RegExp(`${denied}: access-denied: open /dev/shm/sem\\.${denied}: EACCES`));
     assert.match(table.stdout, /<access-denied>/);
 
+    // Waiters as another user: root's threads cannot be read, and the report says so rather than
+    // presenting "no waiters" as the whole truth.
+    const shown = JSON.parse((await runCli(['show', readable, '--json'], { user: OTHER_USER })).stdout);
+    assert.deepEqual(shown.waiters, [], JSON.stringify(shown));
+    assert.match(shown.unavailable?.waiters ?? '', /^incomplete: \/proc files of \d+ process\(es\) could not be read/, JSON.stringify(shown));
+
     // show: exit 4 (access denied) and one line; the live engine (record) keeps going.
     assertCleanFailure(await runCli(['show', denied], { user: OTHER_USER }), 4, /EACCES/);
     assertCleanFailure(await runCli(['show', set.path], { user: OTHER_USER }), 4, /EACCES/);

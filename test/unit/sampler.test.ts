@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Sampler, type SamplerOptions } from '../../core/sampler';
 import type { Delta, Update } from '../../core/update-stream';
-import type { Backend, HolderResult, SampledObject } from '../../native/backend';
+import type { Backend, HolderResult, SampledObject, WaiterResult } from '../../native/backend';
 import { NativeError, unsupported } from '../../native/errors';
 import type { Holder, ObjectEntry, ObjectState, Waiter } from '../../native/types';
 import type { ObjectRecord } from '../../protocol';
@@ -44,6 +44,8 @@ class FakeBackend implements Backend {
   waitersCalls = 0;
   holdersImpl: (paths: string[]) => HolderResult = (paths) => ({ holders: new Map(paths.map((p) => [p, []])) });
   waitersImpl: (paths: string[]) => Map<string, Waiter[]> = () => new Map();
+  /** What waiters() says it could not see, if anything. */
+  waitersIncomplete: string | undefined;
 
   add(name: string, kind: string, state: ObjectState, extra: Partial<FakeObject> = {}): string {
     const path = pathOf(name);
@@ -101,9 +103,9 @@ class FakeBackend implements Backend {
     this.holdersCalls++;
     return this.holdersImpl(paths);
   }
-  waiters(paths: string[]): Map<string, Waiter[]> {
+  waiters(paths: string[]): WaiterResult {
     this.waitersCalls++;
-    return this.waitersImpl(paths);
+    return { waiters: this.waitersImpl(paths), ...(this.waitersIncomplete ? { incomplete: this.waitersIncomplete } : {}) };
   }
   act: Backend['act'] = () => Promise.reject(new Error('not used'));
   create: Backend['create'] = () => {
@@ -474,6 +476,23 @@ test('attribution: a transient holders failure or an incomplete answer is cleare
   clock.t += 2000;
   sampler.attributionTick();
   assert.deepEqual(record(m)!.holders, holders);
+  assert.equal(record(m)!.unavailable, undefined, `still says ${JSON.stringify(record(m)!.unavailable)}`);
+});
+
+test('attribution: waiters the OS could only partly see say so, and a complete answer clears it', () => {
+  const { backend, sampler, record, clock } = rig();
+  const m = backend.add('M', 'mutex', mutex(true));
+  const waiters: Waiter[] = [{ pid: 20, tid: 21, processName: 'b.exe' }];
+  backend.waitersImpl = () => new Map([[m, waiters]]);
+  backend.waitersIncomplete = '2 process(es) could not be opened (pids 4, 8)';
+  sampler.scanTick();
+  sampler.attributionTick();
+  assert.deepEqual(record(m)!.waiters, waiters);
+  assert.deepEqual(record(m)!.unavailable, { waiters: 'incomplete: 2 process(es) could not be opened (pids 4, 8)' });
+  backend.waitersIncomplete = undefined;
+  clock.t += 2000;
+  sampler.attributionTick();
+  assert.deepEqual(record(m)!.waiters, waiters);
   assert.equal(record(m)!.unavailable, undefined, `still says ${JSON.stringify(record(m)!.unavailable)}`);
 });
 
