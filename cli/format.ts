@@ -8,6 +8,7 @@ import type {
   SemaphoreState,
   SysvSemaphoreState,
   TimerState,
+  Waiter,
 } from '../native';
 import { printable } from '../protocol/names';
 
@@ -78,6 +79,14 @@ export function table(header: string[], plainRows: string[][]): string {
   const line = (cells: string[]) =>
     cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** `name (pid 1, tid 2)`, and for a System V waiter what its semop asks: `take 1 from #1`, `#2 to be 0`. */
+export function describeWaiter(waiter: Pick<Waiter, 'pid' | 'tid' | 'processName' | 'operations'>): string {
+  const who = `${waiter.processName || '?'} (pid ${waiter.pid}, tid ${waiter.tid})`;
+  if (!waiter.operations?.length) return who;
+  const what = waiter.operations.map(({ index, op }) => (op < 0 ? `take ${-op} from #${index}` : op === 0 ? `#${index} to be 0` : `add ${op} to #${index}`));
+  return `${who}: ${what.join(', ')}`;
 }
 
 export function describeHolders(report: ObjectReport): string {

@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { NativeError, isNativeError, loadBackend, type ActionName, type AnyCreateSpec, type Backend } from '../native';
 import { AuditLog } from '../core/audit';
 import { listReports, showReport } from '../core/inspect';
-import { describeHolders, describeState, table } from './format';
+import { describeHolders, describeState, describeWaiter, table } from './format';
 import { collect, confirm, holdFor, integer, objectName, octal, print, printJson, stopPrinting } from './io';
 import { printable } from '../protocol/names';
 import { registerLiveCommands } from './live';
@@ -82,7 +82,7 @@ program
       [
         'waiters',
         report.waiters
-          ? report.waiters.map((w) => `${w.processName}(${w.pid}) tid ${w.tid}`).join(' ') || '(none)'
+          ? report.waiters.map(describeWaiter).join('; ') || '(none)'
           : `unavailable: ${report.unavailable?.waiters}`,
       ],
     ];

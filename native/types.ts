@@ -107,6 +107,20 @@ export interface Waiter {
   pid: number;
   tid: number;
   processName: string;
+  /**
+   * System V: the operations the thread's semop is blocked in (semaphore index, and the change it
+   * asks: below 0 takes, 0 waits for zero), read from its memory; absent where that memory could
+   * not be read (another user's process, without root).
+   */
+  operations?: SemaphoreOperation[];
+}
+
+/** The most semop operations a waiter report carries (Linux allows 500 per call by default). */
+export const MAX_WAITER_OPERATIONS = 64;
+
+export interface SemaphoreOperation {
+  index: number;
+  op: number;
 }
 
 /** What `list --json` and `show --json` print for one object. */

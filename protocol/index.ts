@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { REQUEST_NAMES, type RequestName } from './channels';
 import { nameProblem } from './names';
+import { MAX_WAITER_OPERATIONS } from '../native/types';
 
 export { REQUEST_NAMES, UPDATE_CHANNEL, ipcChannel, type RequestName } from './channels';
 export { MAX_NAME_CHARS, nameProblem, printable } from './names';
@@ -55,7 +56,12 @@ export const objectStateSchema = z.union([
 ]);
 
 const holderSchema = z.object({ pid, processName: z.string() });
-const waiterSchema = z.object({ pid, tid: count, processName: z.string() });
+const waiterSchema = z.object({
+  pid,
+  tid: count,
+  processName: z.string(),
+  operations: z.array(z.object({ index: count, op: z.number().int() })).max(MAX_WAITER_OPERATIONS).optional(),
+});
 const errorInfoSchema = z.object({ kind: z.string(), message: z.string() });
 
 /** One object as `list --json` and `show --json` print it. */

@@ -225,6 +225,14 @@ export function parseSyscall(text: string): SyscallLine | undefined {
   return { nr: Number(fields[0]), args };
 }
 
+/** struct sembuf { unsigned short sem_num; short sem_op; short sem_flg; }, as many as fit. */
+export function decodeSembufs(bytes: Uint8Array): Array<{ index: number; op: number }> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const operations: Array<{ index: number; op: number }> = [];
+  for (let at = 0; at + 6 <= bytes.byteLength; at += 6) operations.push({ index: view.getUint16(at, true), op: view.getInt16(at + 2, true) });
+  return operations;
+}
+
 /** The signed int a syscall received in a 64-bit register (a pid or an fd may be -1). */
 export function intArg(value: bigint): number {
   return Number(BigInt.asIntN(32, value));

@@ -6,9 +6,10 @@
 //   System V set     semtimedop(semid, ...) or semop(semid, ...)
 //   file lock        flock(fd, ...) or fcntl(fd, F_SETLKW | F_OFD_SETLKW, ...), fd on the inode
 //   child process    wait4(pid) or waitid(P_PID, pid) (any child: every child of the process)
-import type { Waiter } from '../types';
+import { MAX_WAITER_OPERATIONS, type Waiter } from '../types';
 import type { LockRecord } from './parse';
-import { intArg } from './parse';
+import { decodeSembufs, intArg } from './parse';
+import { readProcessMemory } from './remote-memory';
 import {
   ProcessNames,
   fdTarget,
@@ -40,7 +41,8 @@ interface Thread {
 
 export interface BlockedThreads {
   futex: Array<Thread & { address: bigint }>;
-  semop: Array<Thread & { semid: number }>;
+  /** sops and nsops: where the blocked call's operations are, in the waiter's memory. */
+  semop: Array<Thread & { semid: number; sops: bigint; nsops: number }>;
   locks: Array<Thread & { fd: number; ofd: boolean; device?: string; inode?: number }>;
   /** child -1: any child. */
   children: Array<Thread & { child: number }>;
@@ -57,7 +59,7 @@ export function scanBlockedThreads(arch: string = process.arch): BlockedThreads 
     for (const tid of listTids(pid, result.tally)) {
       const call = readSyscall(pid, tid, result.tally);
       if (!call) continue;
-      const [a0, a1] = call.args;
+      const [a0, a1, a2] = call.args;
       switch (call.nr) {
         case table.futex: {
           const op = Number(a1 & BigInt(FUTEX_CMD_MASK));
@@ -66,7 +68,7 @@ export function scanBlockedThreads(arch: string = process.arch): BlockedThreads 
         }
         case table.semop:
         case table.semtimedop:
-          result.semop.push({ pid, tid, semid: intArg(a0) });
+          result.semop.push({ pid, tid, semid: intArg(a0), sops: a1, nsops: Number(BigInt.asUintN(32, a2)) });
           break;
         case table.flock:
           result.locks.push({ pid, tid, fd: intArg(a0), ofd: false });
@@ -118,11 +120,22 @@ export function matchSemaphoreWaiters(
   return result;
 }
 
-export function matchSysvWaiters(blocked: BlockedThreads, wanted: Map<number, string>, names: ProcessNames): Map<string, Waiter[]> {
+export function matchSysvWaiters(
+  blocked: BlockedThreads,
+  wanted: Map<number, string>,
+  names: ProcessNames,
+  readMemory: (pid: number, address: bigint, length: number) => Uint8Array | undefined = readProcessMemory,
+): Map<string, Waiter[]> {
   const result = new Map<string, Waiter[]>();
   for (const wait of blocked.semop) {
     const path = wanted.get(wait.semid);
-    if (path) push(result, path, { pid: wait.pid, tid: wait.tid, processName: names.get(wait.pid) });
+    if (!path) continue;
+    const waiter: Waiter = { pid: wait.pid, tid: wait.tid, processName: names.get(wait.pid) };
+    // Which semaphores it waits on, and for what: the sembuf array its call was given.
+    const count = Math.min(wait.nsops, MAX_WAITER_OPERATIONS);
+    const bytes = count > 0 ? readMemory(wait.pid, wait.sops, count * 6) : undefined;
+    if (bytes) waiter.operations = decodeSembufs(bytes);
+    push(result, path, waiter);
   }
   return result;
 }

@@ -5,7 +5,7 @@ import type { Client } from '../client';
 import { HistoryCharts } from './Charts';
 import { ConfirmDialog } from './Dialogs';
 import { stateText } from './ObjectList';
-import { describeState } from '../../cli/format';
+import { describeState, describeWaiter } from '../../cli/format';
 
 /** The state with the reason when it cannot be read, and the last state known of a vanished object. */
 function detailStateText(record: ObjectRecord): string {
@@ -156,7 +156,7 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
         <dt>Waiters</dt>
         <dd>
           {record.waiters
-            ? record.waiters.map((w) => `${w.processName} (pid ${w.pid}, tid ${w.tid})`).join(', ') || 'none'
+            ? record.waiters.map(describeWaiter).join('; ') || 'none'
             : `unavailable${record.unavailable?.waiters ? `: ${record.unavailable.waiters}` : ''}`}
         </dd>
       </dl>

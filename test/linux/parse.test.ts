@@ -170,12 +170,27 @@ describe('Linux waiter matching', () => {
     ]);
   });
 
-  test('semop waits match by semid, including semid 0', () => {
+  test('semop waits match by semid, including semid 0; their operations come from the waiter\'s memory when readable', () => {
     const blocked = blockedNone();
-    blocked.semop.push({ pid: 5, tid: 6, semid: 0 }, { pid: 7, tid: 7, semid: 3 });
-    const result = matchSysvWaiters(blocked, new Map([[0, 'sysv:0']]), names);
-    assert.deepEqual(result.get('sysv:0'), [{ pid: 5, tid: 6, processName: 'p5' }]);
+    blocked.semop.push(
+      { pid: 5, tid: 6, semid: 0, sops: 0x1000n, nsops: 2 },
+      { pid: 7, tid: 7, semid: 3, sops: 0x2000n, nsops: 1 },
+      { pid: 8, tid: 9, semid: 0, sops: 0x3000n, nsops: 1 },
+    );
+    // Two sembufs at 0x1000 in pid 5: {1, -1, 0} and {2, 0, IPC_NOWAIT}; pid 8's memory is not readable.
+    const sops = Buffer.from([1, 0, 0xff, 0xff, 0, 0, 2, 0, 0, 0, 0, 8]);
+    const reads: Array<[number, bigint, number]> = [];
+    const readMemory = (pid: number, address: bigint, length: number) => {
+      reads.push([pid, address, length]);
+      return pid === 5 && address === 0x1000n ? sops.subarray(0, length) : undefined;
+    };
+    const result = matchSysvWaiters(blocked, new Map([[0, 'sysv:0']]), names, readMemory);
+    assert.deepEqual(result.get('sysv:0'), [
+      { pid: 5, tid: 6, processName: 'p5', operations: [{ index: 1, op: -1 }, { index: 2, op: 0 }] },
+      { pid: 8, tid: 9, processName: 'p8' },
+    ]);
     assert.equal(result.get('sysv:3'), undefined);
+    assert.deepEqual(reads, [[5, 0x1000n, 12], [8, 0x3000n, 6]], 'only the matched waiters are read, 6 bytes per operation');
   });
 
   test('lock waits: pids claim their own threads; anonymous OFD requests only when unambiguous', () => {

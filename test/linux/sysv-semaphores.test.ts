@@ -66,6 +66,8 @@ describe('System V semaphore sets', { skip: notLinux ?? x64Only, timeout: 60_000
       waiters.map((w) => [w.pid, w.tid]).sort(),
       blocked.map((f) => [f.pid, f.pid]).sort(),
     );
+    // And what each waits for, read from its own memory: take 1 from semaphore 1, or 2 to be zero.
+    for (const w of waiters) assert.deepEqual(w.operations, w.pid === zero.pid ? [{ index: 2, op: 0 }] : [{ index: 1, op: -1 }], JSON.stringify(w));
     assert.deepEqual(backend.holders([path]).holders.get(path), [], 'System V sets have no holders');
 
     // post +1 on semaphore 1 wakes exactly one taker.

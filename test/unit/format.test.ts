@@ -1,7 +1,7 @@
 // Terminal renderings of object state, durations, tables and holders.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeHolders, describeState, formatMs, table } from '../../cli/format';
+import { describeHolders, describeState, describeWaiter, formatMs, table } from '../../cli/format';
 import type { ObjectReport } from '../../native/types';
 
 const report = (extra: Partial<ObjectReport>): ObjectReport => ({ kind: 'event', name: 'E', path: '\\E', ...extra });
@@ -97,4 +97,13 @@ test('describeHolders: "?" when holders are unavailable, "" when simply absent',
   assert.equal(describeHolders(report({})), '');
   // Known holders win over a stale "unavailable" note.
   assert.equal(describeHolders(report({ holders: [{ pid: 1, processName: 'x' }], unavailable: { holders: 'r' } })), 'x(1)');
+});
+
+test('describeWaiter: who, and for a System V waiter what its semop asks', () => {
+  assert.equal(describeWaiter({ pid: 5, tid: 6, processName: 'app' }), 'app (pid 5, tid 6)');
+  assert.equal(describeWaiter({ pid: 5, tid: 6, processName: '' }), '? (pid 5, tid 6)');
+  assert.equal(
+    describeWaiter({ pid: 5, tid: 6, processName: 'app', operations: [{ index: 1, op: -2 }, { index: 2, op: 0 }, { index: 0, op: 1 }] }),
+    'app (pid 5, tid 6): take 2 from #1, #2 to be 0, add 1 to #0',
+  );
 });

@@ -234,3 +234,17 @@ test('parseResponse: checks what a handler returns', () => {
   assert.deepEqual(parseResponse('subscribe', { ok: true }), { ok: true });
   assert.throws(() => parseResponse('ack', { ok: false }), /ack: ok: /);
 });
+
+test('objectReportSchema: a waiter\'s semop operations are whole numbers with a non-negative index, 64 at most', () => {
+  const report = (operations: unknown) => ({
+    kind: 'sysv-semaphore',
+    name: '1',
+    path: 'sysv:1',
+    waiters: [{ pid: 5, tid: 6, processName: 'a', operations }],
+  });
+  assert.ok(objectReportSchema.safeParse(report([{ index: 1, op: -1 }, { index: 0, op: 0 }])).success);
+  assert.ok(objectReportSchema.safeParse(report(undefined)).success, 'operations are optional');
+  assert.equal(objectReportSchema.safeParse(report([{ index: -1, op: 0 }])).success, false);
+  assert.equal(objectReportSchema.safeParse(report([{ index: 1, op: 0.5 }])).success, false);
+  assert.equal(objectReportSchema.safeParse(report(Array.from({ length: 65 }, () => ({ index: 0, op: -1 })))).success, false);
+});
