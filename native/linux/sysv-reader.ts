@@ -13,10 +13,9 @@
 // gets.
 import { NativeError } from '../errors';
 import type { SysvSemaphoreState } from '../types';
-import { errnoError } from './errno';
-import { GETNCNT, GETPID, GETVAL, GETZCNT, IPC_STAT, errnoName, lastErrno, libc } from './libc';
+import { GETNCNT, GETPID, GETVAL, GETZCNT, IPC_STAT, libc } from './libc';
 import { SYSV_PREFIX, sysvPath } from './names';
-import { findSysvSet } from './sysv-semaphores';
+import { findSysvSet, semctlError, semctlRead } from './sysv-semaphores';
 
 /** Byte offsets in glibc's struct semid_ds (64-bit time_t), per architecture. */
 const SEMID_DS: Record<string, { size: number; otime: number; ctime: number; nsems: number }> = {
@@ -50,13 +49,23 @@ export class SysvReader {
 
   read(path: string, now = Date.now()): SysvSemaphoreState {
     const kept = this.#kept.get(path) ?? this.#keep(path);
+    try {
+      return this.#read(kept, now);
+    } catch (error) {
+      // Gone, or no longer readable: the next read starts again from scratch.
+      this.#kept.delete(path);
+      throw error;
+    }
+  }
+
+  #read(kept: KeptSet, now: number): SysvSemaphoreState {
     const { semid, state } = kept;
     const nsems = state.values.length;
     const second = Math.floor(now / 1000);
     let reuse = false;
     const layout = this.#layoutDistrusted ? undefined : this.#layout;
     if (layout) {
-      if (libc().semctl_buffer(semid, 0, IPC_STAT, this.#stat) < 0) throw this.#error(path, 'semctl(IPC_STAT)');
+      if (libc().semctl_buffer(semid, 0, IPC_STAT, this.#stat) < 0) throw semctlError('semctl(IPC_STAT)', semid);
       const words = this.#stat32;
       // 64-bit fields as two little-endian 32-bit halves (times and counts are never negative).
       if (words[layout.nsems / 4] + words[layout.nsems / 4 + 1] * 0x1_0000_0000 !== nsems) {
@@ -78,8 +87,8 @@ export class SysvReader {
       values = new Array<number>(nsems);
       lastPids = new Array<number>(nsems);
       for (let i = 0; i < nsems; i++) {
-        values[i] = this.#get(path, semid, i, GETVAL, 'semctl(GETVAL)');
-        lastPids[i] = this.#get(path, semid, i, GETPID, 'semctl(GETPID)');
+        values[i] = semctlRead(semid, i, GETVAL, 'semctl(GETVAL)');
+        lastPids[i] = semctlRead(semid, i, GETPID, 'semctl(GETPID)');
       }
       kept.readInSecond = second;
     }
@@ -88,11 +97,11 @@ export class SysvReader {
     const zeroWaiters = this.#scratchZero;
     let changed = !reuse;
     for (let i = 0; i < nsems; i++) {
-      waiters[i] = this.#get(path, semid, i, GETNCNT, 'semctl(GETNCNT)');
+      waiters[i] = semctlRead(semid, i, GETNCNT, 'semctl(GETNCNT)');
       // Nobody waits for zero on a semaphore that is zero: the kernel re-evaluates every waiting
       // operation whenever a value changes (ipc/sem.c do_smart_update), and a wait for zero blocks
       // only on a value other than zero. So GETZCNT is asked only of non-zero semaphores.
-      zeroWaiters[i] = values[i] === 0 ? 0 : this.#get(path, semid, i, GETZCNT, 'semctl(GETZCNT)');
+      zeroWaiters[i] = values[i] === 0 ? 0 : semctlRead(semid, i, GETZCNT, 'semctl(GETZCNT)');
       if (waiters[i] !== state.waiters[i] || zeroWaiters[i] !== state.zeroWaiters[i]) changed = true;
     }
     // Nothing changed: the kept object itself, so the sampler's comparison ends at once.
@@ -126,20 +135,5 @@ export class SysvReader {
     };
     this.#kept.set(path, kept);
     return kept;
-  }
-
-  #get(path: string, semid: number, index: number, cmd: number, op: string): number {
-    const result = libc().semctl_get(semid, index, cmd);
-    if (result < 0) throw this.#error(path, op);
-    return result;
-  }
-
-  /** A removed set answers EINVAL (or EIDRM while it is being removed): both mean it is gone. */
-  #error(path: string, op: string): NativeError {
-    const errno = lastErrno();
-    const code = errnoName(errno);
-    this.#kept.delete(path);
-    if (code === 'EINVAL' || code === 'EIDRM') return new NativeError('vanished', op, `System V semaphore set ${path.slice(SYSV_PREFIX.length)} is gone`, code);
-    return errnoError(errno, op, path);
   }
 }

@@ -69,7 +69,7 @@ export function semidOfKey(key: number): number {
 }
 
 /** A removed set answers EINVAL (or EIDRM while it is being removed): both mean it is gone. */
-function semctlError(op: string, semid: number): NativeError {
+export function semctlError(op: string, semid: number): NativeError {
   const errno = lastErrno();
   const code = errnoName(errno);
   if (code === 'EINVAL' || code === 'EIDRM') {
@@ -79,7 +79,8 @@ function semctlError(op: string, semid: number): NativeError {
   return errnoError(errno, op, sysvPath(semid));
 }
 
-function semctlRead(semid: number, index: number, cmd: number, op: string): number {
+/** One semctl that reads (GETVAL, GETNCNT, GETZCNT, GETPID); a failure is a typed error. */
+export function semctlRead(semid: number, index: number, cmd: number, op: string): number {
   const result = libc().semctl_get(semid, index, cmd);
   if (result < 0) throw semctlError(op, semid);
   return result;
