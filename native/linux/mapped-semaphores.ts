@@ -43,7 +43,7 @@ import {
   libc,
 } from './libc';
 import { SEM_FILE_SIZE, SEM_PATH_PREFIX, SHM_DIRECTORY, validatePosixName } from './names';
-import { openSemFile, readSemState, type SemFileId } from './posix-semaphores';
+import { openSemFile, readSemaphoreOnce, type SemFileId } from './posix-semaphores';
 import fs from 'node:fs';
 
 /** Mappings kept at most, leaving the rest of vm.max_map_count to the process. */
@@ -69,16 +69,6 @@ interface Kept {
   state: PosixSemaphoreState | undefined;
 }
 
-/** Reads the semaphore of a path the checked way: lstat, open, fstat, pread, close. */
-export function readSemaphoreOnce(path: string): PosixSemaphoreState {
-  const { fd } = openSemFile(path, fs.constants.O_RDONLY, 'open');
-  try {
-    return readSemState(fd, path);
-  } finally {
-    fd.close();
-  }
-}
-
 export class MappedSemaphores {
   readonly #mappings = new Map<string, Kept>();
   #watch: Fd | undefined;
@@ -102,16 +92,6 @@ export class MappedSemaphores {
       this.#localIov.writeBigUInt64LE(BigInt(WORD), i * 16 + 8);
       this.#remoteIov.writeBigUInt64LE(BigInt(WORD), i * 16 + 8);
     }
-  }
-
-  /** Mappings held now. */
-  get size(): number {
-    return this.#mappings.size;
-  }
-
-  /** Why samples are not read through mappings, if they are not. */
-  get disabledReason(): string | undefined {
-    return this.#disabled;
   }
 
   /** The state of each path, in order, or the error that stopped its read. */

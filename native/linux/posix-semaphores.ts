@@ -89,6 +89,16 @@ export function readSemState(fd: Fd, path: string): PosixSemaphoreState {
   return decodeSemWord(word);
 }
 
+/** Reads the semaphore of a path the checked way: lstat, open, fstat, pread, close. */
+export function readSemaphoreOnce(path: string): PosixSemaphoreState {
+  const { fd } = openSemFile(path, O_RDONLY, 'open');
+  try {
+    return readSemState(fd, path);
+  } finally {
+    fd.close();
+  }
+}
+
 /** A POSIX semaphore held open (read-only) for sampling. */
 export class PosixSemaphore {
   readonly kind = 'posix-semaphore' as const;
