@@ -159,6 +159,12 @@ export class MappedSemaphores {
   }
 
   #readMapped(paths: readonly string[], indices: number[], kept: Kept[], results: Array<PosixSemaphoreState | Error>): void {
+    if (this.#disabled !== undefined) {
+      // An earlier chunk of this read found process_vm_readv refused and unmapped everything:
+      // these addresses are no longer ours.
+      for (const index of indices) results[index] = this.#readChecked(paths[index]);
+      return;
+    }
     // Little-endian halves of iov_base (every target Linux/glibc decodes here is little-endian).
     const remote = this.#remote32;
     for (let i = 0; i < kept.length; i++) {
