@@ -9,7 +9,7 @@ import type { Capability, CapabilityReport, FileLockState, Holder, KnownKind, Li
 import { performAction } from './actions';
 import { processFdCount } from './fd';
 import { lockFile } from './file-lease';
-import { findLock, lockState, readLockRecords, scanFileLocks } from './file-locks';
+import { findLock, readLockRecords, sampleLock, scanFileLocks, type LockWaiterPid } from './file-locks';
 import { lockHolders, semaphoreHolders } from './holders';
 import { libc } from './libc';
 import {
@@ -54,7 +54,7 @@ function blockedThreadsRecently(): BlockedThreads {
  * Names the pid of a blocked OFD lock request (the kernel prints -1), by matching blocked threads
  * once per read of /proc/locks, and only when some request needs it.
  */
-function lockWaiterResolver(): (records: LockRecord[], record: LockRecord, index: number) => number {
+function lockWaiterResolver(): LockWaiterPid {
   let matchedFor: LockRecord[] | undefined;
   let matched = new Map<string, Array<{ pid: number } | undefined>>();
   return (records, record, index) => {
@@ -78,8 +78,7 @@ class FileLockObject implements SampledObject {
   }
 
   sample(): FileLockState {
-    const records = readLockRecords();
-    return lockState(findLock(this.name, records), (record, index) => this.#waiterPid(records, record, index));
+    return sampleLock(this.name, readLockRecords(), this.#waiterPid);
   }
 
   close(): void {}
@@ -151,12 +150,7 @@ export class LinuxBackend implements Backend {
     const holders = new Map<string, Holder[]>();
     for (const path of paths) holders.set(path, []);
 
-    const semaphores = new Map<string, string>();
-    for (const path of byKind['posix-semaphore']) {
-      const id = checkedSemaphoreId(path) ?? semFileId(path);
-      if (id) semaphores.set(`${id.device}/${id.inode}`, path);
-    }
-    for (const [path, list] of semaphoreHolders(semaphores, names, tally)) holders.set(path, list);
+    for (const [path, list] of semaphoreHolders(semaphoresByFile(byKind['posix-semaphore']), names, tally)) holders.set(path, list);
 
     if (byKind['file-lock'].length > 0) {
       const wanted = new Set(byKind['file-lock'].map((p) => p.slice('lock:'.length)));
@@ -176,12 +170,7 @@ export class LinuxBackend implements Backend {
     const blocked = scanBlockedThreads();
     const byKind = groupByKind(paths);
 
-    const semaphores = new Map<string, string>();
-    for (const path of byKind['posix-semaphore']) {
-      const id = checkedSemaphoreId(path) ?? semFileId(path);
-      if (id) semaphores.set(`${id.device}/${id.inode}`, path);
-    }
-    for (const [path, list] of matchSemaphoreWaiters(blocked, semaphores, names)) result.set(path, list);
+    for (const [path, list] of matchSemaphoreWaiters(blocked, semaphoresByFile(byKind['posix-semaphore']), names)) result.set(path, list);
 
     const sets = new Map<number, string>();
     for (const path of byKind['sysv-semaphore']) sets.set(Number(path.slice('sysv:'.length)), path);
@@ -283,6 +272,16 @@ export class LinuxBackend implements Backend {
   dispose(): void {
     recentScan = undefined;
   }
+}
+
+/** Semaphore paths by `device/inode` (holders and waiters are found by file, not name). */
+function semaphoresByFile(paths: string[]): Map<string, string> {
+  const byFile = new Map<string, string>();
+  for (const path of paths) {
+    const id = checkedSemaphoreId(path) ?? semFileId(path);
+    if (id) byFile.set(`${id.device}/${id.inode}`, path);
+  }
+  return byFile;
 }
 
 /** Paths by kind; a path that is not a valid Linux object path (never reached the OS) is left out. */

@@ -149,6 +149,14 @@ function resolvePath(record: LockRecord, holderPid: number): string {
   });
 }
 
+/** Names the pid of blocked request `index` of `record`, one of `records` (0 when unknown). */
+export type LockWaiterPid = (records: LockRecord[], record: LockRecord, index: number) => number;
+
+/** The state of lock `id` among `records` (one read of /proc/locks), or not-found. */
+export function sampleLock(id: string, records: LockRecord[], waiterPid: LockWaiterPid): FileLockState {
+  return lockState(findLock(id, records), (record, index) => waiterPid(records, record, index));
+}
+
 /** The state of one lock; `resolveWaiter` names the pid of a blocked request the kernel prints as -1 (OFD), 0 when unknown. */
 export function lockState(record: LockRecord, resolveWaiter: (record: LockRecord, index: number) => number): FileLockState {
   const holderPid = resolveHolderPid(record);

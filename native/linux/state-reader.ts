@@ -5,7 +5,7 @@
 import type { ReadTarget, StateReader } from '../backend';
 import { NativeError } from '../errors';
 import type { ObjectState } from '../types';
-import { findLock, lockState, readLockRecords } from './file-locks';
+import { readLockRecords, sampleLock, type LockWaiterPid } from './file-locks';
 import { MappedSemaphores } from './mapped-semaphores';
 import { LOCK_PREFIX } from './names';
 import type { LockRecord } from './parse';
@@ -15,7 +15,7 @@ export class LinuxStateReader implements StateReader {
   readonly semaphores = new MappedSemaphores();
   readonly sets = new SysvReader();
 
-  constructor(private readonly lockWaiterPid: (records: LockRecord[], record: LockRecord, index: number) => number) {}
+  constructor(private readonly lockWaiterPid: LockWaiterPid) {}
 
   read(targets: readonly ReadTarget[]): Array<ObjectState | Error> {
     const results = new Array<ObjectState | Error>(targets.length);
@@ -29,10 +29,7 @@ export class LinuxStateReader implements StateReader {
         else if (kind === 'sysv-semaphore') results[i] = this.sets.read(path, now);
         else if (kind === 'file-lock' && path.startsWith(LOCK_PREFIX)) {
           locks ??= readLockRecords();
-          const records = locks;
-          results[i] = lockState(findLock(path.slice(LOCK_PREFIX.length), records), (record, index) =>
-            this.lockWaiterPid(records, record, index),
-          );
+          results[i] = sampleLock(path.slice(LOCK_PREFIX.length), locks, this.lockWaiterPid);
         } else {
           results[i] = new NativeError('wrong-type', 'read', `${path} is not a Linux object this reader knows (${kind})`, 'EINVAL');
         }
