@@ -5,8 +5,6 @@
 //   linux-baseline posix-sample LIST PASSES    lstat + open(O_RDONLY|O_NOFOLLOW|O_NONBLOCK) +
 //                                              fstat + pread(8) + close per semaphore file, as
 //                                              native/linux/posix-semaphores.ts does
-//   linux-baseline posix-minimal LIST PASSES   open + pread(8) + close: the least a sample needs
-//                                              without keeping anything open
 //   linux-baseline posix-kept LIST PASSES     each file mapped read-only once (not timed), then per
 //                                              pass, per 256 semaphores: one read of an inotify
 //                                              descriptor and one process_vm_readv of their words,
@@ -90,16 +88,6 @@ static int posix_sample(const char *path) {
   uint64_t word = 0;
   if (ok && pread(fd, &word, 8, 0) == 8) checksum += (uint32_t)word + (word >> 32);
   else ok = 0;
-  close(fd);
-  return ok ? 0 : -1;
-}
-
-static int posix_minimal(const char *path) {
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return -1;
-  uint64_t word = 0;
-  int ok = pread(fd, &word, 8, 0) == 8;
-  if (ok) checksum += (uint32_t)word + (word >> 32);
   close(fd);
   return ok ? 0 : -1;
 }
@@ -294,7 +282,7 @@ static int churn(const char *mode, const char *list, double hz, const char *sche
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: linux-baseline posix-sample|posix-minimal|posix-kept|sysv-sample|sysv-gated LIST PASSES | scan PASSES [SCOPE] | churn MODE LIST HZ SCHEDULE\n");
+    fprintf(stderr, "usage: linux-baseline posix-sample|posix-kept|sysv-sample|sysv-gated LIST PASSES | scan PASSES [SCOPE] | churn MODE LIST HZ SCHEDULE\n");
     return 2;
   }
   const char *mode = argv[1];
@@ -323,7 +311,6 @@ int main(int argc, char **argv) {
   uint64_t *times = calloc(passes, sizeof *times);
   int errors = 0;
   int sysv = strcmp(mode, "sysv-sample") == 0;
-  int minimal = strcmp(mode, "posix-minimal") == 0;
   int gated = strcmp(mode, "sysv-gated") == 0;
   if (strcmp(mode, "posix-kept") == 0) {
     enum { BATCH = 256 };
@@ -357,7 +344,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   sysv = sysv || gated;
-  if (!sysv && !minimal && strcmp(mode, "posix-sample") != 0) {
+  if (!sysv && strcmp(mode, "posix-sample") != 0) {
     fprintf(stderr, "linux-baseline: unknown mode %s\n", mode);
     return 2;
   }
@@ -375,7 +362,7 @@ int main(int argc, char **argv) {
   for (int p = 0; p < passes; p++) {
     uint64_t t0 = now_ns(CLOCK_MONOTONIC);
     for (size_t i = 0; i < count; i++) {
-      int r = gated ? sysv_gated(semids[i], nsems[i], nonzero[i]) : sysv ? sysv_sample(semids[i], nsems[i]) : minimal ? posix_minimal(lines[i]) : posix_sample(lines[i]);
+      int r = gated ? sysv_gated(semids[i], nsems[i], nonzero[i]) : sysv ? sysv_sample(semids[i], nsems[i]) : posix_sample(lines[i]);
       if (r != 0) errors++;
     }
     times[p] = now_ns(CLOCK_MONOTONIC) - t0;
