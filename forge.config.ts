@@ -12,7 +12,9 @@ const config: ForgeConfig = {
       build: [
         { entry: 'main/main.ts', config: 'vite.main.config.mts', target: 'main' },
         { entry: 'preload/preload.ts', config: 'vite.preload.config.mts', target: 'preload' },
-        // Demo workers are separate processes started by main.
+        // The engine: a utility process that main starts (main/engine-host.ts).
+        { entry: 'engine/engine.ts', config: 'vite.main.config.mts', target: 'main' },
+        // Demo workers: utility processes that main starts when the engine runs a demo.
         { entry: 'demos/demo-worker.ts', config: 'vite.main.config.mts', target: 'main' },
       ],
       renderer: [{ name: 'main_window', config: 'vite.renderer.config.mts' }],

@@ -48,8 +48,8 @@ export function registerDemoCommand(program: Command, backend: () => Backend): v
         print(`  workers: ${runner.pids.join(', ')}; Ctrl-C stops them and removes the objects`);
       }
       await holdFor(options.duration);
-      await runner.stop();
-      audit.write('stop demo', scenario, true, 'workers stopped, objects removed');
+      // A demo that could not remove everything says what is left, and the command fails.
+      await audit.record('stop demo', scenario, () => runner.stop(), () => 'workers stopped, objects removed');
       const counts: Record<string, number> = {};
       for (const event of runner.events) counts[event.event] = (counts[event.event] ?? 0) + 1;
       if (options.json) print(JSON.stringify({ summary: { scenario, objects: runner.objects, counts } }));

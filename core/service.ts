@@ -5,6 +5,7 @@ import { NativeError, type Backend, type CreatedObject } from '../native';
 import type { RequestName, RequestOf, ResponseOf } from '../protocol';
 import { detectDeadlocks } from './deadlocks';
 import { DemoRunner } from '../demos/runner';
+import type { SpawnWorker } from '../demos/worker-process';
 import { AuditLog } from './audit';
 import { liveContention, liveMetrics } from './contention';
 import { Recorder, recordingToCsv, recordingToJson } from './recording';
@@ -21,6 +22,8 @@ export interface ServiceOptions extends Omit<SamplerOptions, 'backend'> {
   audit?: AuditLog;
   /** Changes the exported recording keeps, the latest ones (default 100,000: at most about 40 MB). */
   recordingChanges?: number;
+  /** How demo workers start (default: forked; the app's engine process asks Electron's main). */
+  spawnWorker?: SpawnWorker;
 }
 
 /** NaN means unknown inside the engine; on the wire it is null (JSON has no NaN). */
@@ -32,6 +35,8 @@ export class Service {
   readonly handlers: Handlers;
   private readonly created = new Map<string, CreatedObject>();
   private demo?: DemoRunner;
+  /** Demo starts and stops, one at a time: a second start must not orphan the first demo. */
+  private demoQueue: Promise<unknown> = Promise.resolve();
   private readonly stopRecording: () => void;
   readonly audit: AuditLog;
 
@@ -61,11 +66,11 @@ export class Service {
 
   /** Stops sampling and any demo (its workers, its objects), then releases the backend. */
   async dispose(): Promise<void> {
-    const demo = this.demo;
-    this.demo = undefined;
-    if (demo) {
-      await demo.stop();
-      this.audit.write('stop demo', demo.plan.name, true, 'the session ended: workers stopped, objects closed');
+    const problems: string[] = [];
+    try {
+      await this.inDemoQueue(() => this.stopDemo('the session ended'));
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
     }
     this.sampler.stop();
     this.stopRecording();
@@ -76,6 +81,29 @@ export class Service {
     }
     this.created.clear();
     this.backend.dispose();
+    if (problems.length > 0) throw new Error(problems.join('; '));
+  }
+
+  private inDemoQueue<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.demoQueue.then(work, work);
+    this.demoQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Stops the running demo, if any; an audited failure throws after everything was tried. */
+  private async stopDemo(why: string): Promise<boolean> {
+    const demo = this.demo;
+    this.demo = undefined;
+    if (!demo) return false;
+    try {
+      await demo.stop();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.audit.write('stop demo', demo.plan.name, false, `${why}: ${message}`);
+      throw new NativeError('os-error', 'stop demo', message, 'DEMO_STOP');
+    }
+    this.audit.write('stop demo', demo.plan.name, true, `${why}: workers stopped, objects closed`);
+    return true;
   }
 
   get readOnly(): boolean {
@@ -126,25 +154,21 @@ export class Service {
       metrics: ({ path, windowMs }) => liveMetrics(sampler, path, windowMs),
       contention: ({ windowMs, limit }) => liveContention(sampler, windowMs, limit),
       deadlocks: () => detectDeadlocks(this.backend),
-      startDemo: async ({ scenario, workers }) => {
+      startDemo: ({ scenario, workers }) => {
         this.requireActions('starting a demo');
-        await this.demo?.stop();
-        const demo = new DemoRunner({ backend: this.backend, scenario, workers });
-        demo.start();
-        this.demo = demo;
-        const removed = demo.removedLeftovers.length ? `; removed what killed demos left: ${demo.removedLeftovers.join(', ')}` : '';
-        this.audit.write('start demo', scenario, true, `objects ${Object.values(demo.objects).join(', ')}; workers ${demo.pids.join(', ')}${removed}`);
-        sampler.refresh('scan');
-        return { scenario, description: demo.plan.description, objects: demo.objects, pids: demo.pids };
+        return this.inDemoQueue(async () => {
+          // The demo it replaces goes first; if it cannot be stopped cleanly, say so, start nothing.
+          await this.stopDemo(`replaced by ${scenario}`);
+          const demo = new DemoRunner({ backend: this.backend, scenario, workers, spawnWorker: this.options.spawnWorker });
+          await demo.start();
+          this.demo = demo;
+          const removed = demo.removedLeftovers.length ? `; removed what killed demos left: ${demo.removedLeftovers.join(', ')}` : '';
+          this.audit.write('start demo', scenario, true, `objects ${Object.values(demo.objects).join(', ')}; workers ${demo.pids.join(', ')}${removed}`);
+          sampler.refresh('scan');
+          return { scenario, description: demo.plan.description, objects: demo.objects, pids: demo.pids };
+        });
       },
-      stopDemo: async () => {
-        const demo = this.demo;
-        this.demo = undefined;
-        if (!demo) return { stopped: false };
-        await demo.stop();
-        this.audit.write('stop demo', demo.plan.name, true, 'workers stopped, objects closed');
-        return { stopped: true };
-      },
+      stopDemo: async () => ({ stopped: await this.inDemoQueue(() => this.stopDemo('stopped by the user')) }),
       auditLog: ({ limit }) => ({ file: this.audit.file, entries: this.audit.read(limit) }),
       exportRecording: ({ format }) => {
         const recording = this.recorder.toRecording();

@@ -19,8 +19,47 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const random = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 const path = (short: string) => args.objects[short];
 
+/**
+ * The line to the runner. Forked (CLI, serve mode): the IPC channel, which closes when the parent
+ * goes. An Electron utility process (the app): a MessagePort that main hands over in its first
+ * message, which closes when the engine goes.
+ */
+interface RunnerLink {
+  send(message: unknown): void;
+}
+function connectToRunner(onStop: () => void): RunnerLink {
+  const parentPort = (process as { parentPort?: ParentPort }).parentPort;
+  if (!parentPort) {
+    process.on('disconnect', onStop);
+    process.on('message', (message) => (message === 'stop' ? onStop() : undefined));
+    return { send: (message) => process.send?.(message) };
+  }
+  let port: WorkerPort | undefined;
+  const early: unknown[] = [];
+  parentPort.once('message', (event) => {
+    port = event.ports[0];
+    if (!port) return onStop();
+    port.on('message', (message) => (message.data === 'stop' ? onStop() : undefined));
+    port.on('close', onStop);
+    port.start();
+    for (const message of early.splice(0)) port.postMessage(message);
+  });
+  return { send: (message) => (port ? port.postMessage(message) : early.push(message)) };
+}
+interface WorkerPort {
+  on(event: 'message', listener: (message: { data: unknown }) => void): void;
+  on(event: 'close', listener: () => void): void;
+  postMessage(message: unknown): void;
+  start(): void;
+}
+interface ParentPort {
+  once(event: 'message', listener: (message: { data: unknown; ports: WorkerPort[] }) => void): void;
+}
+
+const runner = connectToRunner(stop);
+
 function report(event: string, detail: Record<string, unknown> = {}): void {
-  process.send?.({ type: 'event', role: args.role, index: args.index, pid: process.pid, event, ...detail });
+  runner.send({ type: 'event', role: args.role, index: args.index, pid: process.pid, event, ...detail });
 }
 
 function stop(): void {
@@ -32,9 +71,6 @@ function stop(): void {
   // forever. Whatever this process holds, the kernel releases when it dies.
   process.kill(process.pid, 'SIGKILL');
 }
-// The parent's IPC channel closes when it exits or is killed: never outlive it.
-process.on('disconnect', stop);
-process.on('message', (message) => (message === 'stop' ? stop() : undefined));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 

@@ -1,13 +1,13 @@
 // Runs a demo: creates its named objects (kept alive by this process), starts its workers as real
 // processes, and tears everything down on stop, on exit and on Ctrl-C: no orphans, no leftovers.
-import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Backend, CreatedObject } from '../native';
+import { isNativeError, type Backend, type CreatedObject } from '../native';
 import { DEFAULT_WORKERS, objectName, win32Plan, type ScenarioName, type ScenarioPlan } from './scenarios';
 import { LOCK_FOLDER_PREFIX, removeDemoLeftovers } from './leftovers';
 import { linuxPlan } from './linux-scenarios';
+import { forkWorker, type SpawnWorker, type WorkerProcess } from './worker-process';
 
 export interface DemoEvent {
   t: number;
@@ -24,6 +24,8 @@ export interface DemoOptions {
   workers?: number;
   /** The bundled worker script (dist/demo-worker.cjs or .vite/build/demo-worker.cjs). */
   workerScript?: string;
+  /** How workers start (default: forked with an IPC channel; the app's engine asks main). */
+  spawnWorker?: SpawnWorker;
   onEvent?: (event: DemoEvent) => void;
   onExit?: (worker: { role: string; index: number; pid?: number; code: number | null }) => void;
 }
@@ -49,19 +51,25 @@ export class DemoRunner {
   /** What demos that were killed had left, removed by start() (leftovers.ts). */
   removedLeftovers: string[] = [];
   private readonly created: CreatedObject[] = [];
-  private readonly children = new Set<ChildProcess>();
+  private readonly children = new Set<WorkerProcess>();
   private readonly workerScript: string;
   private stopped = false;
   private fileDir?: string;
   private readonly onProcessExit = () => this.killAll();
 
+  private readonly spawnWorker: SpawnWorker;
+  private readonly retries = new Set<NodeJS.Timeout>();
+
   constructor(private readonly options: DemoOptions) {
     const run = `${process.pid}-${Date.now().toString(36)}`;
     this.plan = planFor(options.backend, options.scenario, options.workers ?? DEFAULT_WORKERS, run);
-    this.workerScript = options.workerScript ?? defaultWorkerScript();
+    this.spawnWorker = options.spawnWorker ?? forkWorker;
+    // A spawner that is not a fork picks its own script (main starts only its own worker).
+    this.workerScript = options.workerScript ?? (options.spawnWorker ? '' : defaultWorkerScript());
   }
 
-  start(): void {
+  /** Creates the objects and starts every worker; resolves once each worker runs (or failed to). */
+  async start(): Promise<void> {
     this.removedLeftovers = removeDemoLeftovers();
     try {
       if (this.plan.files?.length) {
@@ -83,7 +91,7 @@ export class DemoRunner {
       throw error;
     }
     process.once('exit', this.onProcessExit);
-    this.plan.workers.forEach((worker, index) => this.spawn(worker.role, index, Boolean(worker.respawn)));
+    await Promise.all(this.plan.workers.map((worker, index) => this.spawn(worker.role, index, Boolean(worker.respawn))));
   }
 
   get running(): boolean {
@@ -91,48 +99,61 @@ export class DemoRunner {
   }
 
   get pids(): number[] {
-    return [...this.children].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+    return [...this.children].map((child) => child.pid);
   }
 
-  /** Asks the workers to stop, kills any that do not within a grace period, closes the objects. */
+  /**
+   * Asks the workers to stop, kills any that do not within a grace period, closes and removes the
+   * objects. Does all of it even when a part fails, then throws what failed.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    const exits = [...this.children].map(
-      (child) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()))),
-    );
-    for (const child of this.children) if (child.connected) child.send('stop');
+    for (const retry of this.retries) clearTimeout(retry);
+    const exits = [...this.children].map((child) => new Promise<void>((resolve) => child.onExit(() => resolve())));
+    for (const child of this.children) child.stop();
     const grace = new Promise<void>((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
     await Promise.race([Promise.all(exits), grace]);
     this.killAll();
     await Promise.all(exits);
     process.off('exit', this.onProcessExit);
-    await this.closeObjects();
+    const problems = await this.closeObjects();
+    if (problems.length > 0) throw new Error(`the demo stopped, but ${problems.join('; ')}`);
   }
 
-  private spawn(role: string, index: number, respawn: boolean): void {
+  private async spawn(role: string, index: number, respawn: boolean): Promise<void> {
     const args = JSON.stringify({ scenario: this.plan.name, role, index, objects: this.objects });
-    let child: ChildProcess;
+    let child: WorkerProcess;
     try {
-      child = fork(this.workerScript, [args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      child = await this.spawnWorker(this.workerScript, args);
     } catch (error) {
       // Process creation can fail under load; a respawning role tries again, others report it.
       this.record({ role, index, pid: 0, event: `could not start: ${error instanceof Error ? error.message : String(error)}` });
-      if (respawn && !this.stopped) setTimeout(() => !this.stopped && this.spawn(role, index, respawn), 1000);
+      if (respawn) this.retry(() => this.spawn(role, index, respawn), 1000);
       return;
     }
-    child.on('error', (error) => this.record({ role, index, pid: child.pid ?? 0, event: `error: ${error.message}` }));
+    // stop() came while this worker was starting: it must not outlive the demo.
+    if (this.stopped) return child.kill();
     this.children.add(child);
-    child.on('message', (message) => {
+    child.onMessage((message) => {
       if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== 'event') return;
       const { type: _type, ...event } = message as DemoEvent & { type: string };
       this.record(event);
     });
-    child.once('exit', (code) => {
+    child.onExit((code) => {
       this.children.delete(child);
       this.options.onExit?.({ role, index, pid: child.pid, code });
-      if (respawn && !this.stopped) setTimeout(() => !this.stopped && this.spawn(role, index, respawn), 200);
+      if (respawn) this.retry(() => this.spawn(role, index, respawn), 200);
     });
+  }
+
+  private retry(again: () => Promise<void>, delayMs: number): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.retries.delete(timer);
+      if (!this.stopped) void again();
+    }, delayMs);
+    this.retries.add(timer);
   }
 
   private record(event: Omit<DemoEvent, 't'>): void {
@@ -143,18 +164,31 @@ export class DemoRunner {
   }
 
   private killAll(): void {
-    for (const child of this.children) child.kill('SIGKILL');
+    for (const child of this.children) child.kill();
   }
 
-  private async closeObjects(): Promise<void> {
+  /** Closes and removes what the demo made; returns what could not be removed. */
+  private async closeObjects(): Promise<string[]> {
+    const problems: string[] = [];
     for (const object of this.created.splice(0)) {
       object.close();
       // Linux semaphores outlive their creator (kernel persistence): remove them explicitly.
       if (this.options.backend.platform === 'linux') {
-        await this.options.backend.act({ action: 'unlink', name: object.path }).catch(() => undefined);
+        await this.options.backend.act({ action: 'unlink', name: object.path }).catch((error: unknown) => {
+          // Already gone (someone unlinked it) is what stop wanted.
+          if (isNativeError(error) && (error.kind === 'not-found' || error.kind === 'vanished')) return;
+          problems.push(`${object.path} could not be removed: ${error instanceof Error ? error.message : String(error)}`);
+        });
       }
     }
-    if (this.fileDir) fs.rmSync(this.fileDir, { recursive: true, force: true });
+    if (this.fileDir) {
+      try {
+        fs.rmSync(this.fileDir, { recursive: true, force: true });
+      } catch (error) {
+        problems.push(`${this.fileDir} could not be removed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
     this.fileDir = undefined;
+    return problems;
   }
 }

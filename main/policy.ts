@@ -1,11 +1,15 @@
 // The decisions behind the window hardening, as plain functions (no Electron import), so that they
 // are tested in plain Node: main/security.ts applies them to Electron's events.
 
+/** The packaged app's own scheme and origin (main/renderer-scheme.ts serves the built renderer there). */
+export const APP_SCHEME = 'syncscope';
+export const APP_ORIGIN = `${APP_SCHEME}://app`;
+
 /**
- * Whether the app window may go from `appUrl` to `url`: only to the app itself. For an http(s)
- * app (the Vite dev server) that is its origin; for a file:// app, whose origin is the opaque
- * "null" shared by every file, it is the app's own file and nothing else on disk.
- * Anything unparsable is refused.
+ * Whether the app window may go from `appUrl` to `url`: only to the app itself. For the Vite dev
+ * server (http) that is its origin; for the app's scheme, whose origin Node's URL calls "null"
+ * (it is not a special scheme), the same scheme and host. Anything else, file:// included, and
+ * anything unparsable is refused.
  */
 export function navigationAllowed(appUrl: string, url: string): boolean {
   let app: URL;
@@ -16,7 +20,7 @@ export function navigationAllowed(appUrl: string, url: string): boolean {
   } catch {
     return false;
   }
-  if (app.protocol === 'file:') return target.protocol === 'file:' && target.host === app.host && target.pathname === app.pathname;
+  if (app.protocol === `${APP_SCHEME}:`) return target.protocol === app.protocol && target.host === app.host && !target.username && !target.password;
   if (app.protocol === 'http:' || app.protocol === 'https:') return target.origin === app.origin;
   return false;
 }

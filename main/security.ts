@@ -1,7 +1,6 @@
 // Window hardening shared by every BrowserWindow the app creates. The decisions live in
 // policy.ts (plain functions, tested in plain Node); this file applies them to Electron.
 import { BrowserWindow, session } from 'electron';
-import { CONTENT_SECURITY_POLICY } from '../renderer/csp';
 import { WINDOW_OPEN_DECISION, navigationAllowed, permissionAllowed } from './policy';
 
 export interface WindowOptions {
@@ -38,11 +37,14 @@ export function createSecureWindow(options: WindowOptions): BrowserWindow {
   });
 }
 
-/** Adds the CSP header to every response the default session serves, and denies every permission. */
-export function enforceContentSecurityPolicy(): void {
+/**
+ * Adds `policy` as the CSP header of every response the default session serves (the app's own
+ * scheme sends the same one itself; the dev server sends none), and denies every permission.
+ */
+export function enforceContentSecurityPolicy(policy: string): void {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({
-      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] },
     });
   });
   // The renderer never needs camera, notifications, etc.: refuse requests and checks alike.

@@ -6,7 +6,16 @@ import { REQUEST_NAMES, type RequestName } from './channels';
 import { nameProblem } from './names';
 import { MAX_WAITER_OPERATIONS } from '../native/types';
 
-export { REQUEST_NAMES, UPDATE_CHANNEL, ipcChannel, type RequestName } from './channels';
+export {
+  CONNECT_CHANNEL,
+  ENGINE_STATUS_CHANNEL,
+  PORT_CHANNEL,
+  REQUEST_NAMES,
+  RESTART_ENGINE_CHANNEL,
+  UPDATE_CHANNEL,
+  ipcChannel,
+  type RequestName,
+} from './channels';
 export { MAX_NAME_CHARS, nameProblem, printable } from './names';
 
 // ---- Object states, as `list --json` prints them ----------------------------------------------
@@ -328,11 +337,53 @@ function parseWith(schema: z.ZodType, payload: unknown, channel: string): unknow
   throw new ProtocolError(`${channel}: ${where}: ${issue.message}`);
 }
 
-// ---- WebSocket framing (serve mode) ------------------------------------------------------------
+// ---- Wire framing: the serve mode's WebSocket and the app's MessagePort to the engine ------------
 
-export const wsRequestSchema = z.object({ id: z.number().int().nonnegative(), channel: z.string(), payload: z.unknown() });
-export const wsResponseSchema = z.union([
+/** A request as it crosses a socket or port; the reply carries the same id. */
+export const wireRequestSchema = z.object({ id: z.number().int().nonnegative(), channel: z.string(), payload: z.unknown() });
+export type WireRequest = z.infer<typeof wireRequestSchema>;
+/** A reply by id, or (id -1) a stream update; the next update follows an `ack`. */
+export const wireReplySchema = z.union([
   z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ id: z.number().int(), ok: z.literal(false), error: errorInfoSchema }),
   z.object({ id: z.literal(-1), update: updateSchema }),
 ]);
+export type WireReply = z.infer<typeof wireReplySchema>;
+
+// ---- The engine process (Electron utilityProcess) and main ------------------------------------
+
+/** The engine's health as a window shows it. */
+export const engineStatusSchema = z.object({
+  state: z.enum(['starting', 'running', 'restarting', 'stopped']),
+  /** Why it is not running (the exit code or crash), for the banner. */
+  reason: z.string().optional(),
+  /** Restarts after crashes so far in this app session. */
+  restarts: count,
+});
+export type EngineStatus = z.infer<typeof engineStatusSchema>;
+
+/** One argument per demo worker, as demos/runner.ts passes it on the command line. */
+const workerArgs = z.string().max(64 * 1024);
+/** Main → engine, over the utility process's parentPort. */
+export const mainToEngineSchema = z.discriminatedUnion('type', [
+  /** A window's port (in the message's ports): serve the protocol on it. */
+  z.object({ type: z.literal('connect'), window: count }),
+  /** The demo worker asked for runs; its port to the runner is in the message's ports. */
+  z.object({ type: z.literal('worker-started'), worker: count, pid }),
+  z.object({ type: z.literal('worker-failed'), worker: count, reason: z.string() }),
+  z.object({ type: z.literal('worker-exited'), worker: count, code: z.number().int().nullable() }),
+  /** Stop demos and release everything, then say `disposed`. */
+  z.object({ type: z.literal('dispose') }),
+]);
+export type MainToEngine = z.infer<typeof mainToEngineSchema>;
+/** Engine → main. */
+export const engineToMainSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), platform: z.string() }),
+  /** The engine cannot run (no backend for this OS, koffi missing): the banner says why. */
+  z.object({ type: z.literal('fatal'), reason: z.string() }),
+  z.object({ type: z.literal('disposed'), error: z.string().optional() }),
+  /** Start a demo worker as a utility process of its own (main alone may fork them). */
+  z.object({ type: z.literal('start-worker'), worker: count, args: workerArgs }),
+  z.object({ type: z.literal('kill-worker'), worker: count }),
+]);
+export type EngineToMain = z.infer<typeof engineToMainSchema>;

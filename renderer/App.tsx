@@ -2,12 +2,13 @@
 // the live update stream.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ObjectRecord, RequestOf, SessionInfo } from '../protocol';
-import { applyUpdate, connect, type Client } from './client';
+import { applyUpdate, connect, type Client, type ConnectionStatus } from './client';
 import { AuditLogDialog } from './components/AuditLog';
 import { Contention } from './components/Contention';
 import { Demos } from './components/Demos';
 import { CreateDialog } from './components/Dialogs';
 import { DetailPane } from './components/DetailPane';
+import { EngineBanner } from './components/EngineBanner';
 import { ObjectList } from './components/ObjectList';
 import { WaitGraph } from './components/WaitGraph';
 import type { ListFilter, SortKey } from './model';
@@ -37,10 +38,15 @@ export function App() {
   const [created, setCreated] = useState(new Set<string>());
   const [notice, setNotice] = useState<string>();
   const [now, setNow] = useState(Date.now());
+  const [engine, setEngine] = useState<ConnectionStatus>();
 
+  useEffect(() => client.onStatus(setEngine), [client]);
+
+  // The session is asked again when a restarted engine is back (its rates start from defaults).
+  const engineUp = engine?.state === 'running';
   useEffect(() => {
-    client.request('session', {}).then(setSession, (e: unknown) => setNotice(String(e)));
-  }, [client]);
+    if (engineUp) client.request('session', {}).then(setSession, (e: unknown) => setNotice(String(e)));
+  }, [client, engineUp]);
 
   // While paused, updates still arrive (and are acknowledged) but are not shown.
   const [held, setHeld] = useState<ObjectRecord[] | undefined>();
@@ -120,6 +126,7 @@ export function App() {
         <button type="button" onClick={() => void exportRecording('csv')}>Export CSV</button>
         <button type="button" onClick={() => setAuditOpen(true)}>Audit log</button>
       </header>
+      <EngineBanner status={engine} onRestart={client.restart} />
       {notice && (
         <p role="status" className="notice">
           {notice} <button type="button" className="link" onClick={() => setNotice(undefined)} aria-label="Dismiss">×</button>

@@ -2,9 +2,11 @@
 // (serve mode), over a WebSocket. Every response and update is parsed with the protocol's
 // schemas before the UI trusts it.
 import {
+  engineStatusSchema,
   parseResponse,
   updateSchema,
-  wsResponseSchema,
+  wireReplySchema,
+  type EngineStatus,
   type ObjectRecord,
   type RequestName,
   type RequestOf,
@@ -19,10 +21,24 @@ declare global {
   }
 }
 
+/** The engine's health as the window shows it (serve mode: the server's socket). */
+export interface ConnectionStatus {
+  state: EngineStatus['state'];
+  reason?: string;
+  restarts: number;
+}
+
 export interface Client {
   request<N extends RequestName>(name: N, payload: RequestOf<N>): Promise<ResponseOf<N>>;
-  /** Streams updates; each is acknowledged after `listener` returns, which paces the sender. */
+  /**
+   * Streams updates; each is acknowledged after `listener` returns, which paces the sender. After
+   * the engine restarts, the stream starts again with a fresh snapshot.
+   */
   follow(listener: (update: UpdateMessage) => void): () => void;
+  /** The connection's health now (if known) and on every change. */
+  onStatus(listener: (status: ConnectionStatus) => void): () => void;
+  /** Starts a stopped engine again, where the front end can (the app). */
+  restart?: () => void;
 }
 
 export class RequestError extends Error {
@@ -34,19 +50,44 @@ export class RequestError extends Error {
   }
 }
 
+/** A reply from the engine as data: the result, or a typed error. */
+function unwrap(raw: unknown): unknown {
+  const reply = wireReplySchema.parse(raw);
+  if ('update' in reply) throw new RequestError('protocol', 'an update arrived where a reply was expected');
+  if (!reply.ok) throw new RequestError(reply.error.kind, reply.error.message);
+  return reply.result;
+}
+
 export function electronClient(bridge: SyncScopeBridge): Client {
   return {
     async request(name, payload) {
-      return parseResponse(name, await bridge[name](payload));
+      return parseResponse(name, unwrap(await bridge[name](payload)));
     },
     follow(listener) {
-      const stop = bridge.onUpdate((raw) => {
+      const stopUpdates = bridge.onUpdate((raw) => {
         listener(updateSchema.parse(raw));
         void bridge.ack({});
       });
+      // A restarted engine has no subscription for this window: subscribe again when it is back.
+      let down = false;
+      const stopStatus = bridge.onEngineStatus((raw) => {
+        const status = engineStatusSchema.parse(raw);
+        if (status.state === 'restarting' || status.state === 'stopped') down = true;
+        else if (status.state === 'running' && down) {
+          down = false;
+          void bridge.subscribe({});
+        }
+      });
       void bridge.subscribe({});
-      return stop;
+      return () => {
+        stopUpdates();
+        stopStatus();
+      };
     },
+    onStatus(listener) {
+      return bridge.onEngineStatus((raw) => listener(engineStatusSchema.parse(raw)));
+    },
+    restart: () => bridge.restartEngine(),
   };
 }
 
@@ -55,17 +96,25 @@ export function websocketClient(url: string): Client {
   let nextId = 1;
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   const listeners = new Set<(update: UpdateMessage) => void>();
+  const statusListeners = new Set<(status: ConnectionStatus) => void>();
+  let status: ConnectionStatus = { state: 'starting', restarts: 0 };
+  const setStatus = (next: ConnectionStatus) => {
+    status = next;
+    for (const listener of statusListeners) listener(next);
+  };
   const socket = new WebSocket(url);
   const opened = new Promise<void>((resolve, reject) => {
-    socket.addEventListener('open', () => resolve(), { once: true });
+    socket.addEventListener('open', () => (setStatus({ state: 'running', restarts: 0 }), resolve()), { once: true });
     socket.addEventListener('error', () => reject(new RequestError('disconnected', 'cannot reach the SyncScope server')), { once: true });
   });
+  opened.catch(() => undefined);
   socket.addEventListener('close', () => {
     for (const { reject } of pending.values()) reject(new RequestError('disconnected', 'the SyncScope server closed the connection'));
     pending.clear();
+    setStatus({ state: 'stopped', reason: 'the SyncScope server closed the connection; restart `syncscope serve` and reload this page', restarts: 0 });
   });
   socket.addEventListener('message', (event) => {
-    const message = wsResponseSchema.parse(JSON.parse(String(event.data)));
+    const message = wireReplySchema.parse(JSON.parse(String(event.data)));
     if ('update' in message) {
       for (const listener of listeners) listener(message.update);
       send('ack', {}).catch(() => undefined);
@@ -90,8 +139,13 @@ export function websocketClient(url: string): Client {
     },
     follow(listener) {
       listeners.add(listener);
-      void send('subscribe', {});
+      void send('subscribe', {}).catch(() => undefined);
       return () => listeners.delete(listener);
+    },
+    onStatus(listener) {
+      statusListeners.add(listener);
+      listener(status);
+      return () => statusListeners.delete(listener);
     },
   };
 }

@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixtureDir = path.join(root, 'test/fixtures');
-const entryPoints = { cli: path.join(root, 'cli/main.ts'), 'demo-worker': path.join(root, 'demos/demo-worker.ts') };
+const entryPoints = {
+  cli: path.join(root, 'cli/main.ts'),
+  'demo-worker': path.join(root, 'demos/demo-worker.ts'),
+  // The engine process as Electron runs it; tests drive it through the electron stand-in.
+  engine: path.join(root, 'engine/engine.ts'),
+};
 if (fs.existsSync(fixtureDir)) {
   for (const file of fs.readdirSync(fixtureDir)) {
     if (file.endsWith('.ts')) entryPoints[`fixtures/${file.slice(0, -3)}`] = path.join(fixtureDir, file);

@@ -7,11 +7,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isNativeError } from '../native/errors';
-import { ProtocolError, isRequestName, wsRequestSchema } from '../protocol';
-import { Connection } from '../core/connection';
+import { errorReply, serveEndpoint } from '../core/endpoint';
+import { ProtocolError, type WireReply } from '../protocol';
 import type { Service } from '../core/service';
-import { CONTENT_SECURITY_POLICY } from '../renderer/csp';
+import { resolveStaticFile } from './static-files';
 
 export interface ServeOptions {
   service: Service;
@@ -31,15 +30,6 @@ export interface RunningServer {
 
 const COOKIE = 'syncscope_token';
 const MAX_MESSAGE_BYTES = 64 * 1024;
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-};
 
 export function tokenMatches(expected: string, given: string | undefined): boolean {
   if (!given) return false;
@@ -86,24 +76,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!auth.ok) return deny(401, 'unauthorized: open the URL that `syncscope serve` printed');
     if (request.method !== 'GET' && request.method !== 'HEAD') return deny(405, 'method not allowed');
 
-    const relative = auth.pathname === '/' ? 'index.html' : decodeURIComponent(auth.pathname).replace(/^\/+/, '');
-    const file = path.resolve(staticRoot, relative);
-    if (!file.startsWith(staticRoot + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      return deny(404, 'not found');
-    }
-    const headers: http.OutgoingHttpHeaders = {
-      'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      // The token is in the first URL: never leak it in a Referer.
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': 'no-store',
-    };
+    const found = resolveStaticFile(staticRoot, auth.pathname);
+    if (!found.ok) return deny(found.status, found.message);
+    const headers: http.OutgoingHttpHeaders = { ...found.headers };
     if (auth.fromQuery) headers['Set-Cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
     response.writeHead(200, headers);
     if (request.method === 'HEAD') return response.end();
-    fs.createReadStream(file).pipe(response);
+    fs.createReadStream(found.file).pipe(response);
   });
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
@@ -143,35 +122,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
 /** One browser connection: requests answered by id, updates pushed as `{id: -1, update}`. */
 function serveSocket(ws: WebSocket, service: Service): void {
-  const send = (message: unknown) => {
+  const reply = (message: WireReply) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
-  const connection = new Connection(service, 'websocket', (update) => send({ id: -1, update }));
-  ws.on('message', async (data, isBinary) => {
-    let id = 0;
+  const endpoint = serveEndpoint(service, 'websocket', reply);
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return reply(errorReply(0, new ProtocolError('binary messages are not part of the protocol')));
+    let message: unknown;
     try {
-      if (isBinary) throw new ProtocolError('binary messages are not part of the protocol');
-      let json: unknown;
-      try {
-        json = JSON.parse(data.toString());
-      } catch {
-        throw new ProtocolError('malformed message: not JSON');
-      }
-      const parsed = wsRequestSchema.safeParse(json);
-      if (!parsed.success) throw new ProtocolError('malformed message: expected {id, channel, payload}');
-      id = parsed.data.id;
-      if (!isRequestName(parsed.data.channel)) {
-        throw new ProtocolError(`unknown channel ${JSON.stringify(parsed.data.channel).slice(0, 80)}`);
-      }
-      send({ id, ok: true, result: await connection.handle(parsed.data.channel, parsed.data.payload) });
-    } catch (error) {
-      const kind = isNativeError(error) || error instanceof ProtocolError ? error.kind : 'internal';
-      send({ id, ok: false, error: { kind, message: error instanceof Error ? error.message : String(error) } });
+      message = JSON.parse(data.toString());
+    } catch {
+      return reply(errorReply(0, new ProtocolError('malformed message: not JSON')));
     }
+    void endpoint.receive(message);
   });
   // A frame over maxPayload, a broken frame or a reset: ws closes the socket (1009, 1002...) and
   // reports it here. Without a listener that report would be an uncaught exception that ends
   // the server for every other client.
   ws.on('error', () => undefined);
-  ws.on('close', () => connection.close());
+  ws.on('close', () => endpoint.close());
 }

@@ -1,43 +1,49 @@
 // The Electron hardening, tested in plain Node (no Electron binary here): main/policy.ts holds the
-// decisions as plain functions, and main/security.ts and main/ipc.ts are loaded against a
-// stand-in for the `electron` module that records what it is given, so the real code is what runs.
+// decisions as plain functions, and main/security.ts and main/renderer-scheme.ts are loaded against
+// the stand-in for the `electron` module (test/fixtures/electron-stand-in.ts), so the real code is
+// what runs. Which frames get a port to the engine: test/app/engine-process.test.ts.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import { describe, test } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AuditLog } from '../../core/audit';
-import { Service } from '../../core/service';
-import { navigationAllowed, permissionAllowed, WINDOW_OPEN_DECISION } from '../../main/policy';
-import { ProtocolError, REQUEST_NAMES, UPDATE_CHANNEL, ipcChannel, type RequestName } from '../../protocol';
-import { CONTENT_SECURITY_POLICY } from '../../renderer/csp';
-import { MemoryBackend } from '../support/memory-backend';
-import { spyOn } from '../support/spy-backend';
+import { describe, test } from 'node:test';
+import { APP_ORIGIN, navigationAllowed, permissionAllowed, WINDOW_OPEN_DECISION } from '../../main/policy';
+import { CONTENT_SECURITY_POLICY, developmentPolicy } from '../../renderer/csp.mts';
+import { BrowserWindow, installAsElectron, standIn } from '../fixtures/electron-stand-in';
 
-const APP_FILE = 'file:///opt/SyncScope/resources/app/.vite/renderer/main_window/index.html';
+installAsElectron();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const security = require('../../main/security') as typeof import('../../main/security');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const scheme = require('../../main/renderer-scheme') as typeof import('../../main/renderer-scheme');
+
+const APP_PAGE = `${APP_ORIGIN}/index.html`;
 const DEV_SERVER = 'http://localhost:5173/';
 
 describe('main/policy.ts', () => {
   test('navigation: only to the app itself', () => {
     const cases: Array<[app: string, url: string, allowed: boolean]> = [
-      [APP_FILE, APP_FILE, true],
-      [APP_FILE, `${APP_FILE}#/detail`, true],
-      [APP_FILE, `${APP_FILE}?x=1`, true],
-      // file:// URLs all have the opaque origin "null": comparing origins let any file through.
-      [APP_FILE, 'file:///etc/passwd', false],
-      [APP_FILE, 'file:///opt/SyncScope/resources/app/.vite/renderer/main_window/other.html', false],
-      [APP_FILE, 'file://attacker-share/index.html', false],
-      [APP_FILE, 'https://example.com/', false],
-      [APP_FILE, 'javascript:alert(1)', false],
-      [APP_FILE, 'data:text/html,<script>alert(1)</script>', false],
-      [APP_FILE, 'not a url', false],
-      [APP_FILE, '', false],
+      [APP_PAGE, APP_PAGE, true],
+      [APP_PAGE, `${APP_PAGE}#/detail`, true],
+      [APP_PAGE, `${APP_ORIGIN}/assets/index.js?x=1`, true],
+      // The scheme is not special to URL: its origin is "null" for every host, so comparing
+      // origins would let any syncscope:// host through.
+      [APP_PAGE, 'syncscope://other/index.html', false],
+      [APP_PAGE, 'syncscope://app@evil/index.html', false],
+      [APP_PAGE, 'syncscope://user@app/index.html', false],
+      [APP_PAGE, 'file:///etc/passwd', false],
+      [APP_PAGE, 'file:///opt/SyncScope/resources/app/.vite/renderer/main_window/index.html', false],
+      [APP_PAGE, 'https://example.com/', false],
+      [APP_PAGE, 'javascript:alert(1)', false],
+      [APP_PAGE, 'data:text/html,<script>alert(1)</script>', false],
+      [APP_PAGE, 'not a url', false],
+      [APP_PAGE, '', false],
       [DEV_SERVER, 'http://localhost:5173/index.html', true],
       [DEV_SERVER, 'http://localhost:5174/', false],
       [DEV_SERVER, 'http://127.0.0.1:5173/', false],
       [DEV_SERVER, 'https://localhost:5173/', false],
       [DEV_SERVER, 'http://localhost:5173@evil.example/', false],
+      ['file:///opt/app/index.html', 'file:///opt/app/index.html', false],
       ['not a url', 'not a url', false],
       ['chrome://settings', 'chrome://settings', false],
     ];
@@ -52,64 +58,16 @@ describe('main/policy.ts', () => {
   });
 });
 
-// ---- main/security.ts against a stand-in electron module ----------------------------------------
-
-class FakeWebContents extends EventEmitter {
-  windowOpenHandler?: (details: { url: string }) => unknown;
-  setWindowOpenHandler(handler: (details: { url: string }) => unknown): void {
-    this.windowOpenHandler = handler;
-  }
-}
-class FakeBrowserWindow {
-  static created: FakeBrowserWindow[] = [];
-  readonly webContents = new FakeWebContents();
-  constructor(readonly options: { webPreferences: Record<string, unknown> } & Record<string, unknown>) {
-    FakeBrowserWindow.created.push(this);
-  }
-}
-const sessionCalls: {
-  headers?: (details: { responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders: Record<string, string[]> }) => void) => void;
-  permissionRequest?: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void;
-  permissionCheck?: (contents: unknown, permission: string) => boolean;
-} = {};
-const ipcHandlers = new Map<string, (event: unknown, payload: unknown) => unknown>();
-const fakeElectron = {
-  BrowserWindow: FakeBrowserWindow,
-  ipcMain: {
-    handle: (channel: string, handler: (event: unknown, payload: unknown) => unknown) => ipcHandlers.set(channel, handler),
-    removeHandler: (channel: string) => ipcHandlers.delete(channel),
-  },
-  session: {
-    defaultSession: {
-      webRequest: { onHeadersReceived: (listener: typeof sessionCalls.headers) => (sessionCalls.headers = listener) },
-      setPermissionRequestHandler: (handler: typeof sessionCalls.permissionRequest) => (sessionCalls.permissionRequest = handler),
-      setPermissionCheckHandler: (handler: typeof sessionCalls.permissionCheck) => (sessionCalls.permissionCheck = handler),
-    },
-  },
-};
-
-function withFakeElectron<T>(load: () => T): T {
-  const electronPath = require.resolve('electron');
-  require.cache[electronPath] = { id: electronPath, filename: electronPath, loaded: true, exports: fakeElectron } as unknown as NodeModule;
-  return load();
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const loadSecurity = () => withFakeElectron(() => require('../../main/security') as typeof import('../../main/security'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const loadIpc = () => withFakeElectron(() => require('../../main/ipc') as typeof import('../../main/ipc'));
-
-function navigate(contents: FakeWebContents, event: string, url: string): boolean {
+function navigate(window: BrowserWindow, event: string, url: string): boolean {
   let prevented = false;
-  contents.emit(event, { preventDefault: () => (prevented = true) }, url);
+  window.webContents.emit(event, { preventDefault: () => (prevented = true) }, url);
   return prevented;
 }
 
 describe('main/security.ts (against a stand-in for electron)', () => {
-  const security = loadSecurity();
-
   test('the window: context isolation, sandbox, no Node, web security, no webviews, the preload given', () => {
     security.createSecureWindow({ preload: '/app/preload.cjs', title: 'SyncScope', width: 800, height: 600 });
-    const { webPreferences } = FakeBrowserWindow.created.at(-1)!.options;
+    const { webPreferences } = BrowserWindow.all.at(-1)!.options;
     assert.deepEqual(webPreferences, {
       preload: '/app/preload.cjs',
       contextIsolation: true,
@@ -127,97 +85,81 @@ describe('main/security.ts (against a stand-in for electron)', () => {
   });
 
   test('navigation and redirects away from the app are prevented, webviews too; new windows are denied', () => {
-    const window = new FakeBrowserWindow({ webPreferences: {} });
-    security.lockNavigation(window as never, APP_FILE);
+    const window = new BrowserWindow({ webPreferences: {} });
+    security.lockNavigation(window as never, APP_PAGE);
     const contents = window.webContents;
     for (const event of ['will-navigate', 'will-redirect']) {
-      assert.equal(navigate(contents, event, APP_FILE), false, `${event} to the app`);
+      assert.equal(navigate(window, event, APP_PAGE), false, `${event} to the app`);
       for (const url of ['https://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'garbage']) {
-        assert.equal(navigate(contents, event, url), true, `${event} to ${url}`);
+        assert.equal(navigate(window, event, url), true, `${event} to ${url}`);
       }
     }
-    assert.equal(navigate(contents, 'will-attach-webview', 'https://example.com/'), true);
+    assert.equal(navigate(window, 'will-attach-webview', 'https://example.com/'), true);
     assert.deepEqual(contents.windowOpenHandler!({ url: 'https://example.com/' }), { action: 'deny' });
-    assert.deepEqual(contents.windowOpenHandler!({ url: APP_FILE }), { action: 'deny' });
+    assert.deepEqual(contents.windowOpenHandler!({ url: APP_PAGE }), { action: 'deny' });
   });
 
-  test('every response gets the CSP header; every permission request and check is refused', () => {
-    security.enforceContentSecurityPolicy();
-    let headers: Record<string, string[]> | undefined;
-    sessionCalls.headers!({ responseHeaders: { 'Content-Type': ['text/html'] } }, (response) => (headers = response.responseHeaders));
-    assert.deepEqual(headers, { 'Content-Type': ['text/html'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
+  test('every response gets the CSP header main is given; every permission request and check is refused', () => {
+    for (const policy of [CONTENT_SECURITY_POLICY, developmentPolicy(['sha256-Z2/iFzh9VMlVkEOar1f/oSHWwQk3ve1qk/C2WdsC4Xk='])]) {
+      security.enforceContentSecurityPolicy(policy);
+      let headers: Record<string, string[]> | undefined;
+      standIn.headersListener!({ responseHeaders: { 'Content-Type': ['text/html'] } }, (response) => (headers = response.responseHeaders));
+      assert.deepEqual(headers, { 'Content-Type': ['text/html'], 'Content-Security-Policy': [policy] });
+    }
     assert.match(CONTENT_SECURITY_POLICY, /default-src 'self'/);
     assert.match(CONTENT_SECURITY_POLICY, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-eval|script-src[^;]*unsafe-inline/);
     assert.match(CONTENT_SECURITY_POLICY, /object-src 'none'/);
     assert.match(CONTENT_SECURITY_POLICY, /frame-ancestors 'none'/);
     for (const permission of ['media', 'notifications', 'openExternal', 'geolocation']) {
       let granted: boolean | undefined;
-      sessionCalls.permissionRequest!({}, permission, (answer) => (granted = answer));
+      standIn.permissionRequest!({}, permission, (answer) => (granted = answer));
       assert.equal(granted, false, permission);
-      assert.equal(sessionCalls.permissionCheck!({}, permission), false, permission);
+      assert.equal(standIn.permissionCheck!({}, permission), false, permission);
     }
+  });
+
+  test('the dev policy adds exactly the given script hashes and loosens nothing else', () => {
+    const hash = 'sha256-Z2/iFzh9VMlVkEOar1f/oSHWwQk3ve1qk/C2WdsC4Xk=';
+    const dev = developmentPolicy([hash]);
+    assert.equal(dev, CONTENT_SECURITY_POLICY.replace("script-src 'self'", `script-src 'self' '${hash}'`));
+    assert.throws(() => developmentPolicy(["'unsafe-inline'"]), /not sha256/);
   });
 });
 
-// ---- main/ipc.ts: the IPC door, with a window whose frame goes away mid-stream ------------------
+describe('main/renderer-scheme.ts: the packaged page from the app\'s own scheme', () => {
+  test('the scheme is privileged as standard and secure, and nothing more (no CORS reads, no CSP bypass)', () => {
+    scheme.registerAppScheme();
+    assert.deepEqual(standIn.privilegedSchemes.at(-1), { scheme: 'syncscope', privileges: { standard: true, secure: true, codeCache: true } });
+  });
 
-class FakeSender extends EventEmitter {
-  destroyed = false;
-  sent: Array<[string, unknown]> = [];
-  throwOnSend = false;
-  isDestroyed(): boolean {
-    return this.destroyed;
-  }
-  send(channel: string, payload: unknown): void {
-    if (this.throwOnSend) throw new Error('Render frame was disposed before WebFrameMain could be accessed');
-    this.sent.push([channel, payload]);
-  }
-}
-
-describe('main/ipc.ts (against a stand-in for electron)', () => {
-  test('requests from a frame that is not the app are refused before the engine; the app\'s own are answered', async () => {
-    const { registerIpc } = loadIpc();
-    const memory = new MemoryBackend().add('\\Memory\\Ev', 'event', { eventType: 'manual', signaled: false });
-    const spied = spyOn(memory);
-    const service = new Service(spied.backend, { attribution: false, audit: new AuditLog(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'syncscope-ipc-')), 'audit.log'), 'test') });
-    const unregister = registerIpc(service, (url) => navigationAllowed(APP_FILE, url));
+  test('files come from the renderer folder, also under an install path with # and spaces, with the strict CSP', async () => {
+    // The old file:// URL was built by string concatenation: a '#' in the install path cut it.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'Sync Scope #1 '));
+    const renderer = path.join(root, 'resources', 'app', '.vite', 'renderer', 'main_window');
+    fs.mkdirSync(path.join(renderer, 'assets'), { recursive: true });
+    fs.writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>SyncScope</title>');
+    fs.writeFileSync(path.join(renderer, 'assets', 'index-1.js'), 'export {};');
+    fs.writeFileSync(path.join(root, 'secret.txt'), 'outside the renderer');
     try {
-      assert.deepEqual([...ipcHandlers.keys()].sort(), REQUEST_NAMES.map((n) => ipcChannel(n)).sort());
-      const sender = new FakeSender();
-      const call = (name: RequestName, payload: unknown, url: string | null = APP_FILE) =>
-        Promise.resolve().then(() => ipcHandlers.get(ipcChannel(name))!({ sender, senderFrame: url === null ? null : { url } }, payload));
-
-      const session = (await call('session', {})) as { transport: string };
-      assert.equal(session.transport, 'electron');
-      for (const url of ['https://example.com/', 'file:///tmp/evil.html', '', null]) {
-        await assert.rejects(call('show', { name: 'Ev' }, url), (e: unknown) => e instanceof ProtocolError && /did not come from the app/.test(e.message), String(url));
-        await assert.rejects(call('act', { action: 'set', name: 'Ev' }, url), ProtocolError);
+      scheme.serveRenderer(renderer);
+      const handler = standIn.protocolHandlers.get('syncscope')!;
+      const page = await handler(new Request(scheme.rendererUrl(undefined)));
+      assert.equal(page.status, 200);
+      assert.equal(await page.text(), '<!doctype html><title>SyncScope</title>');
+      assert.equal(page.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
+      assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+      assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+      const script = await handler(new Request(`${APP_ORIGIN}/assets/index-1.js`));
+      assert.equal(script.headers.get('content-type'), 'text/javascript; charset=utf-8');
+      for (const url of [`${APP_ORIGIN}/../../../../secret.txt`, `${APP_ORIGIN}/%2e%2e/%2e%2e/%2e%2e/%2e%2e/secret.txt`, `${APP_ORIGIN}/..%2f..%2f..%2f..%2fsecret.txt`, 'syncscope://elsewhere/index.html', `${APP_ORIGIN}/missing.js`]) {
+        const response = await handler(new Request(url));
+        assert.equal(response.status, 404, url);
       }
-      assert.deepEqual(spied.calls, [], 'nothing reached the backend');
-      await assert.rejects(call('show', { name: 'a\u202Eb' }), (e: unknown) => e instanceof ProtocolError && /^show: name: /.test(e.message));
-      assert.deepEqual(spied.calls, []);
-      assert.equal(((await call('show', { name: 'Ev' })) as { path: string }).path, '\\Memory\\Ev');
-
-      // The stream: a snapshot on subscribe; a send that throws (the frame went away mid-reload)
-      // does not break the engine; the window's destruction releases the subscription.
-      const baseline = service.sampler.stream.subscriberCount;
-      await call('subscribe', {});
-      assert.equal(sender.sent[0][0], UPDATE_CHANNEL);
-      assert.equal(service.sampler.stream.subscriberCount, baseline + 1);
-      await call('ack', {});
-      sender.throwOnSend = true;
-      memory.objects.get('\\Memory\\Ev')!.state.signaled = true;
-      service.sampler.scanTick();
-      assert.doesNotThrow(() => service.sampler.stateTick());
-      assert.equal(service.sampler.stream.sendErrors, 1);
-      sender.throwOnSend = false;
-      sender.destroyed = true;
-      sender.emit('destroyed');
-      assert.equal(service.sampler.stream.subscriberCount, baseline);
+      assert.equal((await handler(new Request(`${APP_ORIGIN}/%E0%A4%A`))).status, 400, 'a malformed escape is a bad request, not a crash');
+      assert.equal(scheme.rendererUrl('http://localhost:5173/'), 'http://localhost:5173/', 'the dev server in development');
     } finally {
-      unregister();
-      await service.dispose();
+      fs.rmSync(root, { recursive: true, force: true });
     }
-    assert.equal(ipcHandlers.size, 0, 'unregister removes every handler');
   });
 });

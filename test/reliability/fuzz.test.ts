@@ -1,6 +1,6 @@
 // Thousands of malformed messages, from a seeded generator, against the two doors into the engine:
-// the serve mode's WebSocket (a real server on a real socket) and core/connection.ts, which is what
-// Electron IPC calls (main/ipc.ts hands every invoke to Connection.handle after a structured clone).
+// the serve mode's WebSocket (a real server on a real socket) and core/endpoint.ts on structured
+// clones, which is what the engine process serves on each window's MessagePort.
 // Every malformed request gets an error reply naming the problem, the backend never sees it, the
 // server keeps answering, and Object.prototype stays clean. A failure prints the seed and index:
 // SYNCSCOPE_FUZZ_SEED=<seed> reproduces the run, SYNCSCOPE_FUZZ_COUNT sets its length.
@@ -11,10 +11,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { AuditLog } from '../../core/audit';
-import { Connection } from '../../core/connection';
+import { serveEndpoint } from '../../core/endpoint';
 import { Service } from '../../core/service';
 import { NativeError } from '../../native/errors';
-import { ProtocolError, REQUEST_NAMES, wsResponseSchema, type RequestName } from '../../protocol';
+import { REQUEST_NAMES, wireReplySchema, type RequestName, type WireReply } from '../../protocol';
 import { startServer, type RunningServer } from '../../serve/server';
 import { Prng, VALID_PAYLOADS, classifyFrame, classifyRequest, fuzzFrame, mutatePayload } from '../support/fuzz';
 import { MemoryBackend } from '../support/memory-backend';
@@ -49,7 +49,7 @@ class Client {
   constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
       const message = JSON.parse(data.toString());
-      assert.ok(wsResponseSchema.safeParse(message).success, `a reply outside the protocol: ${data.toString().slice(0, 200)}`);
+      assert.ok(wireReplySchema.safeParse(message).success, `a reply outside the protocol: ${data.toString().slice(0, 200)}`);
       if (message.id === -1) {
         this.updates++;
         return;
@@ -229,15 +229,20 @@ describe('fuzzing the protocol doors', { timeout: 180_000 }, () => {
     assert.deepEqual(spied.calls.filter((c) => c.name?.startsWith('xxxx')), []);
   });
 
-  test(`Connection (the IPC path): ${COUNT} malformed requests, structured-cloned as Electron does, rejected before the backend`, async () => {
+  test(`the engine's port (core/endpoint.ts): ${COUNT} malformed requests, structured-cloned as a MessagePort does, rejected before the backend`, async () => {
     const rng = new Prng(SEED + 2);
-    const pushed: unknown[] = [];
-    const connection = new Connection(service, 'electron', (update) => pushed.push(update));
+    let updates = 0;
+    const replies = new Map<number, WireReply>();
+    const endpoint = serveEndpoint(service, 'electron', (reply) => {
+      assert.ok(wireReplySchema.safeParse(reply).success, `a reply outside the protocol: ${JSON.stringify(reply).slice(0, 200)}`);
+      if (reply.id === -1) updates++;
+      else replies.set(reply.id, structuredClone(reply));
+    });
     const tally = { channel: 0, payload: 0, valid: 0, skipped: 0 };
     const oddNames: unknown[] = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '', 'Show', 'show ', 'syncscope:show', 'objects:list', 'x'.repeat(5000), 5, null, undefined, {}, ['show']];
     const started = Date.now();
     try {
-      for (let i = 0; i < COUNT; i++) {
+      for (let i = 1; i <= COUNT; i++) {
         const name: unknown = rng.chance(0.85) ? rng.pick(REQUEST_NAMES) : rng.chance(0.5) ? rng.pick(oddNames) : rng.text(20);
         let payload: unknown;
         const knownName = (REQUEST_NAMES as readonly unknown[]).includes(name) ? (name as RequestName) : 'show';
@@ -245,7 +250,6 @@ describe('fuzzing the protocol doors', { timeout: 180_000 }, () => {
         if (mode < 3) payload = mutatePayload(knownName, rng, false);
         else if (mode === 3) payload = mutatePayload(rng.pick(REQUEST_NAMES), rng, false);
         else payload = { ...VALID_PAYLOADS[knownName], [rng.pick(['__proto__', 'extra', 'constructor'])]: rng.text(10) };
-        payload = structuredClone(payload);
         const expected = classifyRequest(name, payload);
         if (expected.kind === 'valid' && expected.channel === 'startDemo') {
           tally.skipped++;
@@ -254,32 +258,30 @@ describe('fuzzing the protocol doors', { timeout: 180_000 }, () => {
         tally[expected.kind === 'frame' ? 'channel' : expected.kind]++;
         const where = `seed ${SEED + 2} request ${i}: ${String(name).slice(0, 40)}`;
         const callsBefore = spied.calls.length;
-        let outcome: { ok: true } | { ok: false; error: unknown };
-        try {
-          await connection.handle(name as RequestName, payload);
-          outcome = { ok: true };
-        } catch (error) {
-          outcome = { ok: false, error };
-        }
+        await endpoint.receive(structuredClone({ id: i, channel: name, payload }));
+        // A frame that is not {id, channel: string, payload} is answered with id 0, as on the socket.
+        const reply = typeof name === 'string' ? replies.get(i) : replies.get(0);
+        replies.delete(0);
+        assert.ok(reply && 'ok' in reply, `${where}: no reply`);
         if (expected.kind === 'valid') {
-          if (!outcome.ok) {
-            assert.ok(outcome.error instanceof NativeError || outcome.error instanceof ProtocolError, `${where}: ${String(outcome.error)}`);
-          }
+          if (!reply.ok) assert.ok(NATIVE_KINDS.has(reply.error.kind) || reply.error.kind === 'invalid-argument', `${where}: ${reply.error.kind} ${reply.error.message}`);
           continue;
         }
-        assert.equal(outcome.ok, false, `${where}: accepted`);
-        const error = (outcome as { error: unknown }).error;
-        assert.ok(error instanceof ProtocolError, `${where}: threw ${String(error)} instead of a ProtocolError`);
-        if (expected.kind === 'channel') assert.match(error.message, /^unknown channel /, where);
+        assert.equal(reply.ok, false, `${where}: accepted`);
+        const error = (reply as Extract<WireReply, { ok: false }>).error;
+        assert.equal(error.kind, 'invalid-argument', `${where}: ${error.kind} instead of a protocol error`);
+        if (expected.kind === 'channel') assert.match(error.message, typeof name === 'string' ? /^unknown channel / : /^malformed message: /, where);
         else assert.ok(error.message.startsWith(`${(expected as { channel: string }).channel}: `), `${where}: "${error.message}"`);
         assert.deepEqual(spied.calls.slice(callsBefore), [], `${where}: the backend was called`);
       }
     } finally {
-      connection.close();
+      endpoint.close();
     }
-    process.stdout.write(`# Connection fuzz: ${COUNT} requests in ${Date.now() - started} ms: ${JSON.stringify(tally)}\n`);
+    process.stdout.write(`# port fuzz: ${COUNT} requests in ${Date.now() - started} ms (${updates} updates): ${JSON.stringify(tally)}\n`);
     assert.ok(tally.channel > 200 && tally.payload > 2000, `the mix is too narrow: ${JSON.stringify(tally)}`);
-    assert.equal(await connection.handle('session', {}).then(() => 'ok'), 'ok');
+    await endpoint.receive({ id: COUNT + 1, channel: 'session', payload: {} });
+    const last = replies.get(COUNT + 1);
+    assert.ok(last && 'ok' in last && last.ok, 'the endpoint still answers');
     prototypesClean();
     assert.deepEqual(escaped, [], 'no unhandled rejection or exception');
   });

@@ -1,6 +1,6 @@
 // Seeded generators of malformed protocol messages, for the fuzz tests in test/reliability. The
 // same seed gives the same messages, so a failure names a seed and an index that reproduce it.
-import { REQUESTS, REQUEST_NAMES, isRequestName, wsRequestSchema, type RequestName } from '../../protocol';
+import { REQUESTS, REQUEST_NAMES, isRequestName, wireRequestSchema, type RequestName } from '../../protocol';
 
 /** mulberry32: small, fast, good enough to spread test inputs; never for anything secret. */
 export class Prng {
@@ -172,7 +172,7 @@ export function classifyFrame(text: string): Expectation {
   } catch {
     return { kind: 'frame' };
   }
-  const parsed = wsRequestSchema.safeParse(json);
+  const parsed = wireRequestSchema.safeParse(json);
   if (!parsed.success) return { kind: 'frame' };
   return classifyRequest(parsed.data.channel, parsed.data.payload);
 }
