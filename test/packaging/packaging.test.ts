@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -103,6 +104,20 @@ describe('packaged app (placeholder Electron, offline)', { skip }, () => {
         assert.equal(manifest.version, version);
         const main = fs.readFileSync(path.join(packaged[platform].extracted, '.vite/build/main.cjs'), 'utf8');
         assert.match(main, /require\(["']koffi["']\)/, 'koffi should stay external to the main bundle');
+      });
+
+      test('every module a bundle requires is Electron, built into Node, or in the package', () => {
+        const { extracted } = packaged[platform];
+        const buildDir = path.join(extracted, '.vite/build');
+        for (const bundle of fs.readdirSync(buildDir).filter((file) => file.endsWith('.cjs'))) {
+          const code = fs.readFileSync(path.join(buildDir, bundle), 'utf8');
+          const requireFromBundle = createRequire(path.join(buildDir, bundle));
+          for (const [, name] of code.matchAll(/\brequire\(["']([^"']+)["']\)/g)) {
+            if (name === 'electron' || isBuiltin(name)) continue;
+            const resolved = requireFromBundle.resolve(name);
+            assert.ok(resolved.startsWith(extracted + path.sep), `${bundle} requires ${name}, found outside the package: ${resolved}`);
+          }
+        }
       });
 
       test('every koffi.node is unpacked from the asar into app.asar.unpacked', () => {
