@@ -30,8 +30,8 @@ export function runCli(args: string[], timeoutMs = 60_000): Promise<RunResult> {
   return rig.runUnderWine(dist('cli.cjs'), args, { timeoutMs });
 }
 
-export function runFixture(name: string, args: string[], timeoutMs = 120_000): Promise<RunResult> {
-  return rig.runUnderWine(dist(`fixtures/${name}.cjs`), args, { timeoutMs });
+export function runFixture(name: string, args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): Promise<RunResult> {
+  return rig.runUnderWine(dist(`fixtures/${name}.cjs`), args, { timeoutMs, env });
 }
 
 export function startFixture(name: string, args: string[], logDir: string): ChildProcess {
