@@ -16,7 +16,7 @@ import { Data, NtExecutable, NtExecutableResource, Resource } from 'resedit';
 import { FUSE_COUNT, installedElectronVersion, makePlaceholderElectronZip } from '../support/placeholder-electron';
 import { extractAsar, forgeMake, forgePackage, listAsar, packageVersion, repo, run, type AsarEntry, type Platform } from '../support/packaging';
 import { runtimeMissing } from '../support/runtime';
-import { dist, provisionWine, runFixture, toWinePath } from '../support/wine';
+import { Win32Helper, dist, provisionWine, runFixture, toWinePath } from '../support/wine';
 
 const skip = runtimeMissing('zip', ['zip', '-v']) ?? runtimeMissing('unzip', ['unzip', '-v']);
 
@@ -97,13 +97,16 @@ describe('packaged app (placeholder Electron, offline)', { skip }, () => {
         assert.deepEqual([...nativePackages], [nativePackage(platform)]);
       });
 
-      test('package.json names the main bundle and the version; the main bundle requires koffi at run time', () => {
+      test('package.json names the main bundle and the version; the engine bundle requires koffi at run time, main never does', () => {
         const manifest = JSON.parse(fs.readFileSync(path.join(packaged[platform].extracted, 'package.json'), 'utf8'));
         assert.equal(manifest.main, '.vite/build/main.cjs');
         assert.equal(manifest.productName, 'SyncScope');
         assert.equal(manifest.version, version);
-        const main = fs.readFileSync(path.join(packaged[platform].extracted, '.vite/build/main.cjs'), 'utf8');
-        assert.match(main, /require\(["']koffi["']\)/, 'koffi should stay external to the main bundle');
+        const bundle = (name: string) => fs.readFileSync(path.join(packaged[platform].extracted, '.vite/build', name), 'utf8');
+        assert.match(bundle('engine.cjs'), /require\(["']koffi["']\)/, 'koffi should stay external to the engine bundle');
+        assert.match(bundle('demo-worker.cjs'), /require\(["']koffi["']\)/, 'koffi should stay external to the demo worker');
+        // Electron's main process owns windows only: the OS backend lives in the engine process.
+        assert.doesNotMatch(bundle('main.cjs'), /require\(["']koffi["']\)/, 'the main bundle must not load koffi');
       });
 
       test('every module a bundle requires is Electron, built into Node, or in the package', () => {
@@ -179,6 +182,65 @@ describe('packaged app (placeholder Electron, offline)', { skip }, () => {
         assert.ok(result.nativeFiles[0].replaceAll('\\', '/').includes(`/node_modules/@koromix/${nativePackage(platform)}/`));
         // The OS's own process id, read through the packaged koffi, is the process's.
         assert.equal(result.osPid, result.nodePid);
+      });
+
+      test(`the packaged main starts the engine, which lists a real object through the packaged koffi (${platform === 'win32' ? 'node.exe under Wine' : 'Linux Node'}, the electron stand-in)`, {
+        skip: platform === 'win32' ? runtimeMissing('Wine', ['wine', '--version']) : undefined,
+        timeout: 300_000,
+      }, async () => {
+        const { extracted } = packaged[platform];
+        const resultFile = path.join(work, `main-${platform}.json`);
+        const mainBundle = path.join(extracted, '.vite/build/main.cjs');
+        let objectName: string;
+        let stopObject: () => Promise<void>;
+        const env: Record<string, string> = { SYNCSCOPE_STANDIN_ROLE: 'main', NODE_PATH: '' };
+        if (platform === 'win32') {
+          provisionWine();
+          const helper = await Win32Helper.start(`SyncScopePkg${process.pid}`);
+          objectName = helper.paths[0];
+          stopObject = () => helper.stop();
+          Object.assign(env, { NODE_SKIP_PLATFORM_CHECK: '1', SYNCSCOPE_STANDIN_DRIVE: toWinePath(resultFile), SYNCSCOPE_STANDIN_MAIN: toWinePath(mainBundle), SYNCSCOPE_STANDIN_SHOW: objectName });
+        } else {
+          objectName = `SyncScopePkg${process.pid}`;
+          const { loadBackend } = await import('../../native');
+          const backend = loadBackend();
+          backend.create({ kind: 'posix-semaphore', name: objectName, count: 3 }).close();
+          stopObject = async () => {
+            fs.rmSync(`/dev/shm/sem.${objectName}`, { force: true });
+            backend.dispose();
+          };
+          Object.assign(env, { SYNCSCOPE_STANDIN_DRIVE: resultFile, SYNCSCOPE_STANDIN_MAIN: mainBundle, SYNCSCOPE_STANDIN_SHOW: objectName });
+        }
+        try {
+          if (platform === 'win32') {
+            const run = await runFixture('electron-stand-in', [], 240_000, env);
+            assert.equal(run.code, 0, `${run.stderr}\n${fs.existsSync(resultFile) ? fs.readFileSync(resultFile, 'utf8') : ''}`);
+          } else {
+            const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+            delete childEnv.NODE_PATH;
+            const run = spawnSync(process.execPath, [dist('fixtures/electron-stand-in.cjs')], { env: childEnv, encoding: 'utf8', timeout: 180_000 });
+            assert.equal(run.status, 0, `${run.stderr}\n${fs.existsSync(resultFile) ? fs.readFileSync(resultFile, 'utf8') : ''}`);
+          }
+        } finally {
+          await stopObject();
+        }
+        const result = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+        assert.equal(result.error, undefined, result.error);
+        // The window: hardened, on the app's own scheme, whose handler serves the page with the strict CSP.
+        assert.equal(result.url, 'syncscope://app/index.html');
+        assert.equal(result.webPreferences.sandbox, true);
+        assert.equal(result.webPreferences.contextIsolation, true);
+        assert.equal(result.page.status, 200);
+        assert.match(result.page.csp, /script-src 'self';/);
+        assert.ok(result.page.bytes > 200);
+        // The engine: another process, running this platform's backend through the packaged koffi.
+        assert.deepEqual(result.statuses.map((status: { state: string }) => status.state).filter((state: string) => state !== 'starting'), ['running']);
+        assert.equal(result.session.platform, platform);
+        assert.equal(result.session.transport, 'electron');
+        assert.ok(result.snapshotRecords >= 1, `objects listed: ${result.snapshotRecords}`);
+        assert.equal(result.show.path, platform === 'win32' ? objectName : `/dev/shm/sem.${objectName}`);
+        assert.ok(result.show.state, 'the object\'s state was read');
+        assert.equal(result.quit, true, 'closing the window quit the app');
       });
     });
   }
