@@ -109,6 +109,16 @@ describe('serve mode front door', { timeout: 60_000 }, () => {
     }
   });
 
+  test('HTTP: a malformed percent-escape is a 400 for that request; the server keeps serving', async () => {
+    // decodeURIComponent throws on these; uncaught, it took the whole server down.
+    for (const probe of ['/%E0%A4%A', '/%', '/%zz/index.html', `/%E0%A4%A?token=${server.token}`]) {
+      const reply = await get(server.port, probe.includes('token=') ? probe : `${probe}?token=${server.token}`);
+      assert.equal(reply.status, 400, probe);
+      assert.match(reply.body, /not valid percent-encoding/);
+    }
+    assert.equal((await get(server.port, `/?token=${server.token}`)).status, 200, 'still serving');
+  });
+
   test('WebSocket: refused without token (401), with a foreign Origin or Host (403), or no Origin', async () => {
     assert.equal(await connect(server.port, { origin: origin() }), 401);
     assert.equal(await connect(server.port, { token: 'nope', origin: origin() }), 401);
