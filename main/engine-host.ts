@@ -58,6 +58,8 @@ export class EngineHost {
     this.engine = engine;
     engine.on('message', (data: unknown) => this.onEngineMessage(engine, data));
     engine.once('exit', (code: number) => this.onEngineExit(engine, code));
+    // A fatal V8 error in the engine ('exit' follows); unheard, the event would throw in main.
+    engine.on('error', (type: string, location: string) => this.log(`syncscope: the engine process failed: ${type} ${location}`.trim()));
     if (this.current.state !== 'restarting') this.setStatus({ state: 'starting', restarts: this.current.restarts });
   }
 
@@ -170,6 +172,7 @@ export class EngineHost {
       return this.post({ type: 'worker-failed', worker: id, reason: error instanceof Error ? error.message : String(error) });
     }
     this.workers.set(id, worker);
+    worker.on('error', (type: string, location: string) => this.log(`syncscope: demo worker ${id} failed: ${type} ${location}`.trim()));
     worker.once('spawn', () => {
       if (worker.pid === undefined) return;
       // The worker's line to its runner in the engine: one port each, main is not in between.

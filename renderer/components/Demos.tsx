@@ -30,9 +30,9 @@ export function Demos({ client, disabled, onNotice }: { client: Client; disabled
     if (busy) return;
     setBusy(true);
     try {
-      await client.request('stopDemo', {});
+      const { stopped } = await client.request('stopDemo', {});
       setRunning(undefined);
-      onNotice('Demo stopped; its workers exited and its objects are gone');
+      onNotice(stopped ? 'Demo stopped; its workers exited and its objects are gone' : 'No demo was running');
     } catch (e) {
       // The demo may still be partly there: keep Stop available and say what went wrong.
       onNotice(`Stopping the demo failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -20,6 +20,9 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // A page that Playwright's route fulfils is "public" to Local Network Access, which would
+      // then block its same-origin WebSocket to loopback (the dev server's HMR); no page here is.
+      '--disable-features=LocalNetworkAccessChecks',
     ],
     timeout: 60_000,
   });
