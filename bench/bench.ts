@@ -1,6 +1,6 @@
 // `npm run bench`: every performance figure of SyncScope, each with its target, from one run.
 //
-//   npm run bench [-- --json] [-- --only engine,linux,wine,renderer] [-- --quick]
+//   npm run bench [-- --json] [-- --only engine,linux,wine,renderer,app] [-- --quick]
 //
 // The npm script builds first (scripts/build.mjs bundles this file and the parts into dist/, and
 // the renderer into dist/renderer); this orchestrator then compiles the C baseline
@@ -11,6 +11,7 @@
 //   linux     node dist/linux.bench.cjs          real POSIX and System V semaphores vs C
 //   wine      wine-rig run dist/wine.bench.cjs   real events/mutexes/semaphores under Wine
 //   renderer  node --import tsx bench/renderer.bench.ts   the renderer in Chromium
+//   app       node --import tsx bench/app.bench.ts        Electron main's event loop, the engine apart
 //
 // It prints the table (or, with --json, one JSON document) and exits 1 when a target is missed
 // by more than its margin, or a part could not measure it; 0 otherwise. Every object a part
@@ -27,7 +28,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const onlyAt = args.indexOf('--only');
-const PARTS = ['engine', 'linux', 'wine', 'renderer'] as const;
+const PARTS = ['engine', 'linux', 'wine', 'renderer', 'app'] as const;
 type Part = (typeof PARTS)[number];
 const only = new Set<string>(onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : PARTS);
 for (const part of only) if (!PARTS.includes(part as Part)) throw new Error(`unknown part ${part}: parts are ${PARTS.join(', ')}`);
@@ -189,8 +190,19 @@ async function main(): Promise<number> {
     results.push(readResult('renderer', file, code));
   }
 
+  if (only.has('app')) {
+    const file = out('app');
+    if (process.platform !== 'linux') results.push({ part: 'app', figures: [notMeasured('app', 'not on Linux')], notes: [] });
+    else {
+      log("app: Electron main's event loop with the engine in its own process (the electron stand-in), 1,000 semaphores");
+      const { code, ms } = await run(node, ['--import', 'tsx', path.join(root, 'bench/app.bench.ts'), '--out', file, ...(quick ? ['--seconds', '3'] : [])]);
+      durations.app = ms;
+      results.push(readResult('app', file, code));
+    }
+  }
+
   // Grouped by section in this order (a part may report in more than one, e.g. history).
-  const order = ['engine', 'linux', 'history', 'wine', 'renderer'];
+  const order = ['engine', 'linux', 'history', 'wine', 'renderer', 'app'];
   const rank = (f: Figure) => {
     const at = order.findIndex((section) => f.section.startsWith(section));
     return at < 0 ? order.length : at;
