@@ -123,6 +123,13 @@ export interface SemaphoreOperation {
   op: number;
 }
 
+/** What a semop asks, in words: `take 1 from #1`, `#2 to be 0`, `add 1 to #0`. */
+export function describeOperations(operations: readonly SemaphoreOperation[]): string {
+  return operations
+    .map(({ index, op }) => (op < 0 ? `take ${-op} from #${index}` : op === 0 ? `#${index} to be 0` : `add ${op} to #${index}`))
+    .join(', ');
+}
+
 /** What `list --json` and `show --json` print for one object. */
 export interface ObjectReport {
   kind: ObjectKind;
