@@ -256,7 +256,9 @@ class Explainer {
   #verdict(walks: Map<number, Walk>): WhyProcessReport['verdict'] {
     const threads = this.inspection.threads;
     const waiting = threads.filter((t) => walks.has(t.tid));
-    const cycled = waiting.find((t) => walks.get(t.tid)!.end.reason === 'cycle');
+    // A thread on the cycle itself says it best; one whose chain only leads into a cycle next.
+    const cycledAt = (t: ThreadInspection) => (walks.get(t.tid)!.end.reason === 'cycle' ? walks.get(t.tid)!.end.cycleTo : undefined);
+    const cycled = waiting.find((t) => cycledAt(t) === 0) ?? waiting.find((t) => cycledAt(t) !== undefined);
     if (cycled) return { kind: 'deadlocked', text: `deadlocked: ${this.#deadlockSentence(walks.get(cycled.tid)!)}` };
     const main = threads.find((t) => t.tid === this.#pid);
     // A wait on a private futex nobody is known to own (an idle pool's condition variable) is
@@ -309,7 +311,8 @@ class Explainer {
     walk.chain.forEach((step, i) => {
       const object = walk.objects[i];
       if (!object) return;
-      const lead = i === 0 ? `thread ${step.tid}` : walk.chain[i - 1].heldBy?.tid === null ? `whose thread ${step.tid}` : 'which';
+      // A whole process held it: name the thread of it that waits on, unless it is the main one.
+      const lead = i === 0 ? `thread ${step.tid}` : walk.chain[i - 1].heldBy?.tid === null && step.tid !== step.pid ? `whose thread ${step.tid}` : 'which';
       parts.push(`${lead} waits for ${objectPhrase(object)}${this.#heldByPhrase(object, step.heldBy)}`);
     });
     return parts.join(', ');
