@@ -14,7 +14,7 @@ import { whyDocument } from '../../core/why';
 import { loadBackend, type Backend, type ProcessInspector } from '../../native';
 import { LinuxInspector } from '../../native/linux/inspector';
 import { deadlockReportSchema, objectReportSchema, whyDocumentSchema, type WhyDocument } from '../../protocol';
-import { ROOT, cleanupAll, ipcmk, ipcsSemaphores, lslocks, notLinux, runCli, tempDir, waitFor, type CliResult } from '../support/linux';
+import { ROOT, RUN_PREFIX, cleanupAll, onCleanup, ipcmk, ipcsSemaphores, lslocks, notLinux, runCli, tempDir, waitFor, type CliResult } from '../support/linux';
 import { Program, blockedIn, childrenOf, whyFixture } from '../support/programs';
 import { runtimeMissing } from '../support/runtime';
 
@@ -64,7 +64,11 @@ describe('why: Python multiprocessing', { skip: skipAll ?? noPython, timeout: 18
   for (const method of ['fork', 'spawn'] as const) {
     test(`${method}: each waiter waits for its semaphore, count 0, for at least the time it has blocked; the holder and the others are listed`, { timeout: 90_000 }, async () => {
       const started = Date.now();
-      const program = new Program('python3', [path.join(ROOT, 'test/fixtures/mp-stuck.py'), method]);
+      const prefix = `${RUN_PREFIX}_${method}`;
+      onCleanup(() => {
+        for (const file of fs.readdirSync('/dev/shm')) if (file.startsWith(`sem.${prefix}-`)) fs.rmSync(`/dev/shm/${file}`, { force: true });
+      });
+      const program = new Program('python3', [path.join(ROOT, 'test/fixtures/mp-stuck.py'), method, prefix]);
       const facts = await program.first(30_000);
       const [waiterA, waiterB] = facts.lockWaiters as number[];
       const blockedSince = await waitFor('the three waiters in futex', () =>
@@ -92,7 +96,7 @@ describe('why: Python multiprocessing', { skip: skipAll ?? noPython, timeout: 18
         assert.match(object.label, /^sem\.\S{6} \(deleted\)$/);
         assert.match(report.verdict.text, /^waiting for semaphore sem\.\S{6} \(deleted, count 0\) for at least \d/);
       } else {
-        assert.match(facts.lockName, /^\/mp-/);
+        assert.ok(facts.lockName.startsWith(`/${prefix}-`), facts.lockName);
         assert.equal(object.id, `/dev/shm/sem.${facts.lockName.slice(1)}`);
         assert.equal(object.name, facts.lockName.slice(1));
         assert.match(report.verdict.text, new RegExp(`^waiting for semaphore sem\\.${facts.lockName.slice(1)} \\(count 0\\) for at least \\d`));
