@@ -10,6 +10,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { AuditLog } from '../../core/audit';
+import { Service } from '../../core/service';
 import { whyDocument } from '../../core/why';
 import { loadBackend, type Backend, type ProcessInspector } from '../../native';
 import { LinuxInspector } from '../../native/linux/inspector';
@@ -159,6 +161,44 @@ describe('why: Python multiprocessing', { skip: skipAll ?? noPython, timeout: 18
       program.kill();
     });
   }
+});
+
+describe('why: the live engine', { skip: skipAll ?? noPython, timeout: 120_000 }, () => {
+  after(() => cleanupAll());
+
+  test('unlinked semaphores are scanned, sampled and kept in history; the why request says a timed wait in a loop with the sampler\'s figure', { timeout: 90_000 }, async () => {
+    const prefix = `${RUN_PREFIX}_live`;
+    const program = new Program('python3', [path.join(ROOT, 'test/fixtures/mp-stuck.py'), 'fork', prefix, 'polling']);
+    const facts = await program.first(30_000);
+    const lockId = `sem-inode:${facts.lock.device}:${facts.lock.inode}`;
+    const audit = new AuditLog(path.join(tempDir(), 'audit.log'), 'app');
+    const service = new Service(loadBackend(), { audit, rates: { scanMs: 200, stateMs: 50, holdersMs: 200 } });
+    onCleanup(() => void service.dispose());
+    service.start();
+    try {
+      const record = await waitFor('the unlinked lock tracked with its two waiters', () => {
+        const r = service.sampler.stream.get(lockId);
+        return r && (r.waiters?.length ?? 0) === 2 && r;
+      }, 20_000);
+      assert.match(record.name, /^sem\.\S{6} \(deleted\)$/);
+      assert.deepEqual(record.state, { count: 0, waiters: 2 });
+      const seenSince = Date.now();
+      await sleep(2500);
+      const history = await service.handlers.history({ path: lockId, fromMs: 0, toMs: Date.now(), maxPoints: 100 });
+      assert.ok(history.length > 0 && history.every((p) => p.value === 0), JSON.stringify(history.slice(0, 3)));
+
+      const document = whyDocumentSchema.parse(await service.handlers.why({ pid: facts.lockWaiters[0] }));
+      const wait = document.reports[0].threads[0].wait!;
+      assert.equal(wait.objects[0].id, lockId);
+      // Woken every 0.5 s, the scheduler can only vouch for the last half second; the engine has
+      // seen it wait on the lock at every pass for over two.
+      assert.equal(wait.duration.source, 'sampler');
+      assert.ok(wait.duration.ms! >= 2000 && wait.duration.ms! <= Date.now() - seenSince + 5000, `${wait.duration.ms} ms`);
+    } finally {
+      await service.dispose();
+      program.kill();
+    }
+  });
 });
 
 describe('why: C programs (gcc)', { skip: skipAll ?? noGcc, timeout: 180_000 }, () => {
