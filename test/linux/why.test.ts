@@ -14,9 +14,10 @@ import { AuditLog } from '../../core/audit';
 import { Service } from '../../core/service';
 import { whyDocument } from '../../core/why';
 import { loadBackend, type Backend, type ProcessInspector } from '../../native';
+import { liveResourceCount } from '../../native/linux/fd';
 import { LinuxInspector } from '../../native/linux/inspector';
 import { deadlockReportSchema, objectReportSchema, whyDocumentSchema, type WhyDocument } from '../../protocol';
-import { ROOT, RUN_PREFIX, cleanupAll, onCleanup, ipcmk, ipcsSemaphores, lslocks, notLinux, runCli, tempDir, waitFor, type CliResult } from '../support/linux';
+import { ROOT, RUN_PREFIX, cleanupAll, onCleanup, ipcmk, ipcsSemaphores, lslocks, notLinux, openFdCount, runCli, tempDir, waitFor, type CliResult } from '../support/linux';
 import { Program, blockedIn, childrenOf, whyFixture } from '../support/programs';
 import { runtimeMissing } from '../support/runtime';
 
@@ -244,6 +245,31 @@ describe('why: C programs (gcc)', { skip: skipAll ?? noGcc, timeout: 180_000 }, 
     assert.match(blindReport.unavailable.waiters, /^incomplete: .*could not be read/);
     assert.ok(!blindReport.deadlocks.some((d) => d.chain.some((n) => n.type !== 'object' && n.pid === facts.pid)));
     program.kill();
+  });
+
+  test('why leaves nothing open: descriptors, mappings, and this thread runs on the CPUs it had', { timeout: 60_000 }, async () => {
+    const name = `/${RUN_PREFIX}_unlinked`;
+    onCleanup(() => fs.rmSync(`/dev/shm/sem.${name.slice(1)}`, { force: true }));
+    const program = new Program(fixture, ['unlinked-wait', name]);
+    const facts = await program.first();
+    await waitFor('the waiter in futex', () => blockedIn(facts.pid) === FUTEX);
+    const backend = loadBackend();
+    const cpus = () => /^Cpus_allowed_list:\s*(.*)$/m.exec(fs.readFileSync('/proc/thread-self/status', 'utf8'))![1];
+    const before = { live: liveResourceCount(), fds: openFdCount(), cpus: cpus() };
+    try {
+      for (let i = 0; i < 3; i++) {
+        const [report] = whyDocument(backend, { pid: facts.pid }).reports;
+        const object = report.threads[0].wait!.objects[0];
+        assert.match(object.id, /^sem-inode:/);
+        assert.equal(object.name, null);
+        assert.deepEqual(object.state, { count: 0, waiters: 1 });
+        assert.equal(report.threads[0].wait!.duration.source, 'scheduler');
+      }
+      assert.deepEqual({ live: liveResourceCount(), fds: openFdCount(), cpus: cpus() }, before);
+    } finally {
+      backend.dispose();
+      program.kill();
+    }
   });
 
   test('an ABBA deadlock between two processes over process-shared mutexes in a file: named by file and offset', { timeout: 60_000 }, async () => {
