@@ -17,7 +17,8 @@ import { loadBackend, type Backend, type ProcessInspector } from '../../native';
 import { liveResourceCount } from '../../native/linux/fd';
 import { LinuxInspector } from '../../native/linux/inspector';
 import { deadlockReportSchema, objectReportSchema, whyDocumentSchema, type WhyDocument } from '../../protocol';
-import { ROOT, RUN_PREFIX, cleanupAll, onCleanup, ipcmk, ipcsSemaphores, lslocks, notLinux, openFdCount, runCli, tempDir, waitFor, type CliResult } from '../support/linux';
+import { assertCleanFailure, runCli } from '../support/cli-runs';
+import { ROOT, RUN_PREFIX, cleanupAll, onCleanup, ipcmk, ipcsSemaphores, lslocks, notLinux, openFdCount, tempDir, waitFor } from '../support/linux';
 import { Program, blockedIn, childrenOf, whyFixture } from '../support/programs';
 import { runtimeMissing } from '../support/runtime';
 
@@ -31,7 +32,8 @@ const skipAll = notLinux ?? x64Only;
 const noPython = skipAll ? undefined : runtimeMissing('python3', ['python3', '--version']);
 const noGcc = skipAll ? undefined : runtimeMissing('gcc', ['gcc', '--version']);
 const noFlock = skipAll ? undefined : runtimeMissing('util-linux flock', ['flock', '--version']);
-const NOBODY = 65534;
+/** A user without the rights to look into root's processes. */
+const NOBODY = 'nobody';
 
 async function why(target: number | string): Promise<WhyDocument> {
   const result = await runCli(['why', String(target), '--json']);
@@ -39,25 +41,7 @@ async function why(target: number | string): Promise<WhyDocument> {
   return whyDocumentSchema.parse(JSON.parse(result.stdout));
 }
 
-/** The real CLI as another user (nobody), to see what a user without rights gets. */
-function runCliAsNobody(args: string[]): CliResult {
-  const result = spawnSync(
-    'setpriv',
-    [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args],
-    { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
-  );
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** A refusal is one line on stderr, never a stack. */
-function assertOneLine(result: CliResult, code: number, pattern: RegExp): void {
-  assert.equal(result.code, code, `exit ${result.code}, stderr: ${result.stderr}`);
-  assert.equal(result.stdout, '');
-  const lines = result.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line, got: ${result.stderr}`);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(result.stderr, /\n\s+at /);
-}
+const json = async (args: string[]) => JSON.parse((await runCli(args)).stdout);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -143,8 +127,7 @@ describe('why: Python multiprocessing', { skip: skipAll ?? noPython, timeout: 18
 
       // list shows both objects (fork: by inode, named as maps shows them; spawn: by name, and
       // never a second time as unlinked: the creator's mapping shows glibc's temporary name).
-      const listed = (await runCli(['list', '--json', '--kind', 'posix-semaphore'])).stdout;
-      const reports = (JSON.parse(listed) as unknown[]).map((r) => objectReportSchema.parse(r));
+      const reports = ((await json(['list', '--json', '--kind', 'posix-semaphore'])) as unknown[]).map((r) => objectReportSchema.parse(r));
       const lock = reports.find((r) => r.path === object.id)!;
       assert.ok(lock, `${object.id} in list`);
       assert.deepEqual(lock.state, { count: 0, waiters: 2 });
@@ -153,11 +136,11 @@ describe('why: Python multiprocessing', { skip: skipAll ?? noPython, timeout: 18
       else assert.ok(!reports.some((r) => r.path === `sem-inode:${facts.lock.device}:${facts.lock.inode}`), 'a named semaphore is not also listed as unlinked');
 
       // show reads it again by the id list printed.
-      const shown = objectReportSchema.parse(JSON.parse((await runCli(['show', object.id, '--json'])).stdout));
+      const shown = objectReportSchema.parse(await json(['show', object.id, '--json']));
       assert.deepEqual(shown.state, { count: 0, waiters: 2 });
 
       // No cycle here: a semaphore has no owner.
-      const deadlocks = deadlockReportSchema.parse(JSON.parse((await runCli(['deadlocks', '--json'])).stdout));
+      const deadlocks = deadlockReportSchema.parse(await json(['deadlocks', '--json']));
       assert.ok(!deadlocks.deadlocks.some((d) => d.chain.some((n) => n.type !== 'object' && n.pid === waiterA)));
       program.kill();
     });
@@ -234,12 +217,12 @@ describe('why: C programs (gcc)', { skip: skipAll ?? noGcc, timeout: 180_000 }, 
     const cycleTids = report.deadlocks[0].chain.filter((n) => n.type === 'thread').map((n) => (n as { tid: number }).tid);
     assert.deepEqual([...new Set(cycleTids)].sort(), [facts.a, facts.b].sort());
 
-    const deadlocks = deadlockReportSchema.parse(JSON.parse((await runCli(['deadlocks', '--json'])).stdout));
+    const deadlocks = deadlockReportSchema.parse(await json(['deadlocks', '--json']));
     assert.ok(deadlocks.deadlocks.some((d) => d.chain.some((n) => n.type === 'thread' && n.tid === facts.a)), 'deadlocks reports the same cycle');
 
     // Without the rights to read it: why refuses in one line, deadlocks says it is incomplete.
-    assertOneLine(runCliAsNobody(['why', String(facts.pid)]), 4, new RegExp(`^syncscope: cannot see what process ${facts.pid} \\(why-fixture, uid 0\\) waits for: .*EACCES.*run as its user or root$`));
-    const blind = runCliAsNobody(['deadlocks', '--json']);
+    assertCleanFailure(await runCli(['why', String(facts.pid)], { user: NOBODY }), 4, new RegExp(`^syncscope: cannot see what process ${facts.pid} \\(why-fixture, uid 0\\) waits for: .*EACCES.*run as its user or root$`));
+    const blind = await runCli(['deadlocks', '--json'], { user: NOBODY });
     assert.equal(blind.code, 0, blind.stderr);
     const blindReport = deadlockReportSchema.parse(JSON.parse(blind.stdout));
     assert.match(blindReport.unavailable.waiters, /^incomplete: .*could not be read/);
@@ -291,7 +274,7 @@ describe('why: C programs (gcc)', { skip: skipAll ?? noGcc, timeout: 180_000 }, 
       `deadlocked: thread ${facts.parent} waits for pthread mutex in ${file} at offset 0x40 held by why-fixture (${facts.child}) (inferred from glibc pthread_mutex_t.__owner), ` +
         `which waits for pthread mutex in ${file} at offset 0x0 held by thread ${facts.parent} (this process) (inferred from glibc pthread_mutex_t.__owner)`,
     );
-    const deadlocks = deadlockReportSchema.parse(JSON.parse((await runCli(['deadlocks', '--json'])).stdout));
+    const deadlocks = deadlockReportSchema.parse(await json(['deadlocks', '--json']));
     const cycle = deadlocks.deadlocks.find((d) => d.chain.some((n) => n.type === 'object' && n.path === wait.id));
     assert.ok(cycle, 'deadlocks finds the same cycle through the unnamed mutexes');
     assert.deepEqual(
@@ -374,7 +357,7 @@ describe('why: util-linux flock chains', { skip: skipAll ?? noFlock, timeout: 12
       const children = [...childrenOf(first.pid), ...childrenOf(second.pid)];
       return children.length === 2 && children.every((pid) => blockedIn(pid) === FLOCK) && children;
     });
-    const report = deadlockReportSchema.parse(JSON.parse((await runCli(['deadlocks', '--json'])).stdout));
+    const report = deadlockReportSchema.parse(await json(['deadlocks', '--json']));
     const cycle = report.deadlocks.find((dl) => dl.chain.some((n) => n.type !== 'object' && n.pid === first.pid));
     assert.ok(cycle, JSON.stringify(report.deadlocks));
     assert.deepEqual(
@@ -390,22 +373,15 @@ describe('why: util-linux flock chains', { skip: skipAll ?? noFlock, timeout: 12
 });
 
 describe('why: bad input and processes that go away', { skip: skipAll, timeout: 120_000 }, () => {
-  let backend: Backend;
-  before(() => {
-    backend = loadBackend();
-  });
-  after(() => {
-    backend?.dispose();
-    cleanupAll();
-  });
+  after(() => cleanupAll());
 
   test('a pid that does not exist, a name nobody has, a malformed argument: one line and the exit code', { timeout: 60_000 }, async () => {
     const pidMax = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
-    assertOneLine(await runCli(['why', String(pidMax)]), 3, new RegExp(`^syncscope: no process with pid ${pidMax}$`));
-    assertOneLine(await runCli(['why', 'no-such-process-here']), 3, /^syncscope: no process named "no-such-process-here"$/);
-    assertOneLine(await runCli(['why', 'a/b']), 2, /^syncscope: bad process "a\/b": give a pid/);
-    assertOneLine(await runCli(['why', '99999999999']), 2, /^syncscope: bad process "99999999999": give a pid \(1 to 2147483647\)/);
-    assertOneLine(await runCli(['why', '0']), 2, /^syncscope: bad process "0"/);
+    assertCleanFailure(await runCli(['why', String(pidMax)]), 3, new RegExp(`^syncscope: no process with pid ${pidMax}$`));
+    assertCleanFailure(await runCli(['why', 'no-such-process-here']), 3, /^syncscope: no process named "no-such-process-here"$/);
+    assertCleanFailure(await runCli(['why', 'a/b']), 2, /^syncscope: bad process "a\/b": give a pid/);
+    assertCleanFailure(await runCli(['why', '99999999999']), 2, /^syncscope: bad process "99999999999": give a pid \(1 to 2147483647\)/);
+    assertCleanFailure(await runCli(['why', '0']), 2, /^syncscope: bad process "0"/);
   });
 
   test('a zombie (exited, not yet reaped) and a process that exits during the analysis: vanished, exit 3', { timeout: 60_000 }, async () => {
@@ -415,15 +391,15 @@ describe('why: bad input and processes that go away', { skip: skipAll, timeout: 
       const [child] = childrenOf(parent.pid);
       return child !== undefined && /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${child}/stat`, 'utf8')) && child;
     });
-    assertOneLine(await runCli(['why', String(zombie)]), 3, new RegExp(`^syncscope: process ${zombie} \\(sleep\\) has exited`));
+    assertCleanFailure(await runCli(['why', String(zombie)]), 3, new RegExp(`^syncscope: process ${zombie} \\(sleep\\) has exited`));
 
     // Found, then gone before it is read: the inspector's own reads meet the vanished process.
     // (Its parent is a shell waiting for it, which reaps it at once.)
     const shell = new Program('sh', ['-c', 'sleep 600 & echo "{\\"pid\\": $!}"; wait']);
     const victim = { pid: (await shell.first()).pid as number, kill: () => process.kill(victim.pid, 'SIGKILL') };
     await waitFor('sleep in clock_nanosleep', () => blockedIn(victim.pid) !== undefined);
-    const killing: Backend = {
-      ...backend,
+    // whyDocument asks a backend for its platform and its inspector only.
+    const killing = {
       platform: 'linux',
       inspector: (): ProcessInspector => {
         const real = new LinuxInspector();
@@ -441,7 +417,7 @@ describe('why: bad input and processes that go away', { skip: skipAll, timeout: 
           close: () => real.close(),
         };
       },
-    };
+    } as unknown as Backend;
     assert.throws(
       () => whyDocument(killing, { pid: victim.pid }),
       (error: any) => ['vanished', 'not-found'].includes(error.kind) && new RegExp(`process ${victim.pid}|pid ${victim.pid}`).test(error.message),

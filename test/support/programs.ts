@@ -4,8 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import { ROOT, onCleanup, tempDir, waitFor } from './linux';
+import { ROOT, collectJsonLines, onCleanup, tempDir, waitFor } from './linux';
 
 export class Program {
   readonly child: ChildProcess;
@@ -15,13 +14,7 @@ export class Program {
   constructor(command: string, args: string[], cwd = ROOT) {
     this.child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
     this.child.once('exit', () => (this.#exited = true));
-    readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      try {
-        this.lines.push(JSON.parse(line));
-      } catch {
-        this.lines.push({ raw: line });
-      }
-    });
+    collectJsonLines(this.child.stdout!, this.lines);
     onCleanup(() => this.kill());
   }
 
