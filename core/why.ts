@@ -13,6 +13,8 @@ import { WaitAnalysis, type AnalysisOptions } from './wait-analysis';
 export const MAX_CHAIN_STEPS = 32;
 /** A name matching more processes: the lowest pids are explained, and the document says so. */
 export const MAX_MATCHES = 32;
+/** Processes looked at as could-signal candidates of one object at most (each is inspected). */
+export const MAX_CANDIDATES = 64;
 
 /** Objects whose holders are the ones that could end a wait: no owner, anyone mapping it may post or wake. */
 const HOLDER_KINDS = new Set(['posix-semaphore', 'futex', 'event', 'semaphore', 'timer']);
@@ -222,13 +224,14 @@ class Explainer {
     if (!HOLDER_KINDS.has(object.kind)) return { reason: 'not-told', text: `the OS does not say who would end a wait on ${object.label}` };
     const holders = this.analysis.holdersOf([object.id]).get(object.id) ?? [];
     const candidates: Candidate[] = [];
-    for (const holder of holders) {
+    for (const holder of holders.slice(0, MAX_CANDIDATES)) {
       const candidate = this.#candidate(holder.pid, holder.processName, object.id, pid, tid);
       if (candidate) candidates.push(candidate);
     }
     const verb = object.kind === 'posix-semaphore' || object.kind === 'futex' ? 'map' : 'hold';
+    const more = holders.length > MAX_CANDIDATES ? `, and ${holders.length - MAX_CANDIDATES} more not looked at` : '';
     const text = candidates.length
-      ? `processes that ${verb} it: ${groupCandidates(candidates)}`
+      ? `processes that ${verb} it: ${groupCandidates(candidates)}${more}`
       : `no other process ${verb}s it${object.kind === 'futex' ? '' : ': nothing else can signal it'}`;
     return { reason: 'no-owner', text, candidates };
   }

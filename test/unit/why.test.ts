@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { detectDeadlocks } from '../../core/deadlocks';
 import { WaitClock } from '../../core/wait-clock';
-import { MAX_MATCHES, formatDuration, whyDocument } from '../../core/why';
+import { MAX_CANDIDATES, MAX_MATCHES, formatDuration, whyDocument } from '../../core/why';
 import { NativeError, type Backend, type HolderResult, type ProcessInspection, type ProcessInspector, type ThreadInspection, type WaitObject } from '../../native';
 import { deadlockReportSchema, whyDocumentSchema } from '../../protocol';
 
@@ -191,6 +191,18 @@ test(`a name matching more than ${MAX_MATCHES} processes: the lowest pids, and t
   assert.equal(document.reports.length, MAX_MATCHES);
   assert.equal(document.reports[0].process.pid, 100);
   assert.match(document.unavailable.matches, new RegExp(`^${MAX_MATCHES + 3} processes are named "many"`));
+});
+
+test(`a semaphore mapped by more than ${MAX_CANDIDATES} processes: the first are looked at, the rest counted`, () => {
+  const table: Table = { 1: proc(1, 'pool', [waiting(1, [sem])]) };
+  const mappers = [1];
+  for (let pid = 2; pid < 2 + MAX_CANDIDATES + 5; pid++) {
+    table[pid] = proc(pid, 'pool', [sleeping(pid, 'read')]);
+    mappers.push(pid);
+  }
+  const [thread] = whyDocument(backendOf(inspectorOf(table, { [sem.id]: mappers })), { pid: 1 }).reports[0].threads;
+  assert.equal(thread.end!.candidates!.length, MAX_CANDIDATES - 1, 'the waiter itself is not a candidate');
+  assert.match(thread.end!.text, /\(sleeping in read\), and 6 more not looked at$/);
 });
 
 test('the live engine: a wait it has seen longer than the scheduler tells is said with its figure', () => {
