@@ -57,6 +57,8 @@ function graphFromInspections(backend: Backend, unavailable: Record<string, stri
     const pending = inspector.waitingProcesses();
     const queued = new Set(pending);
     const ownersUnknown = new Set<string>();
+    /** Threads whose wait could not be read (Wine: no ThreadLastSystemCall), by reason. */
+    const waitsUnknown = new Map<string, number>();
     let unreadable = 0;
     while (pending.length > 0) {
       const inspected = analysis.inspect(pending.pop()!);
@@ -64,7 +66,10 @@ function graphFromInspections(backend: Backend, unavailable: Record<string, stri
         if (inspected.error.kind === 'access-denied') unreadable++;
         continue;
       }
+      const processWide = inspected.inspection.unavailable.waits;
+      if (processWide) waitsUnknown.set(processWide, (waitsUnknown.get(processWide) ?? 0) + 1);
       for (const thread of inspected.inspection.threads) {
+        if (thread.unavailable && !processWide) waitsUnknown.set(thread.unavailable, (waitsUnknown.get(thread.unavailable) ?? 0) + 1);
         for (const object of thread.wait?.objects ?? []) {
           if (object.unavailable?.owner) ownersUnknown.add(object.unavailable.owner);
           // An owner that waits on nothing we decode ends the chain; one that does is inspected.
@@ -78,6 +83,11 @@ function graphFromInspections(backend: Backend, unavailable: Record<string, stri
     }
     const incomplete = inspector.incomplete();
     if (incomplete || unreadable) unavailable.waiters = `incomplete: ${incomplete ?? `${unreadable} waiting process(es) could not be read`}`;
+    if (waitsUnknown.size > 0) {
+      const [[reason, count]] = [...waitsUnknown].sort((a, b) => b[1] - a[1]);
+      const total = [...waitsUnknown.values()].reduce((a, b) => a + b, 0);
+      unavailable.waits = `incomplete: what ${total} thread(s) or process(es) wait for could not be read; for example: ${reason}${count < total ? ` (${count} of them)` : ''}`;
+    }
     if (ownersUnknown.size > 0) {
       const [first] = ownersUnknown;
       unavailable.owners = `incomplete: ${ownersUnknown.size} wait(s) name no owner, so a cycle through them cannot be seen; for example: ${first}`;

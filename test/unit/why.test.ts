@@ -113,6 +113,16 @@ test('a cycle between two processes: deadlocked, said from the thread on it, and
   assert.deepEqual([...ring.slice(from), ...ring.slice(0, from)], ['t812', lockA.id, 'p4242', 't4243', lockB.id]);
 });
 
+test('deadlocks says what it could not read: threads whose wait is not told, owners not told', () => {
+  const word: WaitObject = { kind: 'futex', id: 'futex:9@0x10', name: null, label: 'a word', unavailable: { owner: 'memory could not be read' } };
+  const blind: ThreadInspection = { ...sleeping(31, 'NtWaitForSingleObject'), unavailable: 'ThreadLastSystemCall: STATUS_NOT_IMPLEMENTED' };
+  const table: Table = { 9: proc(9, 'a', [waiting(9, [word])]), 30: proc(30, 'b', [blind]) };
+  const report = detectDeadlocks(backendOf(inspectorOf(table)), () => 1);
+  assert.deepEqual(report.deadlocks, []);
+  assert.equal(report.unavailable.waits, 'incomplete: what 1 thread(s) or process(es) wait for could not be read; for example: ThreadLastSystemCall: STATUS_NOT_IMPLEMENTED');
+  assert.equal(report.unavailable.owners, 'incomplete: 1 wait(s) name no owner, so a cycle through them cannot be seen; for example: memory could not be read');
+});
+
 test('a child to exit: the chain through the child, to where it runs or sleeps', () => {
   const child: WaitObject = { kind: 'process', id: 'process:777', name: 'worker', label: 'child worker (777) to exit', owner: { pid: 777, tid: null, inferred: false, source: 'wait4' } };
   const lock: WaitObject = { kind: 'file-lock', id: 'lock:FLOCK:fe:00:5:0:EOF', name: 'FLOCK:fe:00:5:0:EOF', label: 'FLOCK WRITE lock on /x (0-EOF)', owner: { pid: 900, tid: null, inferred: false, source: '/proc/locks' } };
