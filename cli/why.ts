@@ -46,7 +46,13 @@ function renderReport(report: WhyProcessReport): string {
   const lines = [`${process.name} (${process.pid}): ${report.verdict.text}`];
   if (process.commandLine) lines.push(`  command: ${process.commandLine}`);
   const shown = report.threads.filter((t) => t.wait || t.tid === process.pid || t.unavailable);
-  for (const thread of shown) lines.push(...renderThread(report, thread));
+  // Threads that wait alike (an idle pool on one condition variable) are shown once.
+  const groups = new Map<string, WhyThread[]>();
+  for (const thread of shown) {
+    const key = thread.wait ? `${thread.call}|${thread.wait.objects.map((o) => o.id).join()}|${thread.end?.text}` : `tid:${thread.tid}`;
+    groups.set(key, [...(groups.get(key) ?? []), thread]);
+  }
+  for (const group of groups.values()) lines.push(...renderThread(report, group[0], group.map((t) => t.tid)));
   const others = report.threads.filter((t) => !shown.includes(t));
   if (others.length) {
     const byWhat = new Map<string, number>();
@@ -72,8 +78,9 @@ function renderReport(report: WhyProcessReport): string {
   return lines.join('\n');
 }
 
-function renderThread(report: WhyProcessReport, thread: WhyThread): string[] {
-  const lines = [`  thread ${thread.tid}${thread.name ? ` (${thread.name})` : ''}: ${thread.osState}${thread.call ? ` in ${thread.call}` : ''}`];
+function renderThread(report: WhyProcessReport, thread: WhyThread, tids: number[]): string[] {
+  const which = tids.length > 1 ? `threads ${tids.join(', ')}` : `thread ${thread.tid}`;
+  const lines = [`  ${which}${thread.name ? ` (${thread.name})` : ''}: ${thread.osState}${thread.call ? ` in ${thread.call}` : ''}`];
   if (thread.unavailable) lines.push(`    not told: ${thread.unavailable}`);
   const wait = thread.wait;
   if (!wait) return lines;

@@ -222,6 +222,12 @@ class Explainer {
       };
     }
     if (!HOLDER_KINDS.has(object.kind)) return { reason: 'not-told', text: `the OS does not say who would end a wait on ${object.label}` };
+    if (object.kind === 'futex' && object.id.includes('@')) {
+      return {
+        reason: 'not-told',
+        text: 'which thread would wake it is not told: the word records no owner (it is not laid out as a locked pthread mutex: a condition variable, a semaphore, another library\'s lock)',
+      };
+    }
     const holders = this.analysis.holdersOf([object.id]).get(object.id) ?? [];
     const candidates: Candidate[] = [];
     for (const holder of holders.slice(0, MAX_CANDIDATES)) {
