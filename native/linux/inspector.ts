@@ -561,10 +561,18 @@ export class LinuxInspector implements ProcessInspector {
     return { objects, mode: 'any', ...(child <= 0 ? { detail: child === -1 ? 'any child' : 'any child of the process group' } : {}) };
   }
 
+  /** Children of every thread of the process (CONFIG_PROC_CHILDREN), else every process's parent pid. */
   #childrenOf(pid: number): number[] {
-    const children: number[] = [];
-    for (const candidate of this.#allPids()) if (this.#stat(candidate)?.ppid === pid) children.push(candidate);
-    return children;
+    const children = new Set<number>();
+    let told = false;
+    for (const tid of listTids(pid, this.#tally)) {
+      const text = readProc(`/proc/${pid}/task/${tid}/children`, pid);
+      if (text === undefined) continue;
+      told = true;
+      for (const child of text.split(' ')) if (/^\d+$/.test(child)) children.add(Number(child));
+    }
+    if (!told) for (const candidate of this.#allPids()) if (this.#stat(candidate)?.ppid === pid) children.add(candidate);
+    return [...children].sort((a, b) => a - b);
   }
 
   // ---- what a process holds ---------------------------------------------------------------------

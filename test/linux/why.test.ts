@@ -372,6 +372,27 @@ describe('why: util-linux flock chains', { skip: skipAll ?? noFlock, timeout: 12
   });
 });
 
+describe('why: bash waiting for any child', { skip: skipAll, timeout: 60_000 }, () => {
+  after(() => cleanupAll());
+
+  test('wait4(-1): every child is waited on (any one ends it); the chain follows the first', { timeout: 30_000 }, async () => {
+    // bash waits with wait4(-1) (dash with sigsuspend).
+    const shell = new Program('bash', ['-c', 'sleep 600 & sleep 601 & wait']);
+    const children = await waitFor('two sleeping children, the shell in wait4', () => {
+      const found = childrenOf(shell.pid).sort((a, b) => a - b);
+      return found.length === 2 && blockedIn(shell.pid) === WAIT4 && found.every((pid) => blockedIn(pid) !== undefined) && found;
+    });
+    const [report] = (await why(shell.pid)).reports;
+    const wait = report.threads[0].wait!;
+    assert.deepEqual(wait.objects.map((o) => o.id), children.map((pid) => `process:${pid}`));
+    assert.equal(wait.mode, 'any');
+    assert.equal(wait.detail, 'any child');
+    assert.equal(report.threads[0].end!.reason, 'blocked');
+    assert.match(report.verdict.text, new RegExp(`^waiting for child sleep \\(${children[0]}\\) to exit for at least [\\d.]+ s; sleep \\(${children[0]}\\) is sleeping in clock_nanosleep$`));
+    shell.kill();
+  });
+});
+
 describe('why: bad input and processes that go away', { skip: skipAll, timeout: 120_000 }, () => {
   after(() => cleanupAll());
 

@@ -53,7 +53,7 @@ export function whyFixture(): string {
   return out;
 }
 
-/** Pids whose parent is `pid` (this kernel may lack /proc/<pid>/task/<tid>/children). */
+/** Pids whose parent is `pid`, from every process's stat (an oracle independent of the children files SyncScope reads). */
 export function childrenOf(pid: number): number[] {
   const children: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
