@@ -26,6 +26,8 @@ export interface WaitFacts {
 export interface Deadlock {
   /** The chain in wait order, ending where it started: A waits for B waits for ... A. */
   chain: GraphNode[];
+  /** The chain in one sentence, what a banner shows: `deadlocked: thread 812 of a (4242) waits for …`. */
+  text: string;
 }
 
 export interface WaitGraph {
@@ -127,7 +129,29 @@ export function findDeadlocks(graph: WaitGraph): Deadlock[] {
     }
   }
 
-  return components.map((component) => ({ chain: cycleWithin(graph, component).map((key) => graph.nodes.get(key)!) }));
+  return components.map((component) => {
+    const chain = cycleWithin(graph, component).map((key) => graph.nodes.get(key)!);
+    return { chain, text: deadlockText(chain) };
+  });
+}
+
+/**
+ * A cycle in words, from its first actor round to it again: `deadlocked: thread 812 of a (4242)
+ * waits for mutex A, held by b (4243), whose thread 4244 waits for mutex B, held by a (4242)`.
+ */
+export function deadlockText(chain: GraphNode[]): string {
+  const actor = (node: GraphNode) =>
+    node.type === 'thread' ? `thread ${node.tid} of ${node.name ?? '?'} (${node.pid})` : node.type === 'process' ? `${node.name ?? 'process'} (${node.pid})` : describeNode(node);
+  const parts: string[] = [];
+  chain.forEach((node, i) => {
+    const before = chain[i - 1];
+    if (!before) return parts.push(actor(node));
+    if (node.type === 'object') return parts.push(`waits for ${describeNode(node)}`);
+    if (before.type === 'object') return parts.push(`held by ${actor(node)}`);
+    if (before.type === 'process' && node.type === 'thread' && before.pid === node.pid) return parts.push(`whose thread ${node.tid}`);
+    return parts.push(`waits for ${actor(node)} to exit`);
+  });
+  return `deadlocked: ${parts.join(' ').replace(/ (held by|whose thread)/g, ', $1')}`;
 }
 
 /** A cycle through the component's first process or thread (else its first node), found by BFS. */

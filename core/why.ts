@@ -8,6 +8,9 @@ import { NativeError, unsupported, type Backend, type NativeErrorKind, type Proc
 import type { Candidate, ChainEnd, ChainStep, WhyDocument, WhyObject, WhyProcessReport, WhyThread } from '../protocol';
 import type { GraphNode } from './wait-graph';
 import { WaitAnalysis, type AnalysisOptions } from './wait-analysis';
+import { durationPhrase, objectPhrase } from './why-words';
+
+export { formatDuration, objectPhrase } from './why-words';
 
 /** Chains longer than this are cut (a chain of processes each waiting for the next). */
 export const MAX_CHAIN_STEPS = 32;
@@ -68,31 +71,6 @@ function unreadableReport(process: WhyProcessReport['process'], error: { kind: s
 
 // ---- phrases ------------------------------------------------------------------------------------
 
-export function formatDuration(ms: number): string {
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 120) return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
-
-function durationPhrase(duration: NonNullable<ThreadInspection['wait']>['duration']): string {
-  if (duration.ms === null) return '';
-  return ` for ${duration.atLeast ? 'at least ' : ''}${formatDuration(duration.ms)}`;
-}
-
-/** `semaphore sem.XXXXXX (deleted, count 0)`, `System V semaphore set 3 (values 0)`, or the object's own label. */
-export function objectPhrase(object: Pick<WaitObject, 'kind' | 'label'> & { state?: object }): string {
-  const state = object.state as Record<string, unknown> | undefined;
-  const withNote = (label: string, note: string) => (label.endsWith(')') ? `${label.slice(0, -1)}, ${note})` : `${label} (${note})`);
-  if (object.kind === 'posix-semaphore') {
-    const label = `semaphore ${object.label}`;
-    return typeof state?.count === 'number' ? withNote(label, `count ${state.count}`) : label;
-  }
-  if (object.kind === 'sysv-semaphore' && Array.isArray(state?.values)) return withNote(object.label, `values ${(state.values as number[]).join(' ')}`);
-  return object.label;
-}
-
 // ---- one process --------------------------------------------------------------------------------
 
 interface Walk {
@@ -131,7 +109,7 @@ class Explainer {
       threads,
       holds: this.inspection.holds.map((held) => ({ id: held.object.id, how: held.how })),
       objects: this.#objectTable(),
-      deadlocks: deadlocks.map((d) => ({ chain: d.chain.map(plainNode) })),
+      deadlocks: deadlocks.map((d) => ({ chain: d.chain.map(plainNode), text: d.text })),
       // Processes that could not be read anywhere are said once, in the document's `unavailable`.
       unavailable: { ...this.inspection.unavailable },
     };

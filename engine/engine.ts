@@ -60,6 +60,9 @@ if (service) parentPort.on('message', (message) => {
     case 'worker-exited':
       workers.handle(request, message.ports);
       return;
+    case 'ping':
+      toMain({ type: 'pong', n: request.n });
+      return;
     case 'dispose':
       if (disposing) return;
       disposing = true;

@@ -25,9 +25,17 @@ export function registerWindowIpc(host: EngineHost, trusted: (frameUrl: string) 
       windows.add(contents);
       contents.once('destroyed', () => windows.delete(contents));
     }
-    contents.send(ENGINE_STATUS_CHANNEL, host.status);
     const port = host.connect();
-    if (port) event.senderFrame.postMessage(PORT_CHANNEL, null, [port]);
+    // No engine now (it stopped for good): the status says so, and the window asks again later.
+    if (!port) return contents.send(ENGINE_STATUS_CHANNEL, host.status);
+    try {
+      // The port and the status it belongs to, in one message: the window never reads one without the other.
+      event.senderFrame.postMessage(PORT_CHANNEL, host.status, [port]);
+    } catch (error) {
+      // The frame went away (navigated, closed) since it asked: the engine's end is closed too.
+      port.close();
+      log(`syncscope: could not hand a port to the window: ${error instanceof Error ? error.message : String(error)}`);
+    }
   };
   const onRestart = (event: IpcMainEvent) => {
     if (fromApp(event, RESTART_ENGINE_CHANNEL) && host.status.state === 'stopped') host.restartByUser();

@@ -7,18 +7,23 @@ import { CONNECT_CHANNEL, ENGINE_STATUS_CHANNEL, PORT_CHANNEL, REQUEST_NAMES, RE
 
 /** A reply as the engine sends it: `{id, ok, result}` or `{id, ok: false, error}`. */
 type Reply = { id: number; ok: boolean; result?: unknown; error?: { kind: string; message: string } };
-type EngineStatus = { state: string; reason?: string; restarts: number };
+type EngineStatus = { state: string; reason?: string; restarts: number; generation: number };
 
 /** How long a request waits for a port (the engine starting or restarting) before it fails. */
 const PORT_WAIT_MS = 30_000;
 
 let port: MessagePort | undefined;
 let status: EngineStatus | undefined;
+/** A CONNECT is on its way: another would bring a second port that replaces the first. */
+let connecting = false;
+/** The newest engine known to be gone: ports from it or older lead nowhere. */
+let deadGeneration = 0;
 let nextId = 1;
 const pending = new Map<number, (reply: Reply) => void>();
 const portWaiters = new Set<() => void>();
 const updateListeners = new Set<(update: unknown) => void>();
 const statusListeners = new Set<(status: EngineStatus) => void>();
+const connectedListeners = new Set<() => void>();
 
 /** Ends every request in flight: the engine that would answer them is gone. */
 function dropPort(message: string): void {
@@ -28,9 +33,38 @@ function dropPort(message: string): void {
   pending.clear();
 }
 
-ipcRenderer.on(PORT_CHANNEL, (event: IpcRendererEvent) => {
+function connect(): void {
+  if (connecting || port) return;
+  connecting = true;
+  ipcRenderer.send(CONNECT_CHANNEL);
+}
+
+function setStatus(next: EngineStatus): void {
+  status = next;
+  if (next.state === 'restarting' || next.state === 'stopped') {
+    deadGeneration = Math.max(deadGeneration, next.generation);
+    dropPort(`the engine stopped: ${next.reason ?? next.state}`);
+    // Requests waiting for a port get their answer now: there will be none from this engine.
+    if (next.state === 'stopped') {
+      connecting = false;
+      for (const wake of portWaiters) wake();
+    }
+  }
+  // A restarted engine: ask for a port to it.
+  if (next.state === 'running') connect();
+  for (const listener of statusListeners) listener(next);
+}
+
+// Main answers CONNECT with a port and the engine's status, in one message.
+ipcRenderer.on(PORT_CHANNEL, (event: IpcRendererEvent, withStatus: EngineStatus) => {
+  connecting = false;
   const next = event.ports[0];
-  if (!next) return;
+  // A port minted for an engine this window has already heard die leads nowhere.
+  if (!next || withStatus.generation <= deadGeneration) {
+    next?.close();
+    if (status?.state === 'running') connect();
+    return;
+  }
   dropPort('the connection to the engine was replaced');
   port = next;
   // Assigning onmessage starts the port.
@@ -44,16 +78,12 @@ ipcRenderer.on(PORT_CHANNEL, (event: IpcRendererEvent) => {
     pending.delete(data?.id as number);
     settle?.(data as Reply);
   };
+  setStatus(withStatus);
   for (const wake of portWaiters) wake();
+  for (const listener of connectedListeners) listener();
 });
 
-ipcRenderer.on(ENGINE_STATUS_CHANNEL, (_event: IpcRendererEvent, next: EngineStatus) => {
-  status = next;
-  if (next.state === 'restarting' || next.state === 'stopped') dropPort(`the engine stopped: ${next.reason ?? next.state}`);
-  // A restarted engine: ask for a port to it.
-  if (next.state === 'running' && !port) ipcRenderer.send(CONNECT_CHANNEL);
-  for (const listener of statusListeners) listener(next);
-});
+ipcRenderer.on(ENGINE_STATUS_CHANNEL, (_event: IpcRendererEvent, next: EngineStatus) => setStatus(next));
 
 function whenConnected(): Promise<MessagePort | undefined> {
   if (port) return Promise.resolve(port);
@@ -91,6 +121,12 @@ const api = {
     updateListeners.add(listener);
     return () => updateListeners.delete(listener);
   },
+  /** Calls `listener` once connected to an engine (now, if it is) and after each reconnection. */
+  onConnected(listener: () => void): () => void {
+    connectedListeners.add(listener);
+    if (port) listener();
+    return () => connectedListeners.delete(listener);
+  },
   /** Calls `listener` with the engine's health now (if known) and on every change. */
   onEngineStatus(listener: (status: EngineStatus) => void): () => void {
     statusListeners.add(listener);
@@ -106,4 +142,4 @@ const api = {
 export type SyncScopeBridge = typeof api;
 
 contextBridge.exposeInMainWorld('syncscope', api);
-ipcRenderer.send(CONNECT_CHANNEL);
+connect();

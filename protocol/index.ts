@@ -18,7 +18,7 @@ export {
   ipcChannel,
   type RequestName,
 } from './channels';
-export { MAX_NAME_CHARS, nameProblem, printable } from './names';
+export { MAX_NAME_CHARS, isUnnamedPath, nameProblem, printable } from './names';
 export * from './states';
 export * from './why';
 
@@ -187,7 +187,7 @@ export const metricsSchema = z.object({
 
 export const deadlockReportSchema = z.object({
   t: z.number(),
-  deadlocks: z.array(z.object({ chain: z.array(graphNodeSchema) })),
+  deadlocks: z.array(z.object({ chain: z.array(graphNodeSchema), text: z.string() })),
   /** The whole wait-for graph: nodes by id, edges from waiter to what it waits for. */
   graph: z.object({
     nodes: z.record(z.string(), graphNodeSchema),
@@ -319,6 +319,8 @@ export const engineStatusSchema = z.object({
   reason: z.string().optional(),
   /** Restarts after crashes so far in this app session. */
   restarts: count,
+  /** Which engine process this is about (1, 2, ... per start): a port from a dead one leads nowhere. */
+  generation: count,
 });
 export type EngineStatus = z.infer<typeof engineStatusSchema>;
 
@@ -334,6 +336,8 @@ export const mainToEngineSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('worker-exited'), worker: count, code: z.number().int().nullable() }),
   /** Stop demos and release everything, then say `disposed`. */
   z.object({ type: z.literal('dispose') }),
+  /** Are you there? An engine that stops answering is ended and restarted. */
+  z.object({ type: z.literal('ping'), n: count }),
 ]);
 export type MainToEngine = z.infer<typeof mainToEngineSchema>;
 /** Engine → main. */
@@ -345,5 +349,6 @@ export const engineToMainSchema = z.discriminatedUnion('type', [
   /** Start a demo worker as a utility process of its own (main alone may fork them). */
   z.object({ type: z.literal('start-worker'), worker: count, args: workerArgs }),
   z.object({ type: z.literal('kill-worker'), worker: count }),
+  z.object({ type: z.literal('pong'), n: count }),
 ]);
 export type EngineToMain = z.infer<typeof engineToMainSchema>;

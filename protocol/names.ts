@@ -41,3 +41,12 @@ export function printable(text: string, maxChars = 1000): string {
   const escaped = text.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`);
   return escaped.length > maxChars ? `${escaped.slice(0, maxChars)}… (${escaped.length} characters)` : escaped;
 }
+
+/**
+ * Whether a path is the identity of an object without a name (see README, "syncscope why"):
+ * a Linux semaphore whose name was unlinked (`sem-inode:`), a futex word (`futex:`), an unnamed
+ * Windows object known by a handle to it (`handle:<pid>:0x<handle>`).
+ */
+export function isUnnamedPath(path: string): boolean {
+  return path.startsWith('sem-inode:') || path.startsWith('handle:') || path.startsWith('futex:');
+}

@@ -122,7 +122,7 @@ const graphNodeSchema = z.union([
   z.object({ type: z.literal('thread'), pid, tid: count, name: z.string().optional() }),
   z.object({ type: z.literal('object'), path: z.string(), kind: z.string(), label: z.string().optional() }),
 ]);
-export const deadlockSchema = z.object({ chain: z.array(graphNodeSchema) });
+export const deadlockSchema = z.object({ chain: z.array(graphNodeSchema), text: z.string() });
 
 export const whyVerdictSchema = z.object({
   kind: z.enum(['deadlocked', 'waiting', 'not-blocked', 'unknown']),

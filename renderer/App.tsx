@@ -1,7 +1,7 @@
 // SyncScope's window: object list, detail pane, contention overview and wait-for graph, fed by
 // the live update stream.
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { ObjectRecord, RequestOf, SessionInfo } from '../protocol';
+import type { DeadlockReport, ObjectRecord, RequestOf, SessionInfo, WhyProcessReport } from '../protocol';
 import { applyUpdate, connect, type Client, type ConnectionStatus } from './client';
 import { AuditLogDialog } from './components/AuditLog';
 import { Contention } from './components/Contention';
@@ -9,11 +9,15 @@ import { Demos } from './components/Demos';
 import { CreateDialog } from './components/Dialogs';
 import { DetailPane } from './components/DetailPane';
 import { EngineBanner } from './components/EngineBanner';
+import { DeadlockBanner } from './components/DeadlockBanner';
 import { ObjectList } from './components/ObjectList';
+import { ProcessesView, type ProcessQuery } from './components/ProcessesView';
 import { WaitGraph } from './components/WaitGraph';
 import type { ListFilter, SortKey } from './model';
 
 const RATES = [20, 50, 100, 250, 1000];
+/** How often the engine is asked for deadlocks (a walk of every waiting process). */
+const DEADLOCK_CHECK_MS = 3000;
 
 function download(name: string, text: string, type: string) {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -30,9 +34,11 @@ export function App() {
   const [table, setTable] = useState(new Map<string, ObjectRecord>());
   const [paused, setPaused] = useState(false);
   const [selected, setSelected] = useState<string>();
-  const [filter, setFilter] = useState<ListFilter>({ search: '', kind: '', namespace: '', state: 'all' });
+  const [filter, setFilter] = useState<ListFilter>({ search: '', kind: '', namespace: '', state: 'all', unnamed: 'relevant' });
   const [sort, setSort] = useState<{ key: SortKey; ascending: boolean }>({ key: 'name', ascending: true });
-  const [view, setView] = useState<'contention' | 'graph'>('contention');
+  const [view, setView] = useState<'objects' | 'processes' | 'graph'>('objects');
+  const [processQuery, setProcessQuery] = useState<ProcessQuery>();
+  const [processReports, setProcessReports] = useState<WhyProcessReport[]>([]);
   const [creating, setCreating] = useState(false);
   const [auditOpen, setAuditOpen] = useState(false);
   const [created, setCreated] = useState(new Set<string>());
@@ -58,6 +64,47 @@ export function App() {
   }, []);
 
   const records = useMemo(() => held ?? [...table.values()], [held, table]);
+  // Unnamed objects the selected process holds stay in the list under the default filter.
+  const heldBySelected = useMemo(() => new Set(processReports.flatMap((report) => report.holds.map((held) => held.id))), [processReports]);
+
+  // The deadlock check behind the banner and the graph: one request every few seconds.
+  const [deadlocks, setDeadlocks] = useState<{ report?: DeadlockReport; error?: string }>({});
+  useEffect(() => {
+    if (paused || !engineUp) return;
+    let live = true;
+    const load = () =>
+      client.request('deadlocks', {}).then(
+        (report) => live && setDeadlocks({ report }),
+        (e: unknown) => live && setDeadlocks((current) => ({ ...current, error: e instanceof Error ? e.message : String(e) })),
+      );
+    void load();
+    const timer = setInterval(load, DEADLOCK_CHECK_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [client, paused, engineUp]);
+  const waitingProcesses = useMemo(() => {
+    const seen = new Map<number, { pid: number; name?: string }>();
+    for (const node of Object.values(deadlocks.report?.graph.nodes ?? {})) if (node.type === 'thread' && !seen.has(node.pid)) seen.set(node.pid, { pid: node.pid, name: node.name });
+    return [...seen.values()];
+  }, [deadlocks.report]);
+
+  const openProcess = useCallback((pid: number) => {
+    setProcessQuery({ pid });
+    setView('processes');
+  }, []);
+  const openObject = useCallback(
+    (path: string) => {
+      if (!table.has(path)) {
+        setNotice(`${path} is not in the object list (SyncScope lists events, mutexes, semaphores, timers and locks; not every kind a thread can wait on)`);
+        return;
+      }
+      setSelected(path);
+      setView('objects');
+    },
+    [table],
+  );
   const record = selected ? table.get(selected) : undefined;
 
   const setRate = useCallback(
@@ -127,47 +174,72 @@ export function App() {
         <button type="button" onClick={() => setAuditOpen(true)}>Audit log</button>
       </header>
       <EngineBanner status={engine} onRestart={client.restart} />
+      <DeadlockBanner report={deadlocks.report} onShow={() => setView('graph')} />
       {notice && (
         <p role="status" className="notice">
           {notice} <button type="button" className="link" onClick={() => setNotice(undefined)} aria-label="Dismiss">×</button>
         </p>
       )}
-      <main className="panes">
-        <ObjectList
-          records={records}
-          filter={filter}
-          onFilter={setFilter}
-          sort={sort}
-          onSort={setSort}
-          selected={selected}
-          onSelect={setSelected}
-          now={now}
-        />
-        <div className="side">
-          {record ? (
-            <DetailPane
-              client={client}
-              record={record}
-              createdByInspector={created.has(record.path)}
-              readOnly={session?.readOnly ?? true}
-              onActed={() => undefined}
-            />
-          ) : (
-            <p className="muted placeholder">Select an object to see its state, holders, waiters and history.</p>
-          )}
-          <div className="tabs" role="tablist" aria-label="Overview">
-            <button type="button" role="tab" aria-selected={view === 'contention'} onClick={() => setView('contention')}>
-              Contention
-            </button>
-            <button type="button" role="tab" aria-selected={view === 'graph'} onClick={() => setView('graph')}>
-              Wait-for graph
-            </button>
+      <nav className="views" role="tablist" aria-label="Views">
+        {(
+          [
+            ['objects', 'Objects'],
+            ['processes', 'Processes'],
+            ['graph', 'Wait-for graph'],
+          ] as const
+        ).map(([key, label]) => (
+          <button key={key} type="button" role="tab" aria-selected={view === key} onClick={() => setView(key)}>
+            {label}
+          </button>
+        ))}
+      </nav>
+      {view === 'objects' && (
+        <main className="panes">
+          <ObjectList
+            records={records}
+            filter={filter}
+            onFilter={setFilter}
+            sort={sort}
+            onSort={setSort}
+            selected={selected}
+            onSelect={setSelected}
+            now={now}
+            heldBySelected={heldBySelected}
+          />
+          <div className="side">
+            {record ? (
+              <DetailPane
+                client={client}
+                record={record}
+                createdByInspector={created.has(record.path)}
+                readOnly={session?.readOnly ?? true}
+                onActed={() => undefined}
+              />
+            ) : (
+              <p className="muted placeholder">Select an object to see its state, holders, waiters and history.</p>
+            )}
+            <Contention client={client} onSelect={setSelected} paused={paused} />
           </div>
-          <div role="tabpanel">
-            {view === 'contention' ? <Contention client={client} onSelect={setSelected} paused={paused} /> : <WaitGraph client={client} paused={paused} />}
-          </div>
-        </div>
-      </main>
+        </main>
+      )}
+      {view === 'processes' && (
+        <main className="single">
+          <ProcessesView
+            client={client}
+            query={processQuery}
+            onQuery={setProcessQuery}
+            onOpenObject={openObject}
+            waiting={waitingProcesses}
+            onReports={setProcessReports}
+            paused={paused}
+          />
+        </main>
+      )}
+      {view === 'graph' && (
+        <main className="single">
+          <WaitGraph report={deadlocks.report} error={deadlocks.error} onOpenProcess={openProcess} onOpenObject={openObject} />
+        </main>
+      )}
       {auditOpen && <AuditLogDialog client={client} onClose={() => setAuditOpen(false)} />}
       {creating && session && <CreateDialog platform={session.platform} onCreate={(spec) => void create(spec)} onCancel={() => setCreating(false)} />}
     </div>

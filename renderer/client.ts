@@ -26,6 +26,8 @@ export interface ConnectionStatus {
   state: EngineStatus['state'];
   reason?: string;
   restarts: number;
+  /** Which engine process (the app): above 1, this window has outlived an engine. */
+  generation?: number;
 }
 
 export interface Client {
@@ -68,20 +70,12 @@ export function electronClient(bridge: SyncScopeBridge): Client {
         listener(updateSchema.parse(raw));
         void bridge.ack({});
       });
-      // A restarted engine has no subscription for this window: subscribe again when it is back.
-      let down = false;
-      const stopStatus = bridge.onEngineStatus((raw) => {
-        const status = engineStatusSchema.parse(raw);
-        if (status.state === 'restarting' || status.state === 'stopped') down = true;
-        else if (status.state === 'running' && down) {
-          down = false;
-          void bridge.subscribe({});
-        }
-      });
-      void bridge.subscribe({});
+      // Each new port to an engine (the first, and one to a restarted engine) has no subscription
+      // for this window yet: subscribe on each, which starts the stream with a fresh snapshot.
+      const stopConnected = bridge.onConnected(() => void bridge.subscribe({}));
       return () => {
         stopUpdates();
-        stopStatus();
+        stopConnected();
       };
     },
     onStatus(listener) {

@@ -1,5 +1,5 @@
 // Pure view logic for the object list: filtering, sorting, and what "blocked" means per kind.
-import type { ObjectRecord } from '../protocol';
+import { isUnnamedPath, type ObjectRecord } from '../protocol';
 import { busyOf, levelOf } from '../core/levels';
 
 export type StateFilter = 'all' | 'blocked' | 'waiters';
@@ -10,9 +10,16 @@ export interface ListFilter {
   kind: string;
   namespace: string;
   state: StateFilter;
+  /**
+   * Objects without a name: `relevant` (the default) shows those someone waits on or the selected
+   * process holds; a process can hold thousands that explain nothing. `all` shows every one.
+   */
+  unnamed: 'relevant' | 'all';
 }
 
 export function namespaceOf(record: Pick<ObjectRecord, 'path' | 'name'>): string {
+  // An unnamed object's path is an identity, not a folder and a name.
+  if (isUnnamedPath(record.path)) return '(unnamed)';
   return record.path.slice(0, Math.max(0, record.path.length - record.name.length - 1));
 }
 
@@ -29,11 +36,17 @@ export function isBlocked(record: ObjectRecord): boolean {
   return busyOf(record.kind, level.value, level.max) >= 1;
 }
 
-export function filterRecords(records: Iterable<ObjectRecord>, filter: ListFilter): ObjectRecord[] {
+/** An unnamed object worth listing under the default filter: waited on, or held by the selected process. */
+export function unnamedRelevant(record: ObjectRecord, heldBySelected: ReadonlySet<string>): boolean {
+  return waiterCount(record) > 0 || heldBySelected.has(record.path);
+}
+
+export function filterRecords(records: Iterable<ObjectRecord>, filter: ListFilter, heldBySelected: ReadonlySet<string> = new Set()): ObjectRecord[] {
   const search = filter.search.trim().toLowerCase();
   const out: ObjectRecord[] = [];
   for (const record of records) {
-    if (search && !record.path.toLowerCase().includes(search)) continue;
+    if (filter.unnamed === 'relevant' && isUnnamedPath(record.path) && !unnamedRelevant(record, heldBySelected)) continue;
+    if (search && !record.path.toLowerCase().includes(search) && !record.name.toLowerCase().includes(search)) continue;
     if (filter.kind && record.kind !== filter.kind) continue;
     if (filter.namespace && namespaceOf(record) !== filter.namespace) continue;
     if (filter.state === 'blocked' && !isBlocked(record)) continue;

@@ -2,7 +2,8 @@
 // (koffi 3) or Buffers; the safe layers (posix-semaphores.ts, sysv-semaphores.ts) own every
 // layout and turn -1/errno into typed errors straight after the call (koffi keeps errno per call).
 // References: sem_overview(7), semop(2), semctl(2), mmap(2).
-import koffi from 'koffi';
+import os from 'node:os';
+import { koffi } from '../koffi';
 
 type Ptr = Buffer | bigint | null;
 type Async<A extends unknown[]> = {
@@ -75,7 +76,7 @@ let bindings: Libc | undefined;
 
 export function libc(): Libc {
   if (!bindings) {
-    const lib = koffi.load('libc.so.6');
+    const lib = koffi().load('libc.so.6');
     const bound: Record<string, unknown> = {};
     for (const [name, declaration] of Object.entries(declarations)) bound[name] = lib.func(declaration);
     bindings = bound as unknown as Libc;
@@ -85,16 +86,18 @@ export function libc(): Libc {
 
 /** errno of the last koffi call on this thread (koffi saves it right after the call). */
 export function lastErrno(): number {
-  return koffi.errno();
+  return koffi().errno();
 }
 
-const errnoNames = new Map<number, string>(Object.entries(koffi.os.errno).map(([name, value]) => [value as number, name]));
+let errnoNames: Map<number, string> | undefined;
 
 export function errnoName(errno: number): string {
+  errnoNames ??= new Map(Object.entries(koffi().os.errno).map(([name, value]) => [value as number, name]));
   return errnoNames.get(errno) ?? `errno ${errno}`;
 }
 
-export const ERRNO = koffi.os.errno as Record<string, number>;
+/** The errno values this code compares with (Node's table is the same as libc's on Linux). */
+export const ERRNO = os.constants.errno as Record<string, number>;
 
 // <fcntl.h>, <sys/mman.h>, <time.h>, <sys/ipc.h>, <sys/sem.h> on Linux (same on x86_64 and arm64).
 export const O_CREAT = 0o100;

@@ -19,7 +19,7 @@
 // - Limits: at most MAX_MAPPINGS mappings (vm.max_map_count is 65,530 by default for everything
 //   in the process); beyond that, and wherever inotify or process_vm_readv is refused (a seccomp
 //   profile), every sample opens and reads the file as before.
-import koffi from 'koffi';
+import { koffi } from '../koffi';
 import { NativeError } from '../errors';
 import type { PosixSemaphoreState } from '../types';
 import { failed } from './errno';
@@ -86,7 +86,7 @@ export class MappedSemaphores {
   constructor() {
     // The word buffer never moves (a Buffer this large has its own backing store): its iovecs are
     // written once.
-    const base = koffi.address(this.#words) as bigint;
+    const base = koffi().address(this.#words) as bigint;
     for (let i = 0; i < IOV_MAX; i++) {
       this.#localIov.writeBigUInt64LE(base + BigInt(i * WORD), i * 16);
       this.#localIov.writeBigUInt64LE(BigInt(WORD), i * 16 + 8);

@@ -2,7 +2,8 @@
 // declared `void *` and given a Buffer (or a BigInt handle): the safe layer owns the layouts
 // (see structs.ts). All return NTSTATUS, which avoids GetLastError and its per-thread state.
 // Reference: https://learn.microsoft.com/windows/win32/api/winternl/ and the ntdll exports.
-import koffi, { type LibraryHandle } from 'koffi';
+import type { LibraryHandle } from 'koffi';
+import { koffi } from '../koffi';
 
 type Ptr = Buffer | bigint | null;
 type NtCall<A extends unknown[]> = ((...args: A) => number) & {
@@ -108,7 +109,7 @@ let kernel32Bindings: Kernel32 | undefined;
 
 export function ntdll(): Ntdll {
   if (!ntdllBindings) {
-    const lib = koffi.load('ntdll.dll');
+    const lib = koffi().load('ntdll.dll');
     const bound: Record<string, unknown> = {};
     for (const [name, declaration] of Object.entries(declarations)) bound[name] = lib.func(declaration);
     ntdllBindings = bound as unknown as Ntdll;
@@ -127,7 +128,7 @@ function optionalFunc<T>(lib: LibraryHandle, declaration: string): T | undefined
 
 export function kernelbase(): Kernelbase {
   if (!kernelbaseBindings) {
-    const lib = koffi.load('kernelbase.dll');
+    const lib = koffi().load('kernelbase.dll');
     kernelbaseBindings = {
       CompareObjectHandles: optionalFunc(lib, 'int32_t CompareObjectHandles(void *a, void *b)'),
     };
@@ -137,7 +138,7 @@ export function kernelbase(): Kernelbase {
 
 export function kernel32(): Kernel32 {
   if (!kernel32Bindings) {
-    const lib = koffi.load('kernel32.dll');
+    const lib = koffi().load('kernel32.dll');
     kernel32Bindings = {
       GetLastError: lib.func('uint32_t GetLastError()') as unknown as Kernel32['GetLastError'],
       GetProcAddress: lib.func('void *GetProcAddress(void *module, const char *name)') as unknown as Kernel32['GetProcAddress'],
@@ -149,10 +150,10 @@ export function kernel32(): Kernel32 {
 
 /** The address of a Buffer's bytes, for pointers stored inside structs. */
 export function addressOf(buffer: Buffer): bigint {
-  return koffi.address(buffer);
+  return koffi().address(buffer);
 }
 
 /** Reads bytes of native memory (e.g. an ntdll function's syscall stub). */
 export function readMemory(address: bigint, length: number): Buffer {
-  return Buffer.from(koffi.view(address, length));
+  return Buffer.from(koffi().view(address, length));
 }

@@ -3,7 +3,15 @@
 import type { ConnectionStatus } from '../client';
 
 export function EngineBanner({ status, onRestart }: { status?: ConnectionStatus; onRestart?: () => void }) {
-  if (!status || status.state === 'running' || status.state === 'starting') return null;
+  if (!status || status.state === 'running') return null;
+  // The first start is quick and needs no word; a start after a stop (the user's restart) does.
+  if (status.state === 'starting') {
+    return (status.generation ?? 1) > 1 ? (
+      <div role="status" className="banner warning">
+        <strong>Starting the engine…</strong>
+      </div>
+    ) : null;
+  }
   const restarting = status.state === 'restarting';
   return (
     <div role="alert" className={`banner ${restarting ? 'warning' : 'error'}`}>

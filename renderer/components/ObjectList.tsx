@@ -30,14 +30,16 @@ interface Props {
   selected?: string;
   onSelect: (path: string) => void;
   now: number;
+  /** Unnamed objects the selected process (Processes view) holds: shown by the default filter. */
+  heldBySelected: ReadonlySet<string>;
 }
 
-export function ObjectList({ records, filter, onFilter, sort, onSort, selected, onSelect, now }: Props) {
+export function ObjectList({ records, filter, onFilter, sort, onSort, selected, onSelect, now, heldBySelected }: Props) {
   const kinds = useMemo(() => [...new Set(records.map((r) => r.kind))].sort(), [records]);
   const namespaces = useMemo(() => [...new Set(records.map(namespaceOf))].sort(), [records]);
   const rows = useMemo(
-    () => sortRecords(filterRecords(records, filter), sort.key, sort.ascending, stateText),
-    [records, filter, sort],
+    () => sortRecords(filterRecords(records, filter, heldBySelected), sort.key, sort.ascending, stateText),
+    [records, filter, sort, heldBySelected],
   );
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -84,6 +86,14 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
           <option value="blocked">Blocked only</option>
           <option value="waiters">With waiters</option>
         </select>
+        <label className="toggle" title="Objects without a name (an unlinked semaphore, an unnamed event): by default only those someone waits on or the process selected in Processes holds">
+          <input
+            type="checkbox"
+            checked={filter.unnamed === 'relevant'}
+            onChange={(e) => onFilter({ ...filter, unnamed: e.target.checked ? 'relevant' : 'all' })}
+          />{' '}
+          Unnamed: only waited on or held
+        </label>
         <span className="count" aria-live="polite">
           {rows.length} of {records.length}
         </span>

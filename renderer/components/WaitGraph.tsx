@@ -1,80 +1,105 @@
-// The wait-for graph: every edge (waiter → what it waits for → who holds it), with deadlock
-// cycles highlighted and the OS's blind spots stated.
-import { useEffect, useState } from 'react';
-import type { ResponseOf } from '../../protocol';
-import type { Client } from '../client';
+// The wait-for graph, drawn: processes, threads and objects as nodes, "waits for" and "held by" as
+// edges, laid out left to right by dagre (renderer/graph-layout.ts) and drawn with React Flow
+// (pan, zoom, fit). Deadlock cycles are red. A click opens the process (Processes view) or the
+// object (object list). What the OS could not tell is said under it, so "no deadlock" reads right.
+import { Background, Controls, MarkerType, ReactFlow, type Edge, type Node, type NodeMouseHandler } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { useMemo, useState } from 'react';
+import type { DeadlockReport } from '../../protocol';
+import { aroundDeadlocks, layoutWaitGraph, nodeLabel, type PlacedNode } from '../graph-layout';
 
-type Report = ResponseOf<'deadlocks'>;
-type Node = Report['graph']['nodes'][string];
+/** Past this many nodes the graph opens on the deadlocks and their neighbours. */
+const LARGE = 150;
 
-function label(node: Node | undefined, id: string): string {
-  if (!node) return id;
-  switch (node.type) {
-    case 'process':
-      return `${node.name ?? '?'} (pid ${node.pid})`;
-    case 'thread':
-      return `thread ${node.tid} of ${node.name ?? '?'} (pid ${node.pid})`;
-    case 'object':
-      return node.label ? `${node.kind} on ${node.label}` : `${node.kind} ${node.path}`;
-  }
+interface Props {
+  report?: DeadlockReport;
+  error?: string;
+  onOpenProcess: (pid: number) => void;
+  onOpenObject: (path: string) => void;
 }
 
-const keyOf = (node: Node) =>
-  node.type === 'process' ? `p:${node.pid}` : node.type === 'thread' ? `t:${node.pid}:${node.tid}` : `o:${node.path}`;
+export function WaitGraph({ report, error, onOpenProcess, onOpenObject }: Props) {
+  const total = report ? Object.keys(report.graph.nodes).length : 0;
+  const [scope, setScope] = useState<'deadlocks' | 'all'>();
+  const effective = scope ?? (report && report.deadlocks.length > 0 && total > LARGE ? 'deadlocks' : 'all');
 
-export function WaitGraph({ client, paused }: { client: Client; paused: boolean }) {
-  const [report, setReport] = useState<Report>();
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    if (paused) return;
-    let live = true;
-    const load = () =>
-      client
-        .request('deadlocks', {})
-        .then((next) => live && (setReport(next), setError(undefined)))
-        .catch((e: unknown) => live && setError(String(e)));
-    void load();
-    const timer = setInterval(load, 2000);
-    return () => {
-      live = false;
-      clearInterval(timer);
+  const { nodes, edges } = useMemo(() => {
+    if (!report) return { nodes: [] as Node[], edges: [] as Edge[] };
+    const layout = layoutWaitGraph(report, effective === 'deadlocks' ? aroundDeadlocks(report) : undefined);
+    return {
+      nodes: layout.nodes.map(
+        (placed): Node => ({
+          id: placed.id,
+          position: { x: placed.x, y: placed.y },
+          data: { label: placed.label, placed },
+          className: `graph-node ${placed.node.type}${placed.inCycle ? ' in-cycle' : ''}`,
+          style: { width: placed.width, height: placed.height },
+          draggable: false,
+          connectable: false,
+          ariaLabel: `${nodeLabel(placed.node)}${placed.inCycle ? ', on a deadlock cycle' : ''}`,
+        }),
+      ),
+      edges: layout.edges.map(
+        (edge): Edge => ({
+          id: edge.id,
+          source: edge.source,
+          target: edge.target,
+          label: edge.relation,
+          className: edge.inCycle ? 'in-cycle' : undefined,
+          animated: edge.inCycle,
+          markerEnd: { type: MarkerType.ArrowClosed },
+          style: edge.inCycle ? { stroke: 'var(--blocked)', strokeWidth: 2 } : undefined,
+        }),
+      ),
     };
-  }, [client, paused]);
+  }, [report, effective]);
+
+  const onNodeClick: NodeMouseHandler = (_event, node) => {
+    const placed = (node.data as { placed: PlacedNode }).placed;
+    if (placed.node.type === 'object') onOpenObject(placed.node.path);
+    else onOpenProcess(placed.node.pid);
+  };
 
   if (error) return <p role="alert">{error}</p>;
   if (!report) return <p className="muted">Building the wait-for graph…</p>;
-  const cycleEdges = new Set<string>();
-  for (const deadlock of report.deadlocks) {
-    for (let i = 0; i + 1 < deadlock.chain.length; i++) cycleEdges.add(`${keyOf(deadlock.chain[i])}>${keyOf(deadlock.chain[i + 1])}`);
-  }
   return (
     <section className="wait-graph" aria-label="Wait-for graph">
-      <h2>{report.deadlocks.length ? `${report.deadlocks.length} deadlock(s)` : 'No deadlock found'}</h2>
+      <div className="toolbar">
+        <h2>{report.deadlocks.length ? `${report.deadlocks.length} deadlock${report.deadlocks.length > 1 ? 's' : ''}` : 'No deadlock found'}</h2>
+        <span className="muted">
+          {nodes.length} of {total} nodes · a click opens a process or an object · scroll to zoom, drag to pan
+        </span>
+        {report.deadlocks.length > 0 && (
+          <label>
+            <input type="checkbox" checked={effective === 'deadlocks'} onChange={(e) => setScope(e.target.checked ? 'deadlocks' : 'all')} /> Deadlocks only
+          </label>
+        )}
+      </div>
       {report.deadlocks.map((deadlock, i) => (
-        <ol key={i} className="cycle" aria-label={`Deadlock ${i + 1}`}>
-          {deadlock.chain.map((node, j) => (
-            <li key={j}>{label(node, keyOf(node))}</li>
-          ))}
-        </ol>
+        <p key={i} className="cycle-text" role="note">
+          {deadlock.text}
+        </p>
       ))}
-      {report.graph.edges.length > 0 && (
-        <table className="edges">
-          <thead>
-            <tr>
-              <th>Waiting</th>
-              <th>for</th>
-            </tr>
-          </thead>
-          <tbody>
-            {report.graph.edges.map(([from, to]) => (
-              <tr key={`${from}>${to}`} className={cycleEdges.has(`${from}>${to}`) ? 'in-cycle' : undefined}>
-                <td>{label(report.graph.nodes[from], from)}</td>
-                <td>{label(report.graph.nodes[to], to)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      {nodes.length === 0 ? (
+        <p className="muted">Nobody waits on anything SyncScope can see right now.</p>
+      ) : (
+        <div className="graph-canvas" data-testid="wait-graph-canvas">
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            onNodeClick={onNodeClick}
+            fitView
+            minZoom={0.1}
+            maxZoom={2.5}
+            nodesDraggable={false}
+            nodesConnectable={false}
+            edgesFocusable={false}
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background />
+            <Controls showInteractive={false} />
+          </ReactFlow>
+        </div>
       )}
       {Object.entries(report.unavailable).map(([what, why]) => (
         <p key={what} className="muted">

@@ -245,6 +245,22 @@ describe('packaged app (placeholder Electron, offline)', { skip }, () => {
     });
   }
 
+  test("the packaged engine (Forge's Vite build) without koffi says why it cannot start, instead of dying at its first line", { timeout: 60_000 }, async () => {
+    // The app's files without node_modules: koffi is missing, as a broken install would have it.
+    const app = path.join(work, 'engine-without-koffi');
+    fs.cpSync(path.join(packaged.linux.extracted, '.vite'), path.join(app, '.vite'), { recursive: true });
+    const { StandInUtilityProcess } = await import('../fixtures/electron-stand-in');
+    const env = { ...process.env };
+    delete env.NODE_PATH;
+    const engine = new StandInUtilityProcess(path.join(app, '.vite/build/engine.cjs'), [], { env, stdio: 'pipe' });
+    const first = new Promise<unknown>((resolve) => engine.once('message', resolve));
+    const exit = new Promise<number>((resolve) => engine.once('exit', resolve));
+    const message = (await first) as { type: string; reason: string };
+    assert.equal(message.type, 'fatal');
+    assert.match(message.reason, /^could not start the engine: Cannot find module 'koffi'/);
+    assert.equal(await exit, 1);
+  });
+
   test('the Windows executable says SyncScope and the version, has the app\'s icon and the asar\'s integrity hash', () => {
     const { dir, headerSha256 } = packaged.win32;
     const resources = NtExecutableResource.from(NtExecutable.from(fs.readFileSync(path.join(dir, 'syncscope.exe'))));
