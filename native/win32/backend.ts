@@ -6,7 +6,7 @@ import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } f
 import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
-import { findHolders } from './holders';
+import { findHolders, holdersOf } from './holders';
 import { GLOBAL_DIRECTORY, resolveObjectPath, sessionDirectory, validateCreateName } from './names';
 import { kernelbase, ntdll } from './ntdll';
 import { check, statusName, ntSuccess } from './ntstatus';
@@ -60,7 +60,8 @@ export class Win32Backend implements Backend {
     const incomplete = scan.unreadablePids.length
       ? `the handles of ${scan.unreadablePids.length} process(es) could not be read (pids ${scan.unreadablePids.join(', ')})`
       : undefined;
-    return { holders: scan.holders, incomplete };
+    const holders = new Map([...scan.handles].map(([path, handles]) => [path, holdersOf(handles)]));
+    return { holders, incomplete };
   }
 
   waiters(paths: string[]): WaiterResult {

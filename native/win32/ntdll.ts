@@ -62,6 +62,22 @@ export interface Kernel32 {
   GetModuleHandleW: (name: string) => bigint | null;
 }
 
+/** Opaque HWCT session handle from OpenThreadWaitChainSession (null on failure). */
+export type WaitChainSession = unknown;
+
+/**
+ * Wait Chain Traversal (Vista+), https://learn.microsoft.com/windows/win32/api/wct/. Each call
+ * reports failure through GetLastError, which koffi preserves for the next kernel32 call.
+ */
+export interface Advapi32 {
+  OpenThreadWaitChainSession: (flags: number, callback: null) => WaitChainSession | null;
+  GetThreadWaitChain: (
+    session: WaitChainSession, context: number, flags: number, threadId: number,
+    nodeCount: Buffer, nodeInfoArray: Buffer, isCycle: Buffer,
+  ) => number;
+  CloseThreadWaitChainSession: (session: WaitChainSession) => void;
+}
+
 const declarations: Record<keyof Ntdll, string> = {
   NtClose: 'int32_t NtClose(void *h)',
   NtOpenDirectoryObject: 'int32_t NtOpenDirectoryObject(void *out, uint32_t access, void *oa)',
@@ -105,6 +121,7 @@ const declarations: Record<keyof Ntdll, string> = {
 let ntdllBindings: Ntdll | undefined;
 let kernelbaseBindings: Kernelbase | undefined;
 let kernel32Bindings: Kernel32 | undefined;
+let advapi32Bindings: Advapi32 | undefined;
 
 export function ntdll(): Ntdll {
   if (!ntdllBindings) {
@@ -145,6 +162,20 @@ export function kernel32(): Kernel32 {
     };
   }
   return kernel32Bindings;
+}
+
+export function advapi32(): Advapi32 {
+  if (!advapi32Bindings) {
+    const lib = koffi.load('advapi32.dll');
+    advapi32Bindings = {
+      OpenThreadWaitChainSession: lib.func('void *OpenThreadWaitChainSession(uint32_t flags, void *callback)') as unknown as Advapi32['OpenThreadWaitChainSession'],
+      GetThreadWaitChain: lib.func(
+        'int32_t GetThreadWaitChain(void *session, uintptr_t context, uint32_t flags, uint32_t tid, void *count, void *nodes, void *cycle)',
+      ) as unknown as Advapi32['GetThreadWaitChain'],
+      CloseThreadWaitChainSession: lib.func('void CloseThreadWaitChainSession(void *session)') as unknown as Advapi32['CloseThreadWaitChainSession'],
+    };
+  }
+  return advapi32Bindings;
 }
 
 /** The address of a Buffer's bytes, for pointers stored inside structs. */
