@@ -7,6 +7,8 @@ import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
 import { findHolders, holdersOf } from './holders';
+import { parseUnnamedPath, unnamedPath } from './identity';
+import { openUnnamed } from './process-objects';
 import { GLOBAL_DIRECTORY, resolveObjectPath, sessionDirectory, validateCreateName } from './names';
 import { kernelbase, ntdll } from './ntdll';
 import { check, statusName, ntSuccess } from './ntstatus';
@@ -47,12 +49,16 @@ export class Win32Backend implements Backend {
     return scopes.flatMap((scope) => listDirectory(scope));
   }
 
+  /** Names resolve as kernel32 resolves them; `handle:<pid>:0x<h>` names an unnamed object by the handle it is known by. */
   resolve(name: string): string {
-    return resolveObjectPath(name, this.sessionId, 'open');
+    const unnamed = parseUnnamedPath(name);
+    return unnamed ? unnamedPath(unnamed) : resolveObjectPath(name, this.sessionId, 'open');
   }
 
   open(name: string, kind?: SampledKind): SampledObject {
-    return openForQuery(this.resolve(name), kind);
+    const path = this.resolve(name);
+    const unnamed = parseUnnamedPath(path);
+    return unnamed ? openUnnamed(unnamed, kind) : openForQuery(path, kind);
   }
 
   holders(paths: string[]): HolderResult {

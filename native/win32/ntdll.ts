@@ -57,6 +57,7 @@ export interface Kernelbase {
 
 export interface Kernel32 {
   GetLastError: () => number;
+  GetCurrentThreadId: () => number;
   /** Returns the first bytes of an ntdll export (its syscall stub). */
   GetProcAddress: (module: bigint, name: string) => bigint | null;
   GetModuleHandleW: (name: string) => bigint | null;
@@ -67,15 +68,18 @@ export type WaitChainSession = unknown;
 
 /**
  * Wait Chain Traversal (Vista+), https://learn.microsoft.com/windows/win32/api/wct/. Each call
- * reports failure through GetLastError, which koffi preserves for the next kernel32 call.
+ * reports failure through GetLastError, which koffi preserves for the next kernel32 call. Each
+ * is optional: Wine 8's advapi32 has no CloseThreadWaitChainSession.
  */
 export interface Advapi32 {
-  OpenThreadWaitChainSession: (flags: number, callback: null) => WaitChainSession | null;
-  GetThreadWaitChain: (
-    session: WaitChainSession, context: number, flags: number, threadId: number,
-    nodeCount: Buffer, nodeInfoArray: Buffer, isCycle: Buffer,
-  ) => number;
-  CloseThreadWaitChainSession: (session: WaitChainSession) => void;
+  OpenThreadWaitChainSession: ((flags: number, callback: null) => WaitChainSession | null) | undefined;
+  GetThreadWaitChain:
+    | ((
+        session: WaitChainSession, context: number, flags: number, threadId: number,
+        nodeCount: Buffer, nodeInfoArray: Buffer, isCycle: Buffer,
+      ) => number)
+    | undefined;
+  CloseThreadWaitChainSession: ((session: WaitChainSession) => void) | undefined;
 }
 
 const declarations: Record<keyof Ntdll, string> = {
@@ -157,6 +161,7 @@ export function kernel32(): Kernel32 {
     const lib = koffi.load('kernel32.dll');
     kernel32Bindings = {
       GetLastError: lib.func('uint32_t GetLastError()') as unknown as Kernel32['GetLastError'],
+      GetCurrentThreadId: lib.func('uint32_t GetCurrentThreadId()') as unknown as Kernel32['GetCurrentThreadId'],
       GetProcAddress: lib.func('void *GetProcAddress(void *module, const char *name)') as unknown as Kernel32['GetProcAddress'],
       GetModuleHandleW: lib.func('void *GetModuleHandleW(const char16_t *name)') as unknown as Kernel32['GetModuleHandleW'],
     };
@@ -168,11 +173,12 @@ export function advapi32(): Advapi32 {
   if (!advapi32Bindings) {
     const lib = koffi.load('advapi32.dll');
     advapi32Bindings = {
-      OpenThreadWaitChainSession: lib.func('void *OpenThreadWaitChainSession(uint32_t flags, void *callback)') as unknown as Advapi32['OpenThreadWaitChainSession'],
-      GetThreadWaitChain: lib.func(
+      OpenThreadWaitChainSession: optionalFunc(lib, 'void *OpenThreadWaitChainSession(uint32_t flags, void *callback)'),
+      GetThreadWaitChain: optionalFunc(
+        lib,
         'int32_t GetThreadWaitChain(void *session, uintptr_t context, uint32_t flags, uint32_t tid, void *count, void *nodes, void *cycle)',
-      ) as unknown as Advapi32['GetThreadWaitChain'],
-      CloseThreadWaitChainSession: lib.func('void CloseThreadWaitChainSession(void *session)') as unknown as Advapi32['CloseThreadWaitChainSession'],
+      ),
+      CloseThreadWaitChainSession: optionalFunc(lib, 'void CloseThreadWaitChainSession(void *session)'),
     };
   }
   return advapi32Bindings;

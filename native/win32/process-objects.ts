@@ -110,8 +110,9 @@ export function openUnnamed(ref: HandleRef, expectedKind?: SampledKind): OpenObj
     const kind = sampledKindOfType(typeName);
     const name = kind ? objectName(copy.value) : undefined;
     if (!kind || (expectedKind && kind !== expectedKind) || name) {
-      const now = name ? `the ${kind} ${name}` : `a ${typeName ?? 'handle of unknown type'}`;
-      throw new NativeError('vanished', 'open', `${path} vanished: ${subject} now refers to ${now}`, 'HANDLE_REUSED');
+      const now = name ? `the ${kind} ${name}` : kind ? `an unnamed ${kind}` : `a ${typeName ?? 'handle of unknown type'}`;
+      const was = expectedKind ? `, not the unnamed ${expectedKind} it was known as` : ', not an unnamed event, mutex, semaphore or timer';
+      throw new NativeError('vanished', 'open', `${path} vanished: ${subject} now refers to ${now}${was}`, 'HANDLE_REUSED');
     }
     const object = new OpenObject(kind, path, copy);
     copy = undefined;

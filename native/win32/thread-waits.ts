@@ -9,7 +9,7 @@ import { duplicateChecked, duplicateFrom, objectName, objectTypeName, openProces
 import type { NtHandle } from './handle';
 import { hex } from './identity';
 import { lastSyscallUnsupportedReason, openThreadForQuery, queryLastSyscall, waitSyscallNames } from './last-syscall';
-import { ntdll } from './ntdll';
+import { kernel32, ntdll } from './ntdll';
 import { ntSuccess, statusName } from './ntstatus';
 import { describeHandle, stateOf } from './process-objects';
 import { findProcess, type ThreadInfo } from './system-info';
@@ -37,6 +37,7 @@ const WAIT_REASONS = [
   'WrYieldExecution', 'WrFastMutex', 'WrGuardedMutex', 'WrRundown', 'WrAlertByThreadId', 'WrDeferredPreempt',
   'WrPhysicalFault', 'WrIoRing', 'WrMdlCache', 'WrRcu',
 ] as const;
+const THREAD_RUNNING = 2;
 const THREAD_WAITING = 5;
 
 export function threadStateName(state: number): ThreadStateName {
@@ -84,8 +85,28 @@ export interface ProcessThreadWaits {
   pid: number;
   processName: string;
   threads: ThreadWait[];
+  /** Set when this OS does not report thread states (every state is then 'unknown'), and why. */
+  statesUnavailable?: string;
   /** Set when no thread's target can be known on this OS, and why. */
   targetsUnavailable?: string;
+}
+
+let statesUnsupported: string | null | undefined;
+
+/**
+ * Null when the process list reports thread states; otherwise why not. The thread asking is
+ * running when the kernel takes the snapshot, so any other state for it means the states are not
+ * real (Wine 8 reports every thread as Initialized, 0). Probed once.
+ */
+export function threadStatesUnsupportedReason(): string | null {
+  if (statesUnsupported !== undefined) return statesUnsupported;
+  const tid = kernel32().GetCurrentThreadId();
+  const self = findProcess(process.pid).threads.find((thread) => thread.tid === tid);
+  if (!self) return 'this thread is missing from the process list';
+  statesUnsupported = self.state === THREAD_RUNNING
+    ? null
+    : `the process list reports this running thread as ${threadStateName(self.state)} (KTHREAD_STATE ${self.state}): this OS does not report thread states`;
+  return statesUnsupported;
 }
 
 const basicInfo = Buffer.alloc(48);
@@ -165,10 +186,17 @@ function targetOf(syscall: string | undefined, firstArgument: bigint, owner: NtH
   }
 }
 
-function waitOfThread(thread: ThreadInfo, pid: number, owner: NtHandle | undefined, unsupported: string | null): ThreadWait {
-  const wait: ThreadWait = { tid: thread.tid, state: threadStateName(thread.state) };
-  if (thread.state !== THREAD_WAITING) return wait;
-  wait.waitReason = waitReasonName(thread.waitReason);
+interface Support {
+  states: boolean;
+  /** Why wait targets are unknown on this OS; null when they are known. */
+  targets: string | null;
+}
+
+function waitOfThread(thread: ThreadInfo, pid: number, owner: NtHandle | undefined, support: Support): ThreadWait {
+  const wait: ThreadWait = { tid: thread.tid, state: support.states ? threadStateName(thread.state) : 'unknown' };
+  if (support.states && thread.state !== THREAD_WAITING) return wait;
+  if (support.states) wait.waitReason = waitReasonName(thread.waitReason);
+  const unsupported = support.targets;
   if (unsupported) {
     wait.unavailable = unsupported;
     return wait;
@@ -199,7 +227,9 @@ function waitOfThread(thread: ThreadInfo, pid: number, owner: NtHandle | undefin
 /** Every thread of process `pid` with its state and, for waiting threads, what it waits on. */
 export function readThreadWaits(pid: number): ProcessThreadWaits {
   const info = findProcess(pid);
+  const statesUnavailable = threadStatesUnsupportedReason();
   const unsupported = lastSyscallUnsupportedReason();
+  const support = { states: statesUnavailable === null, targets: unsupported };
   let owner: NtHandle | undefined;
   if (!unsupported) {
     try {
@@ -209,8 +239,14 @@ export function readThreadWaits(pid: number): ProcessThreadWaits {
     }
   }
   try {
-    const threads = info.threads.map((thread) => waitOfThread(thread, pid, owner, unsupported));
-    return { pid, processName: info.name, threads, ...(unsupported ? { targetsUnavailable: unsupported } : {}) };
+    const threads = info.threads.map((thread) => waitOfThread(thread, pid, owner, support));
+    return {
+      pid,
+      processName: info.name,
+      threads,
+      ...(statesUnavailable ? { statesUnavailable } : {}),
+      ...(unsupported ? { targetsUnavailable: unsupported } : {}),
+    };
   } finally {
     owner?.close();
   }

@@ -126,14 +126,21 @@ export class WaitChainTraversal implements Disposable {
 
   /** Opens a session, or throws unsupported with the OS's exact answer. */
   static open(): WaitChainTraversal {
-    const session = advapi32().OpenThreadWaitChainSession(0, null);
+    const api = advapi32();
+    const missing = (['OpenThreadWaitChainSession', 'GetThreadWaitChain', 'CloseThreadWaitChainSession'] as const).filter((name) => !api[name]);
+    const lacking = missing.length ? `advapi32 has no ${missing.join(' and no ')}` : '';
+    if (!api.OpenThreadWaitChainSession) throw unsupported('OpenThreadWaitChainSession', `${lacking}: this OS has no Wait Chain Traversal`);
+    // Asked even when another call is missing, to report the OS's own answer (Wine 8 lacks Close
+    // and answers NULL here, so nothing is opened that could not be closed).
+    const session = api.OpenThreadWaitChainSession(0, null);
     if (session === null) {
       const code = kernel32().GetLastError();
       throw unsupported(
         'OpenThreadWaitChainSession',
-        `advapi32 OpenThreadWaitChainSession returned NULL with ${win32ErrorName(code)} (${code}): this OS has no Wait Chain Traversal`,
+        `advapi32 OpenThreadWaitChainSession returned NULL with ${win32ErrorName(code)} (${code})${lacking ? ` (and ${lacking})` : ''}: this OS has no Wait Chain Traversal`,
       );
     }
+    if (lacking) throw unsupported('OpenThreadWaitChainSession', `${lacking}: this OS has no usable Wait Chain Traversal`);
     return new WaitChainTraversal(session);
   }
 
@@ -144,7 +151,7 @@ export class WaitChainTraversal implements Disposable {
     count.writeUInt32LE(WCT_MAX_NODE_COUNT, 0);
     const nodes = Buffer.alloc(WAITCHAIN_NODE_SIZE * WCT_MAX_NODE_COUNT);
     const cycle = Buffer.alloc(4);
-    const ok = advapi32().GetThreadWaitChain(this.#session, 0, WCT_GETINFO_ALL_FLAGS, tid, count, nodes, cycle);
+    const ok = advapi32().GetThreadWaitChain!(this.#session, 0, WCT_GETINFO_ALL_FLAGS, tid, count, nodes, cycle);
     if (!ok) throw win32Error('GetThreadWaitChain', kernel32().GetLastError(), `for thread ${tid}`);
     const n = Math.min(count.readUInt32LE(0), WCT_MAX_NODE_COUNT);
     return { tid, nodes: decodeWaitChainNodes(nodes, n), isCycle: cycle.readInt32LE(0) !== 0 };
@@ -152,7 +159,7 @@ export class WaitChainTraversal implements Disposable {
 
   close(): void {
     if (this.#session === null) return;
-    advapi32().CloseThreadWaitChainSession(this.#session);
+    advapi32().CloseThreadWaitChainSession!(this.#session);
     this.#session = null;
   }
 

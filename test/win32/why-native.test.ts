@@ -1,0 +1,179 @@
+// The native pieces of `why` under Wine: unnamed objects held by two real node.exe processes,
+// found, matched across processes, opened again by identity and sampled; thread waits and wait
+// chains where the OS has them, their exact "unavailable" reasons where it does not.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { runtimeMissing } from '../support/runtime';
+import { provisionWine, runFixture, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
+
+const skip = runtimeMissing('Wine', ['wine', '--version']);
+
+interface Ready {
+  holderPid: number;
+  waiterPid: number;
+  event: string;
+  mutex: string;
+  waiterProcess: string;
+  waiterEvent: string;
+}
+
+/** Starts win32-unnamed (holder + waiter); stop() lets the holder wake the waiter and both exit. */
+export async function startUnnamedHolders(): Promise<{ dir: string; ready: Ready; readyFile: string; stop: () => Promise<void> }> {
+  const dir = tempDir('unnamed');
+  const child: ChildProcess = startFixture('win32-unnamed', [toWinePath(dir)], dir);
+  const readyFile = path.join(dir, 'ready.json');
+  const errors = () => ['holder-error.txt', 'waiter-error.txt']
+    .map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  const ready: Ready = JSON.parse(await waitForFile(readyFile, 90_000, errors));
+  const stop = async () => {
+    fs.writeFileSync(path.join(dir, 'exit'), 'exit');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { dir, ready, readyFile, stop };
+}
+
+describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
+  let fixture: Awaited<ReturnType<typeof startUnnamedHolders>>;
+  let report: Record<string, any>;
+
+  before(async () => {
+    provisionWine();
+    fixture = await startUnnamedHolders();
+    const out = path.join(fixture.dir, 'native.json');
+    const run = await runFixture('win32-why-native', [toWinePath(fixture.readyFile), toWinePath(out), '50'], 240_000);
+    assert.equal(run.code, 0, run.stderr);
+    report = JSON.parse(fs.readFileSync(out, 'utf8'));
+  });
+  after(async () => {
+    await fixture?.stop();
+    if (fixture) {
+      // The waiter was blocked on the unnamed event until the holder set it at stop.
+      const woke = JSON.parse(await waitForFile(path.join(fixture.dir, 'waiter-result.json'), 30_000));
+      assert.equal(woke.status, 0, `the waiter should wake on the event, not time out: ${JSON.stringify(woke)}`);
+      fs.rmSync(fixture.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('this is Wine (the assertions below pick the real value or its exact reason by it)', () => {
+    assert.match(String(report.wine), /^\d+\.\d+/);
+  });
+
+  test('the per-process list has every handle of both objects, unnamed, with their states', () => {
+    const { ready } = fixture;
+    const holder = report.holderHandles;
+    assert.equal(holder.pid, ready.holderPid);
+    assert.equal(holder.processName, 'node.exe');
+    const event = holder.handles.find((h: any) => h.handle === ready.event);
+    const mutex = holder.handles.find((h: any) => h.handle === ready.mutex);
+    assert.deepEqual(event, { handle: ready.event, kind: 'event', grantedAccess: 0x1f0003, state: { eventType: 'manual', signaled: false } });
+    assert.equal(mutex.kind, 'mutex');
+    assert.equal('path' in mutex, false, 'an unnamed mutex has no path');
+    assert.equal(mutex.state.locked, true);
+    assert.equal(mutex.state.abandoned, false);
+    // Named objects of the same process carry their NT path.
+    assert.ok(holder.handles.some((h: any) => typeof h.path === 'string' && h.path.startsWith('\\')), 'node.exe holds some named object');
+    const waiterCopy = report.waiterHandles.handles.find((h: any) => h.handle === ready.waiterEvent);
+    assert.deepEqual(waiterCopy?.state, { eventType: 'manual', signaled: false });
+  });
+
+  test('the handle list comes from ProcessHandleInformation, or from the system table with the exact reason', () => {
+    for (const list of [report.holderHandles, report.waiterHandles]) {
+      if (report.wine) {
+        assert.equal(list.source, 'system-table');
+        assert.equal(
+          list.snapshotUnavailable,
+          'NtQueryInformationProcess(ProcessHandleInformation) returned STATUS_INVALID_INFO_CLASS: this OS has no per-process handle snapshot (Windows 8+)',
+        );
+      } else {
+        assert.equal(list.source, 'process-snapshot');
+        assert.equal(list.snapshotUnavailable, undefined);
+      }
+    }
+  });
+
+  test('one object across processes: both node.exe hold the unnamed event, only its creator the mutex', () => {
+    const { ready } = fixture;
+    assert.equal(report.sameAcross, true, 'the event and its copy in the waiter are one object');
+    assert.equal(report.sameDifferent, false, 'the event and the mutex are not');
+    assert.deepEqual(report.holders.event.handles.map((h: any) => [h.pid, h.handle]), [
+      [ready.holderPid, ready.event],
+      [ready.waiterPid, ready.waiterEvent],
+    ].sort((a, b) => (a[0] as number) - (b[0] as number)));
+    assert.deepEqual(report.holders.mutex.handles.map((h: any) => [h.pid, h.handle]), [[ready.holderPid, ready.mutex]]);
+    assert.ok(report.holders.event.holders.every((h: any) => h.processName === 'node.exe'));
+    assert.ok(!report.holders.event.handles.some((h: any) => h.pid === report.pid), 'the inspector\'s own copies are not holders');
+  });
+
+  test('an unnamed object reopens by identity through the backend; a gone handle or process is typed vanished', () => {
+    const { ready } = fixture;
+    assert.equal(report.eventPath, `handle:${ready.holderPid}:${ready.event}`);
+    assert.deepEqual(report.eventState, { eventType: 'manual', signaled: false });
+    assert.deepEqual(report.viaBackend, { kind: 'event', path: report.eventPath, state: { eventType: 'manual', signaled: false } });
+    assert.equal(report.mutexState.locked, true);
+    assert.equal(report.wrongKind.error.kind, 'vanished');
+    assert.match(report.wrongKind.error.message, /now refers to an unnamed event, not the unnamed mutex it was known as/);
+    assert.deepEqual(report.closedHandle.error, {
+      kind: 'vanished', code: 'STATUS_INVALID_HANDLE',
+      message: `handle:${ready.holderPid}:0xfff0 vanished: handle 0xfff0 of process ${ready.holderPid} is closed`,
+    });
+    assert.equal(report.goneProcess.error.kind, 'vanished');
+    assert.match(report.goneProcess.error.message, /^handle:2147483632:0x4 vanished: process 2147483632 has exited$/);
+    assert.equal(report.missingProcess.error.kind, 'not-found');
+  });
+
+  test('a handle resolves to the process it names, or to its object', () => {
+    const { ready } = fixture;
+    assert.deepEqual(report.resolved.process, { type: 'process', handle: ready.waiterProcess, pid: ready.waiterPid });
+    assert.deepEqual(report.resolved.event, { type: 'object', handle: ready.event, kind: 'event', state: { eventType: 'manual', signaled: false } });
+    assert.equal(report.resolved.closed.type, 'unreadable');
+  });
+
+  test('thread waits: the waiter\'s blocked thread and its target where the OS tells, the exact reasons where not', () => {
+    const { ready } = fixture;
+    const waits = report.waits;
+    assert.equal(waits.pid, ready.waiterPid);
+    assert.ok(waits.threads.length >= 1);
+    if (report.wine) {
+      const states = 'the process list reports this running thread as initialized (KTHREAD_STATE 0): this OS does not report thread states';
+      const targets = 'NtQueryInformationThread(ThreadLastSystemCall) returned STATUS_NOT_IMPLEMENTED: the OS does not say which object a thread waits on';
+      assert.equal(waits.statesUnavailable, states);
+      assert.equal(waits.targetsUnavailable, targets);
+      for (const thread of waits.threads) assert.deepEqual(thread, { tid: thread.tid, state: 'unknown', unavailable: targets });
+    } else {
+      const blocked = waits.threads.find((t: any) => t.target?.type === 'object' && t.target.handle === ready.waiterEvent);
+      assert.ok(blocked, `no thread of ${ready.waiterPid} waits on ${ready.waiterEvent}: ${JSON.stringify(waits.threads)}`);
+      assert.equal(blocked.state, 'waiting');
+      assert.equal(blocked.syscall, 'NtWaitForSingleObject');
+      assert.ok(blocked.waitedMs >= 0);
+    }
+  });
+
+  test('wait chains: WCT\'s chain where the OS has it, the exact reason where not', () => {
+    if (report.wine) {
+      assert.equal(
+        report.wctUnsupported,
+        'advapi32 OpenThreadWaitChainSession returned NULL with ERROR_NOT_SUPPORTED (50) (and advapi32 has no CloseThreadWaitChainSession): this OS has no Wait Chain Traversal',
+      );
+      assert.equal(report.waitChain, undefined);
+    } else {
+      assert.equal(report.wctUnsupported, null);
+      const chains = report.waitChain as Array<{ tid: number; nodes: Array<{ type: string; tid?: number }> }>;
+      assert.ok(chains.some((chain) => chain.nodes?.[0]?.type === 'thread' && chain.nodes[0].tid === chain.tid));
+    }
+  });
+
+  test('no handle leaks over 50 more rounds of every call', () => {
+    const { cycles, before, after } = report.leak;
+    assert.equal(cycles, 50);
+    assert.equal(before.live, 0, 'the layer holds nothing between calls');
+    assert.equal(after.live, before.live);
+    assert.ok(before.process > 0, 'the process handle count is real');
+    assert.ok(after.process <= before.process, `process handles grew from ${before.process} to ${after.process}`);
+  });
+});
