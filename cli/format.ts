@@ -10,6 +10,7 @@ import type {
   TimerState,
   Waiter,
 } from '../native';
+import { describeOperations } from '../native/types';
 import { printable } from '../protocol/names';
 
 export function describeState(report: { kind: string; state?: object }): string {
@@ -85,8 +86,7 @@ export function table(header: string[], plainRows: string[][]): string {
 export function describeWaiter(waiter: Pick<Waiter, 'pid' | 'tid' | 'processName' | 'operations'>): string {
   const who = `${waiter.processName || '?'} (pid ${waiter.pid}, tid ${waiter.tid})`;
   if (!waiter.operations?.length) return who;
-  const what = waiter.operations.map(({ index, op }) => (op < 0 ? `take ${-op} from #${index}` : op === 0 ? `#${index} to be 0` : `add ${op} to #${index}`));
-  return `${who}: ${what.join(', ')}`;
+  return `${who}: ${describeOperations(waiter.operations)}`;
 }
 
 export function describeHolders(report: ObjectReport): string {

@@ -10,6 +10,7 @@ import { printable } from '../protocol/names';
 import { registerLiveCommands } from './live';
 import { registerServeCommand } from './serve';
 import { registerDemoCommand } from './demo';
+import { registerWhyCommand } from './why';
 
 /** Exit codes, stable for scripts: 0 ok, 1 other failure, 2 usage, 3 not found, 4 access denied, 5 timeout. */
 const EXIT = { failure: 1, usage: 2, 'not-found': 3, vanished: 3, 'access-denied': 4, timeout: 5 } as const;
@@ -56,7 +57,8 @@ program
           r.name,
           r.error ? `<${r.error.kind}>` : describeState(r),
           describeHolders(r),
-          r.path.slice(0, r.path.length - r.name.length - 1),
+          // An unnamed object's path is its identity, not a directory and name.
+          r.path.endsWith(r.name) ? r.path.slice(0, r.path.length - r.name.length - 1) : r.path,
         ]),
       ),
     );
@@ -247,6 +249,7 @@ program
 registerLiveCommands(program, backend);
 registerServeCommand(program, backend);
 registerDemoCommand(program, backend);
+registerWhyCommand(program, backend);
 
 function exitCodeFor(error: unknown): number {
   if (isNativeError(error)) return (EXIT as Record<string, number>)[error.kind] ?? (error.kind === 'invalid-argument' ? EXIT.usage : EXIT.failure);

@@ -1,8 +1,12 @@
-// Gathers who-waits-on-what from a backend, builds the wait-for graph and reports its cycles.
+// Deadlocks: the cycles of the wait-for graph. Where the backend has a process inspector, the
+// graph comes from the same analysis as `why` (every process with a thread in a decoded wait, its
+// objects identified, named or not, and their owners); elsewhere from object reports (waiters,
+// mutex owners, file-lock holders).
 import type { Backend } from '../native';
 import type { DeadlockReport, ObjectRecord } from '../protocol';
 import { listReports } from './inspect';
-import { buildWaitGraph, findDeadlocks, type WaitFacts } from './wait-graph';
+import { WaitAnalysis } from './wait-analysis';
+import { buildWaitGraph, findDeadlocks, type WaitFacts, type WaitGraph } from './wait-graph';
 
 type Report = Pick<ObjectRecord, 'kind' | 'path' | 'state' | 'holders' | 'waiters' | 'unavailable'>;
 
@@ -38,8 +42,54 @@ export function waitFactsOf(reports: Report[]): WaitFacts {
 
 /** Deadlocks now, with what the OS could not tell (so that none found is read with care). */
 export function detectDeadlocks(backend: Backend, now: () => number = Date.now): DeadlockReport {
-  const reports = listReports(backend, { holders: true });
   const unavailable: Record<string, string> = {};
+  const graph = backend.inspector ? graphFromInspections(backend, unavailable) : graphFromReports(backend, unavailable);
+  const edges: Array<[string, string]> = [];
+  for (const [from, targets] of graph.edges) for (const to of targets) edges.push([from, to]);
+  return { t: now(), deadlocks: findDeadlocks(graph), graph: { nodes: Object.fromEntries(graph.nodes), edges }, unavailable };
+}
+
+/** Every process with a thread in a decoded wait, inspected once; owners are followed from there. */
+function graphFromInspections(backend: Backend, unavailable: Record<string, string>): WaitGraph {
+  const inspector = backend.inspector!();
+  try {
+    const analysis = new WaitAnalysis(inspector);
+    const pending = inspector.waitingProcesses();
+    const queued = new Set(pending);
+    const ownersUnknown = new Set<string>();
+    let unreadable = 0;
+    while (pending.length > 0) {
+      const inspected = analysis.inspect(pending.pop()!);
+      if (!inspected.ok) {
+        if (inspected.error.kind === 'access-denied') unreadable++;
+        continue;
+      }
+      for (const thread of inspected.inspection.threads) {
+        for (const object of thread.wait?.objects ?? []) {
+          if (object.unavailable?.owner) ownersUnknown.add(object.unavailable.owner);
+          // An owner that waits on nothing we decode ends the chain; one that does is inspected.
+          const owner = object.owner?.pid;
+          if (owner !== undefined && !queued.has(owner)) {
+            queued.add(owner);
+            pending.push(owner);
+          }
+        }
+      }
+    }
+    const incomplete = inspector.incomplete();
+    if (incomplete || unreadable) unavailable.waiters = `incomplete: ${incomplete ?? `${unreadable} waiting process(es) could not be read`}`;
+    if (ownersUnknown.size > 0) {
+      const [first] = ownersUnknown;
+      unavailable.owners = `incomplete: ${ownersUnknown.size} wait(s) name no owner, so a cycle through them cannot be seen; for example: ${first}`;
+    }
+    return analysis.graph();
+  } finally {
+    inspector.close();
+  }
+}
+
+function graphFromReports(backend: Backend, unavailable: Record<string, string>): WaitGraph {
+  const reports = listReports(backend, { holders: true });
   const sampled = reports.filter((r) => backend.sampledKinds.includes(r.kind) && !r.error);
   try {
     const result = backend.waiters(sampled.map((r) => r.path));
@@ -61,8 +111,5 @@ export function detectDeadlocks(backend: Backend, now: () => number = Date.now):
   } else {
     unavailable.childWaits = `the ${backend.platform} backend cannot see which child a process waits for`;
   }
-  const graph = buildWaitGraph(facts);
-  const edges: Array<[string, string]> = [];
-  for (const [from, targets] of graph.edges) for (const to of targets) edges.push([from, to]);
-  return { t: now(), deadlocks: findDeadlocks(graph), graph: { nodes: Object.fromEntries(graph.nodes), edges }, unavailable };
+  return buildWaitGraph(facts);
 }

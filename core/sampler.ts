@@ -14,6 +14,7 @@ import { levelOf } from './levels';
 import { openEachRead } from './open-each-read';
 import { sameValue } from './same-value';
 import { UpdateStream } from './update-stream';
+import { WaitClock } from './wait-clock';
 
 export interface SamplerOptions {
   backend: Backend;
@@ -61,6 +62,8 @@ const MAX_BATCH = 256;
 export class Sampler {
   readonly stream: UpdateStream<ObjectRecord>;
   readonly history: HistoryStore;
+  /** When each thread was first seen waiting on each object (the "at least" of `why` in the app). */
+  readonly waitClock = new WaitClock();
   readonly stats: SamplerStats = {
     ticks: 0,
     samples: 0,
@@ -284,6 +287,7 @@ export class Sampler {
             : this.withoutUnavailable(path, 'waiters');
           this.update(path, { waiters: result.waiters.get(path) ?? [], unavailable }, t);
         }
+        this.waitClock.observe(t, paths.flatMap((path) => (result.waiters.get(path) ?? []).map((w) => ({ pid: w.pid, tid: w.tid, object: path }))));
       } catch (error) {
         if (isNativeError(error) && error.kind === 'unsupported') this.waitersUnavailable = error.message;
         else for (const path of paths) this.update(path, { unavailable: this.withUnavailable(path, { waiters: messageOf(error) }) }, t);

@@ -10,6 +10,7 @@ import { liveContention, liveMetrics } from './contention';
 import { Recorder, recordingToCsv, recordingToJson } from './recording';
 import { Sampler, type SamplerOptions } from './sampler';
 import { showReport } from './inspect';
+import { whyDocument } from './why';
 
 type ServiceRequest = Exclude<RequestName, 'subscribe' | 'ack' | 'session'>;
 export type Handlers = { [N in ServiceRequest]: (request: RequestOf<N>) => ResponseOf<N> | Promise<ResponseOf<N>> };
@@ -126,6 +127,7 @@ export class Service {
       metrics: ({ path, windowMs }) => liveMetrics(sampler, path, windowMs),
       contention: ({ windowMs, limit }) => liveContention(sampler, windowMs, limit),
       deadlocks: () => detectDeadlocks(this.backend),
+      why: (query) => whyDocument(this.backend, query, { waitSince: (pid, tid, object) => sampler.waitClock.since(pid, tid, object) }),
       startDemo: async ({ scenario, workers }) => {
         this.requireActions('starting a demo');
         await this.demo?.stop();

@@ -163,6 +163,8 @@ export function describeNode(node: GraphNode): string {
     case 'thread':
       return `thread ${node.tid} of ${node.name ?? '?'}(${node.pid})`;
     case 'object':
-      return node.label ? `${node.kind} on ${node.label}` : `${node.kind} ${node.path}`;
+      // A file lock's label is its file; every other label says what the object is.
+      if (!node.label) return `${node.kind} ${node.path}`;
+      return node.kind === 'file-lock' ? `${node.kind} on ${node.label}` : node.label;
   }
 }

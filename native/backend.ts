@@ -1,6 +1,16 @@
 /** The interface every OS backend implements; the core and every front end use only this. */
 import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject } from './actions';
-import type { CapabilityReport, Holder, KnownKind, ObjectEntry, ObjectState, Waiter } from './types';
+import type {
+  CapabilityReport,
+  Holder,
+  KnownKind,
+  ObjectEntry,
+  ObjectState,
+  ProcessInfo,
+  ProcessInspection,
+  ProcessQuery,
+  Waiter,
+} from './types';
 
 /** An object held open for repeated, side-effect-free sampling. */
 export interface SampledObject {
@@ -43,6 +53,34 @@ export interface WaiterResult {
   incomplete?: string;
 }
 
+/**
+ * One consistent look at processes and what their threads wait for, for `why` and `deadlocks`.
+ * It may keep what it read (the process list, every process's mappings) until close(), so that
+ * following a chain through many processes reads the system once. Not for the live sampler.
+ */
+export interface ProcessInspector {
+  /**
+   * Processes matching the query: the one with that pid, or every process whose name is the
+   * given one (Linux: comm, or the base name of argv[0] or of the executable; Windows: the image
+   * name, any case, `.exe` optional). Empty when none; never this process itself by name.
+   */
+  findProcesses(query: ProcessQuery): ProcessInfo[];
+  /** Pids of processes with a thread blocked in a wait the inspector decodes (deadlocks looks at these). */
+  waitingProcesses(): number[];
+  /**
+   * One process: its threads, what each waits for (objects identified, states read, owners where
+   * told or inferred), what it holds. Throws NativeError: not-found (no such pid), vanished (it
+   * exited while being read), access-denied (another user's process without the rights).
+   */
+  inspectProcess(pid: number): ProcessInspection;
+  /** Processes holding each object, by WaitObject.id (mapping it writable, a handle to it, the lock). */
+  objectHolders(ids: string[]): HolderResult;
+  /** Set when processes could not be looked at (another user's, without the rights), and why. */
+  incomplete(): string | undefined;
+  /** Releases what it keeps; idempotent. */
+  close(): void;
+}
+
 /** A lock this process holds on a file (demos); release() is idempotent. */
 export interface FileLease {
   readonly path: string;
@@ -71,6 +109,8 @@ export interface Backend {
   waiters(paths: string[]): WaiterResult;
   /** Parents blocked until a child exits (a hang often runs through one). Optional per OS. */
   childWaits?(): Array<{ parentPid: number; parentTid?: number; childPid: number }>;
+  /** A process inspector (`why`, `deadlocks`); absent where the backend has none yet. */
+  inspector?(): ProcessInspector;
   /** Locks a file as a real process would (flock on Linux): blocks until it is granted. Optional per OS. */
   lockFile?(path: string, exclusive: boolean): Promise<FileLease>;
   act(request: ActionRequest): Promise<ActionResult>;

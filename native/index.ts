@@ -16,7 +16,7 @@ export function loadBackend(platform: NodeJS.Platform = process.platform): Backe
   throw unsupported('loadBackend', `no SyncScope backend for ${platform} (Windows and Linux are supported)`);
 }
 
-export type { Backend, SampledObject, HolderResult, ReadTarget, StateReader, WaiterResult } from './backend';
+export type { Backend, ProcessInspector, SampledObject, HolderResult, ReadTarget, StateReader, WaiterResult } from './backend';
 export * from './types';
 export * from './errors';
 export * from './actions';

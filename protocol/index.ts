@@ -5,55 +5,18 @@ import { z } from 'zod';
 import { REQUEST_NAMES, type RequestName } from './channels';
 import { nameProblem } from './names';
 import { MAX_WAITER_OPERATIONS } from '../native/types';
+import { objectStateSchema } from './states';
+import { graphNodeSchema, processQuerySchema, whyDocumentSchema } from './why';
 
 export { REQUEST_NAMES, UPDATE_CHANNEL, ipcChannel, type RequestName } from './channels';
 export { MAX_NAME_CHARS, nameProblem, printable } from './names';
+export * from './states';
+export * from './why';
 
 // ---- Object states, as `list --json` prints them ----------------------------------------------
 
 const count = z.number().int().nonnegative();
 const pid = z.number().int().nonnegative();
-
-export const eventStateSchema = z.object({ eventType: z.enum(['manual', 'auto']), signaled: z.boolean() });
-export const mutexStateSchema = z.object({
-  locked: z.boolean(),
-  abandoned: z.boolean(),
-  ownerThreadId: count.optional(),
-  ownerProcessId: count.optional(),
-  ownedByCaller: z.boolean().optional(),
-});
-export const semaphoreStateSchema = z.object({ count, max: count });
-export const timerStateSchema = z.object({ signaled: z.boolean(), remainingMs: z.number().nullable() });
-export const posixSemaphoreStateSchema = z.object({ count, waiters: count });
-export const sysvSemaphoreStateSchema = z.object({
-  key: z.number().int(),
-  semid: count,
-  values: z.array(count),
-  waiters: z.array(count),
-  zeroWaiters: z.array(count),
-  lastPids: z.array(count),
-});
-export const fileLockStateSchema = z.object({
-  lockType: z.enum(['FLOCK', 'POSIX', 'OFDLCK']),
-  mode: z.enum(['READ', 'WRITE']),
-  path: z.string(),
-  holderPid: pid,
-  waiterPids: z.array(pid),
-  device: z.string().optional(),
-  inode: count.optional(),
-  start: count.optional(),
-  end: count.nullable().optional(),
-});
-
-export const objectStateSchema = z.union([
-  eventStateSchema,
-  mutexStateSchema,
-  semaphoreStateSchema,
-  timerStateSchema,
-  posixSemaphoreStateSchema,
-  sysvSemaphoreStateSchema,
-  fileLockStateSchema,
-]);
 
 const holderSchema = z.object({ pid, processName: z.string() });
 const waiterSchema = z.object({
@@ -213,11 +176,6 @@ export const metricsSchema = z.object({
   score: z.number(),
 });
 
-const graphNodeSchema = z.union([
-  z.object({ type: z.literal('process'), pid, name: z.string().optional() }),
-  z.object({ type: z.literal('thread'), pid, tid: count, name: z.string().optional() }),
-  z.object({ type: z.literal('object'), path: z.string(), kind: z.string(), label: z.string().optional() }),
-]);
 export const deadlockReportSchema = z.object({
   t: z.number(),
   deadlocks: z.array(z.object({ chain: z.array(graphNodeSchema) })),
@@ -269,6 +227,8 @@ export const REQUESTS = {
     response: z.array(metricsSchema),
   },
   deadlocks: { request: z.object({}), response: deadlockReportSchema },
+  /** What a process waits for (by pid, or every process of a name): threads, chains onward, a verdict. */
+  why: { request: processQuerySchema, response: whyDocumentSchema },
   exportRecording: { request: z.object({ format: z.enum(['json', 'csv']) }), response: z.string() },
   /** Starts a built-in demo (stopping any running one): real worker processes on new objects. */
   startDemo: {

@@ -6,7 +6,7 @@
 // A blocking wait runs on a libuv worker thread (koffi .async), so the event loop stays free.
 import type { ActionRequest, ActionResult } from '../actions';
 import { resolveAction } from '../actions';
-import { NativeError, invalidArgument } from '../errors';
+import { NativeError, invalidArgument, unsupported } from '../errors';
 import type { ObjectState } from '../types';
 import { errnoError, failed } from './errno';
 import type { Mapping } from './fd';
@@ -239,6 +239,11 @@ export async function performAction(target: LinuxTarget, request: ActionRequest)
       return sysvAction(target, request);
     case 'file-lock':
       throw invalidArgument(request.action, `file locks are read-only: SyncScope never breaks another process's lock (${target.path})`);
+    case 'sem-inode':
+      throw unsupported(
+        request.action,
+        `${target.path} has no name left: the only way to it is through another process's mapping, and SyncScope does not act on another process's memory (show, watch and why read it)`,
+      );
     case 'sysv-key':
       throw new Error('a System V key must be resolved to its semid first');
   }

@@ -14,7 +14,9 @@ import { lockHolders, semaphoreHolders } from './holders';
 import { libc } from './libc';
 import {
   LOCKS_SOURCE,
+  MAPS_SOURCE,
   SHM_DIRECTORY,
+  SEM_INODE_PREFIX,
   SYSV_SOURCE,
   parseTarget,
   sysvPath,
@@ -36,11 +38,29 @@ import {
   type BlockedThreads,
 } from './waiters';
 import { probe } from '../capability';
+import { LinuxInspector } from './inspector';
+import { findUnlinkedSemaphores, namedSemaphoreFiles, UnlinkedSemaphoreObject, unlinkedEntries } from './unlinked-semaphores';
+import { readProc } from './procfs';
 
 export const LINUX_KINDS: readonly LinuxKind[] = ['posix-semaphore', 'sysv-semaphore', 'file-lock'];
 
 /** 64-bit little-endian glibc targets, where the semaphore word is value | nwaiters << 32. */
 const SEM_WORD_ARCHES = new Set(['x64', 'arm64', 'riscv64', 'loong64']);
+
+/**
+ * Unlinked semaphores (every process's maps), reused for a moment: the 1 Hz scan would otherwise
+ * read every process's maps each second; the holders pass reads them every 2 s anyway.
+ */
+const UNLINKED_SCAN_MS = 2000;
+let recentUnlinked: { at: number; entries: ObjectEntry[] } | undefined;
+function unlinkedSemaphoresRecently(): ObjectEntry[] {
+  const now = Date.now();
+  if (!recentUnlinked || now - recentUnlinked.at > UNLINKED_SCAN_MS) {
+    const named = namedSemaphoreFiles(checkedSemaphoreId);
+    recentUnlinked = { at: now, entries: unlinkedEntries(findUnlinkedSemaphores(named, (pid) => readProc(`/proc/${pid}/maps`, pid))) };
+  }
+  return recentUnlinked.entries;
+}
 
 /** One pass over every thread, reused for a moment (OFD waiters are resolved at sample time). */
 let recentScan: { at: number; blocked: BlockedThreads } | undefined;
@@ -90,7 +110,7 @@ export class LinuxBackend implements Backend {
   #capabilities: CapabilityReport | undefined;
 
   defaultScopes(): string[] {
-    return [SHM_DIRECTORY, SYSV_SOURCE, LOCKS_SOURCE];
+    return [SHM_DIRECTORY, SYSV_SOURCE, LOCKS_SOURCE, MAPS_SOURCE];
   }
 
   scan(scopes = this.defaultScopes()): ObjectEntry[] {
@@ -102,6 +122,8 @@ export class LinuxBackend implements Backend {
           return scanSysvSemaphores();
         case LOCKS_SOURCE:
           return scanFileLocks();
+        case MAPS_SOURCE:
+          return unlinkedSemaphoresRecently();
         default:
           throw invalidArgument('scan', `unknown scope ${scope}: Linux scopes are ${this.defaultScopes().join(', ')}`);
       }
@@ -126,8 +148,9 @@ export class LinuxBackend implements Backend {
 
   open(name: string, kind?: KnownKind): SampledObject {
     const target = this.#target(name);
-    if (kind && kind !== target.kind) {
-      throw new NativeError('wrong-type', 'open', `${target.path} is a ${target.kind}, not a ${kind}`, 'EFTYPE');
+    const targetKind = target.kind === 'sem-inode' ? 'posix-semaphore' : target.kind;
+    if (kind && kind !== targetKind) {
+      throw new NativeError('wrong-type', 'open', `${target.path} is a ${targetKind}, not a ${kind}`, 'EFTYPE');
     }
     switch (target.kind) {
       case 'posix-semaphore':
@@ -136,7 +159,13 @@ export class LinuxBackend implements Backend {
         return new SysvSemaphoreSet(target.semid);
       case 'file-lock':
         return new FileLockObject(target.name);
+      case 'sem-inode':
+        return new UnlinkedSemaphoreObject(target.path, target.device, target.inode);
     }
+  }
+
+  inspector(): LinuxInspector {
+    return new LinuxInspector();
   }
 
   openReader(): StateReader {
@@ -271,6 +300,7 @@ export class LinuxBackend implements Backend {
 
   dispose(): void {
     recentScan = undefined;
+    recentUnlinked = undefined;
   }
 }
 
@@ -278,7 +308,7 @@ export class LinuxBackend implements Backend {
 function semaphoresByFile(paths: string[]): Map<string, string> {
   const byFile = new Map<string, string>();
   for (const path of paths) {
-    const id = checkedSemaphoreId(path) ?? semFileId(path);
+    const id = path.startsWith(SEM_INODE_PREFIX) ? unlinkedId(path) : (checkedSemaphoreId(path) ?? semFileId(path));
     if (id) byFile.set(`${id.device}/${id.inode}`, path);
   }
   return byFile;
@@ -290,10 +320,19 @@ function groupByKind(paths: string[]): Record<LinuxKind, string[]> {
   for (const path of paths) {
     try {
       const target = parseTarget(path);
-      if (target.kind !== 'sysv-key' && target.path === path) groups[target.kind].push(path);
+      if (target.kind !== 'sysv-key' && target.path === path) groups[target.kind === 'sem-inode' ? 'posix-semaphore' : target.kind].push(path);
     } catch {
       // not one of ours
     }
   }
   return groups;
+}
+
+function unlinkedId(path: string): { device: string; inode: number } | undefined {
+  try {
+    const target = parseTarget(path);
+    return target.kind === 'sem-inode' ? { device: target.device, inode: target.inode } : undefined;
+  } catch {
+    return undefined;
+  }
 }

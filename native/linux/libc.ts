@@ -38,6 +38,9 @@ export interface Libc {
   inotify_init1: (flags: number) => number;
   inotify_add_watch: (fd: number, path: string, mask: number) => number;
   read: (fd: number, buffer: Buffer, length: number) => number;
+  /** pid 0: the calling thread only (the others keep their CPUs). */
+  sched_getaffinity: (pid: number, size: number, mask: Buffer) => number;
+  sched_setaffinity: (pid: number, size: number, mask: Buffer) => number;
 }
 
 const declarations: Record<keyof Libc, string> = {
@@ -64,6 +67,8 @@ const declarations: Record<keyof Libc, string> = {
   inotify_init1: 'int inotify_init1(int flags)',
   inotify_add_watch: 'int inotify_add_watch(int fd, const char *path, uint32_t mask)',
   read: 'long read(int fd, void *buf, size_t count)',
+  sched_getaffinity: 'int sched_getaffinity(int pid, size_t size, void *mask)',
+  sched_setaffinity: 'int sched_setaffinity(int pid, size_t size, const void *mask)',
 };
 
 let bindings: Libc | undefined;

@@ -5,15 +5,21 @@
 //                          sysv:key=<key> (0x hex or decimal; resolved to its semid by the backend)
 //   File lock              lock:<TYPE>:<maj>:<min>:<inode>:<start>:<end>[#n]
 //                          e.g. lock:FLOCK:fe:00:2261061:0:EOF, name without `lock:`
+//   Unlinked POSIX sem.    sem-inode:<maj>:<min>:<inode> (hex device, decimal inode), e.g.
+//                          sem-inode:00:1b:1866: a semaphore whose name is gone (Python's
+//                          multiprocessing unlinks each right after sem_open) but which processes
+//                          still map; one object however many map it. Its label is the file name
+//                          the mappings show, `sem.XXXXXX (deleted)`.
 //
 // A file lock's id is the lock's place: its type, file (device and inode) and byte range, not its
 // holder, so a lock handed from one process to the next stays one object with one history (the
 // holder is in its state). Line number and mode are left out too (numbering follows the list, and
 // a lock can be upgraded in place). `#n` tells apart locks on the same place (shared locks of
 // several holders, or of one process through two open files), numbered in /proc/locks order from 2.
-// A POSIX semaphore whose name starts with `sysv:` or `lock:` is reached as `/sysv:...`.
+// A POSIX semaphore whose name starts with `sysv:`, `lock:` or `sem-inode:` is reached as `/sysv:...`.
 import { invalidArgument } from '../errors';
 import type { LinuxKind } from '../types';
+import { normalizeDevice } from './parse';
 
 export const SHM_DIRECTORY = '/dev/shm';
 export const SEM_PATH_PREFIX = '/dev/shm/sem.';
@@ -21,6 +27,9 @@ export const SYSV_SOURCE = '/proc/sysvipc/sem';
 export const LOCKS_SOURCE = '/proc/locks';
 export const SYSV_PREFIX = 'sysv:';
 export const LOCK_PREFIX = 'lock:';
+export const SEM_INODE_PREFIX = 'sem-inode:';
+/** The scope of unlinked semaphores: found in every process's /proc/<pid>/maps. */
+export const MAPS_SOURCE = '/proc/*/maps';
 /** glibc's sem_open refuses names longer than NAME_MAX (255) minus the `sem.` prefix. */
 export const MAX_SEM_NAME_BYTES = 251;
 /** A glibc POSIX semaphore file is one sem_t: 32 bytes on 64-bit Linux. */
@@ -30,7 +39,8 @@ export type LinuxTarget =
   | { kind: 'posix-semaphore'; name: string; path: string }
   | { kind: 'sysv-semaphore'; semid: number; path: string; name: string }
   | { kind: 'sysv-key'; key: number }
-  | { kind: 'file-lock'; id: string; path: string; name: string };
+  | { kind: 'file-lock'; id: string; path: string; name: string }
+  | { kind: 'sem-inode'; device: string; inode: number; path: string; name: string };
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
@@ -83,6 +93,10 @@ export const formatKey = (key: number) => `0x${(key >>> 0).toString(16).padStart
 
 const LOCK_ID = /^(FLOCK|POSIX|OFDLCK):([0-9a-f]{2,8}):([0-9a-f]{2,8}):(\d{1,20}):(\d{1,20}):(\d{1,20}|EOF)(#\d{1,6})?$/;
 
+const SEM_INODE = /^([0-9a-f]{2,8}):([0-9a-f]{2,8}):(\d{1,20})$/;
+
+export const semInodePath = (device: string, inode: number) => `${SEM_INODE_PREFIX}${device}:${inode}`;
+
 export function isLockId(id: string): boolean {
   return LOCK_ID.test(id);
 }
@@ -109,6 +123,15 @@ export function parseTarget(input: string, op = 'resolve'): LinuxTarget {
     }
     return { kind: 'file-lock', id, path: LOCK_PREFIX + id, name: id };
   }
+  if (input.startsWith(SEM_INODE_PREFIX)) {
+    const match = SEM_INODE.exec(input.slice(SEM_INODE_PREFIX.length));
+    const inode = match ? Number(match[3]) : Number.NaN;
+    if (!match || !Number.isSafeInteger(inode) || inode <= 0) {
+      throw invalidArgument(op, `bad unlinked semaphore id ${JSON.stringify(input)}: copy it from \`syncscope list\` (sem-inode:<maj>:<min>:<inode>)`);
+    }
+    const device = normalizeDevice(`${match[1]}:${match[2]}`)!;
+    return { kind: 'sem-inode', device, inode, path: semInodePath(device, inode), name: input.slice(SEM_INODE_PREFIX.length) };
+  }
   const leaf = validatePosixName(input, op);
   return { kind: 'posix-semaphore', name: leaf, path: posixPath(leaf) };
 }
@@ -117,5 +140,6 @@ export function parseTarget(input: string, op = 'resolve'): LinuxTarget {
 export function kindOfPath(path: string): LinuxKind {
   if (path.startsWith(SYSV_PREFIX)) return 'sysv-semaphore';
   if (path.startsWith(LOCK_PREFIX)) return 'file-lock';
+  if (path.startsWith(SEM_INODE_PREFIX)) return 'posix-semaphore';
   return 'posix-semaphore';
 }

@@ -237,3 +237,123 @@ export function decodeSembufs(bytes: Uint8Array): Array<{ index: number; op: num
 export function intArg(value: bigint): number {
   return Number(BigInt.asIntN(32, value));
 }
+
+// ---- /proc/<pid>/task/<tid>/stat, status, sched ------------------------------------------------
+
+export interface StatLine {
+  /** The command name between the parentheses (it may hold spaces and parentheses itself). */
+  comm: string;
+  /** R running, S sleeping, D disk sleep, T stopped, t traced, Z zombie, X dead, I idle... */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  /** Clock ticks after boot when the thread started (field 22). */
+  startTime: number;
+  /** The CPU it last ran on (field 39). */
+  processor: number;
+}
+
+/** proc(5) /proc/<pid>/stat: `pid (comm) state ppid pgrp ...`; undefined when malformed. */
+export function parseStat(text: string): StatLine | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  // Fields after the command name start at field 3 (state).
+  const fields = text.slice(close + 2).trim().split(' ');
+  if (fields.length < 37) return undefined;
+  const number = (field: number) => Number(fields[field - 3]);
+  const line = {
+    comm: text.slice(open + 1, close),
+    state: fields[0],
+    ppid: number(4),
+    pgrp: number(5),
+    startTime: number(22),
+    processor: number(39),
+  };
+  return [line.ppid, line.pgrp, line.startTime, line.processor].every(Number.isInteger) ? line : undefined;
+}
+
+/** The real uid from /proc/<pid>/status (`Uid: real effective saved fs`). */
+export function parseStatusUid(text: string): number | undefined {
+  const match = /^Uid:\s+(\d+)/m.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The thread group (process) of a thread, from /proc/<tid>/status. */
+export function parseStatusTgid(text: string): number | undefined {
+  const match = /^Tgid:\s+(\d+)/m.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * `se.exec_start` of /proc/<pid>/task/<tid>/sched (CONFIG_SCHED_DEBUG), in nanoseconds: when the
+ * task last started running or was last accounted, on its CPU's task clock. Printed as
+ * `ms.nnnnnn`; undefined when the line is missing.
+ */
+export function parseExecStart(text: string): bigint | undefined {
+  const match = /^se\.exec_start\s*:\s*(-?\d+)\.(\d{6})\s*$/m.exec(text);
+  if (!match) return undefined;
+  const ms = BigInt(match[1]);
+  return ms * 1_000_000n + (ms < 0n ? -1n : 1n) * BigInt(match[2]);
+}
+
+/** /proc/<pid>/cmdline: NUL-separated arguments, joined by spaces (empty for kernel threads). */
+export function parseCmdline(text: string): string {
+  return text.replace(/\0+$/, '').split('\0').join(' ');
+}
+
+// ---- glibc's pthread_mutex_t -------------------------------------------------------------------
+
+/**
+ * The head of glibc's `struct __pthread_mutex_s` (sysdeps/nptl/bits/struct_mutex.h, x86_64 and
+ * aarch64): int __lock, unsigned __count, int __owner, unsigned __nusers, int __kind.
+ */
+export interface PthreadMutexHead {
+  /** 0 free, 1 locked, 2 locked with waiters (normal mutexes; robust and PI ones store a TID). */
+  lock: number;
+  count: number;
+  /** The owner's TID, recorded by glibc for every kind of mutex while it is locked. */
+  owner: number;
+  users: number;
+  kind: number;
+}
+
+export const PTHREAD_MUTEX_HEAD_BYTES = 20;
+
+export function decodePthreadMutexHead(bytes: Uint8Array): PthreadMutexHead {
+  if (bytes.length < PTHREAD_MUTEX_HEAD_BYTES) throw new RangeError(`a mutex head is ${PTHREAD_MUTEX_HEAD_BYTES} bytes, got ${bytes.length}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, PTHREAD_MUTEX_HEAD_BYTES);
+  return {
+    lock: view.getInt32(0, true),
+    count: view.getUint32(4, true),
+    owner: view.getInt32(8, true),
+    users: view.getUint32(12, true),
+    kind: view.getInt32(16, true),
+  };
+}
+
+/** glibc's kind bits: the type (normal, recursive, errorcheck, adaptive) and its flags. */
+const MUTEX_TYPE_MASK = 0x3;
+const MUTEX_ROBUST = 0x10;
+const MUTEX_PRIO_INHERIT = 0x20;
+const MUTEX_PRIO_PROTECT = 0x40;
+const MUTEX_PSHARED = 0x80;
+const MUTEX_ELISION = 0x100 | 0x200;
+const MUTEX_KNOWN_BITS = MUTEX_TYPE_MASK | MUTEX_ROBUST | MUTEX_PRIO_INHERIT | MUTEX_PRIO_PROTECT | MUTEX_PSHARED | MUTEX_ELISION;
+/** FUTEX_PRIVATE_FLAG in the futex op: the word is in this process's private memory. */
+export const FUTEX_PRIVATE_FLAG = 128;
+
+/**
+ * Whether a futex wait looks like glibc waiting for a locked normal mutex: the wait expects 2
+ * (lll_lock_wait sets the word to "locked, with waiters" and waits while it stays so), the word
+ * says locked, the kind has no bit glibc does not define and no robust or PI flag (those wait
+ * differently), and the pshared bit agrees with the futex being shared or private. An owner TID
+ * read from such a word is still an inference: the caller checks the thread lives.
+ */
+export function looksLikeLockedMutex(head: PthreadMutexHead, expected: number, privateFutex: boolean): boolean {
+  if (expected !== 2 || (head.lock !== 1 && head.lock !== 2)) return false;
+  if (head.kind < 0 || (head.kind & ~MUTEX_KNOWN_BITS) !== 0) return false;
+  if (head.kind & (MUTEX_ROBUST | MUTEX_PRIO_INHERIT | MUTEX_PRIO_PROTECT)) return false;
+  if (Boolean(head.kind & MUTEX_PSHARED) === privateFutex) return false;
+  return head.owner > 0;
+}

@@ -7,25 +7,28 @@ import { NativeError } from '../errors';
 import type { ObjectState } from '../types';
 import { readLockRecords, sampleLock, type LockWaiterPid } from './file-locks';
 import { MappedSemaphores } from './mapped-semaphores';
-import { LOCK_PREFIX } from './names';
+import { LOCK_PREFIX, SEM_INODE_PREFIX } from './names';
+import { UnlinkedSemaphoreReader } from './unlinked-semaphores';
 import type { LockRecord } from './parse';
 import { SysvReader } from './sysv-reader';
 
 export class LinuxStateReader implements StateReader {
   readonly semaphores = new MappedSemaphores();
   readonly sets = new SysvReader();
+  readonly unlinked = new UnlinkedSemaphoreReader();
 
   constructor(private readonly lockWaiterPid: LockWaiterPid) {}
 
   read(targets: readonly ReadTarget[]): Array<ObjectState | Error> {
     const results = new Array<ObjectState | Error>(targets.length);
     const posix: number[] = [];
+    const unlinked: number[] = [];
     let locks: LockRecord[] | undefined;
     const now = Date.now();
     for (let i = 0; i < targets.length; i++) {
       const { kind, path } = targets[i];
       try {
-        if (kind === 'posix-semaphore') posix.push(i);
+        if (kind === 'posix-semaphore') (path.startsWith(SEM_INODE_PREFIX) ? unlinked : posix).push(i);
         else if (kind === 'sysv-semaphore') results[i] = this.sets.read(path, now);
         else if (kind === 'file-lock' && path.startsWith(LOCK_PREFIX)) {
           locks ??= readLockRecords();
@@ -41,15 +44,21 @@ export class LinuxStateReader implements StateReader {
       const states = this.semaphores.read(posix.map((i) => targets[i].path));
       for (let j = 0; j < posix.length; j++) results[posix[j]] = states[j];
     }
+    if (unlinked.length > 0) {
+      const states = this.unlinked.read(unlinked.map((i) => targets[i].path));
+      for (let j = 0; j < unlinked.length; j++) results[unlinked[j]] = states[j];
+    }
     return results;
   }
 
   forget(path: string): void {
+    this.unlinked.forget(path);
     this.semaphores.forget(path);
     this.sets.forget(path);
   }
 
   close(): void {
+    this.unlinked.close();
     this.semaphores.close();
     this.sets.close();
   }
