@@ -1,14 +1,17 @@
 import os from 'node:os';
 import type { ActionRequest, ActionResult, CreateSpec, CreatedObject } from '../actions';
 import type { Backend, HolderResult, SampledObject, WaiterResult } from '../backend';
-import { unsupported } from '../errors';
+import { isNativeError, unsupported } from '../errors';
 import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } from '../types';
 import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
-import { findHolders, holdersOf } from './holders';
-import { parseUnnamedPath, unnamedPath } from './identity';
+import { findHolders, holdersOf, type ObjectTarget } from './holders';
+import { isUnnamedPath, parseUnnamedPath, unnamedPath } from './identity';
+import { Win32Inspector } from './inspector';
 import { openUnnamed } from './process-objects';
+import { UnnamedObjects } from './unnamed-objects';
+import { WAITED_SCOPE, parseUnnamedScope, scanHeldUnnamed, scanWaitedUnnamed } from './unnamed-scan';
 import { GLOBAL_DIRECTORY, resolveObjectPath, sessionDirectory, validateCreateName } from './names';
 import { kernelbase, ntdll } from './ntdll';
 import { check, statusName, ntSuccess } from './ntstatus';
@@ -38,15 +41,25 @@ export class Win32Backend implements Backend {
   readonly sampledKinds = SAMPLED_KINDS;
   readonly sessionId = currentSessionId();
   readonly #leases = new MutexLeases();
+  readonly #unnamed = new UnnamedObjects();
   #capabilities: CapabilityReport | undefined;
 
   defaultScopes(): string[] {
     const local = sessionDirectory(this.sessionId);
-    return local === GLOBAL_DIRECTORY ? [GLOBAL_DIRECTORY] : [GLOBAL_DIRECTORY, local];
+    const directories = local === GLOBAL_DIRECTORY ? [GLOBAL_DIRECTORY] : [GLOBAL_DIRECTORY, local];
+    return this.capabilities().waiters.supported ? [...directories, WAITED_SCOPE] : directories;
   }
 
+  /**
+   * Object directories, and unnamed objects on demand: `unnamed:<pid>` (those a process holds),
+   * `unnamed:waited` (those some thread waits on; a default scope where the OS tells waits).
+   */
   scan(scopes = this.defaultScopes()): ObjectEntry[] {
-    return scopes.flatMap((scope) => listDirectory(scope));
+    return scopes.flatMap((scope) => {
+      const unnamed = parseUnnamedScope(scope);
+      if (unnamed === undefined) return listDirectory(scope);
+      return unnamed === 'waited' ? scanWaitedUnnamed(this.#unnamed) : scanHeldUnnamed(unnamed, this.#unnamed);
+    });
   }
 
   /** Names resolve as kernel32 resolves them; `handle:<pid>:0x<h>` names an unnamed object by the handle it is known by. */
@@ -58,26 +71,73 @@ export class Win32Backend implements Backend {
   open(name: string, kind?: SampledKind): SampledObject {
     const path = this.resolve(name);
     const unnamed = parseUnnamedPath(path);
-    return unnamed ? openUnnamed(unnamed, kind) : openForQuery(path, kind);
+    if (!unnamed) return openForQuery(path, kind);
+    const object = openUnnamed(unnamed, kind ?? this.#unnamed.kindOf(path));
+    this.#unnamed.remember(path, object.kind);
+    return object;
+  }
+
+  inspector(): Win32Inspector {
+    return new Win32Inspector({
+      known: this.#unnamed,
+      sessionId: this.sessionId,
+      mutexOwnerUnsupported: () => this.capabilities().mutexOwner.reason ?? null,
+    });
+  }
+
+  /** Copies of the unnamed objects among `paths` (vanished ones left out), to match handles against. */
+  #unnamedTargets(paths: string[]): ObjectTarget[] {
+    const targets: ObjectTarget[] = [];
+    for (const path of paths) {
+      const ref = parseUnnamedPath(path);
+      if (!ref) continue;
+      try {
+        const object = openUnnamed(ref, this.#unnamed.kindOf(path));
+        targets.push({ key: path, kind: object.kind, copy: object.handle });
+      } catch (error) {
+        if (!isNativeError(error) || error.kind !== 'vanished') {
+          for (const target of targets) target.copy.close();
+          throw error;
+        }
+      }
+    }
+    return targets;
   }
 
   holders(paths: string[]): HolderResult {
-    const scan = findHolders(paths);
+    const targets = this.#unnamedTargets(paths);
+    let scan: ReturnType<typeof findHolders>;
+    try {
+      scan = findHolders(paths.filter((path) => !isUnnamedPath(path)), targets);
+    } finally {
+      for (const target of targets) target.copy.close();
+    }
     const incomplete = scan.unreadablePids.length
       ? `the handles of ${scan.unreadablePids.length} process(es) could not be read (pids ${scan.unreadablePids.join(', ')})`
       : undefined;
-    const holders = new Map([...scan.handles].map(([path, handles]) => [path, holdersOf(handles)]));
+    const holders = new Map(paths.map((path) => [path, holdersOf(scan.handles.get(path) ?? [])]));
     return { holders, incomplete };
   }
 
   waiters(paths: string[]): WaiterResult {
     const capability = this.capabilities().waiters;
     if (!capability.supported) throw unsupported('waiters', capability.reason ?? 'not supported');
-    return findWaiters(paths);
+    const targets = this.#unnamedTargets(paths);
+    try {
+      const found = findWaiters(paths.filter((path) => !isUnnamedPath(path)), targets);
+      for (const path of paths) if (!found.waiters.has(path)) found.waiters.set(path, []);
+      return found;
+    } finally {
+      for (const target of targets) target.copy.close();
+    }
   }
 
   act(request: ActionRequest): Promise<ActionResult> {
-    return performAction(this.resolve(request.name), request, this.#leases);
+    const path = this.resolve(request.name);
+    if (isUnnamedPath(path)) {
+      return Promise.reject(unsupported(request.action, `${path} is an unnamed object: SyncScope only reads those (actions take a named object)`));
+    }
+    return performAction(path, request, this.#leases);
   }
 
   create(spec: CreateSpec): CreatedObject {

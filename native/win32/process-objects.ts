@@ -4,12 +4,15 @@ import { NativeError, isNativeError, type NativeErrorData } from '../errors';
 import type { ObjectState, SampledKind } from '../types';
 import { duplicateChecked, objectName, objectTypeName, openProcess, openProcessChecked, walkSyncHandles } from './foreign-handles';
 import type { NtHandle } from './handle';
-import { hex, unnamedPath, type HandleRef } from './identity';
+import { hex, parseUnnamedPath, unnamedLabel, unnamedPath, type HandleRef } from './identity';
 import { OpenObject, queryState } from './objects';
 import { listProcessHandles, type HandleSource } from './process-handles';
-import { findProcess } from './system-info';
+import { findProcess, listProcesses } from './system-info';
 import { PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION, QUERY_STATE } from './structs';
 import { sampledKindOfType } from './type-names';
+
+/** Names an unnamed object met through `ref` (its copy in this process is `copy`): see unnamed-objects.ts. */
+export type Identify = (ref: HandleRef, kind: SampledKind, copy: NtHandle) => string;
 
 export interface SyncHandle {
   /** The handle's value in the holding process. */
@@ -18,6 +21,8 @@ export interface SyncHandle {
   grantedAccess: number;
   /** The object's NT path; absent for an unnamed object. */
   path?: string;
+  /** An unnamed object's identity, when the caller asked for identities. */
+  identity?: string;
   state?: ObjectState;
   /** Why the state could not be read. */
   error?: NativeErrorData;
@@ -54,7 +59,7 @@ function errorData(error: unknown): NativeErrorData {
 }
 
 /** Every event, mutant, semaphore and timer handle of process `pid`, named or not, with its state. */
-export function listSyncHandles(pid: number): ProcessSyncHandles {
+export function listSyncHandles(pid: number, identify?: Identify): ProcessSyncHandles {
   const info = findProcess(pid);
   // The snapshot needs PROCESS_QUERY_INFORMATION; copying needs PROCESS_DUP_HANDLE.
   const owner = openProcess(pid, PROCESS_DUP_HANDLE | PROCESS_QUERY_INFORMATION) ?? openProcessChecked(pid, PROCESS_DUP_HANDLE);
@@ -66,6 +71,7 @@ export function listSyncHandles(pid: number): ProcessSyncHandles {
       const handle: SyncHandle = { handle: entry.handle, kind, grantedAccess: entry.grantedAccess };
       const name = objectName(copy.value);
       if (name) handle.path = name;
+      else if (identify) handle.identity = identify(ref, kind, copy);
       try {
         handle.state = stateOf(kind, copy, owner, ref, entry.grantedAccess);
       } catch (error) {
@@ -85,13 +91,26 @@ export function listSyncHandles(pid: number): ProcessSyncHandles {
   }
 }
 
+/** An unnamed object opened through its handle; its name is its label, read from the process list when asked. */
+export class UnnamedObject extends OpenObject {
+  #label: string | undefined;
+
+  override get name(): string {
+    if (this.#label === undefined) {
+      const ref = parseUnnamedPath(this.path)!;
+      this.#label = unnamedLabel(this.kind, ref, listProcesses().find((p) => p.pid === ref.pid)?.name ?? '');
+    }
+    return this.#label;
+  }
+}
+
 /**
  * Opens an unnamed object again through the handle it is known by. Vanished when the process has
  * exited, the handle is closed, or the handle now refers to another object (a named one, or
  * another kind); a closed handle's value reused for an unnamed object of the same kind cannot be
  * told apart.
  */
-export function openUnnamed(ref: HandleRef, expectedKind?: SampledKind): OpenObject {
+export function openUnnamed(ref: HandleRef, expectedKind?: SampledKind): UnnamedObject {
   const path = unnamedPath(ref);
   const subject = describeHandle(ref);
   let owner: NtHandle;
@@ -114,7 +133,7 @@ export function openUnnamed(ref: HandleRef, expectedKind?: SampledKind): OpenObj
       const was = expectedKind ? `, not the unnamed ${expectedKind} it was known as` : ', not an unnamed event, mutex, semaphore or timer';
       throw new NativeError('vanished', 'open', `${path} vanished: ${subject} now refers to ${now}${was}`, 'HANDLE_REUSED');
     }
-    const object = new OpenObject(kind, path, copy);
+    const object = new UnnamedObject(kind, path, copy);
     copy = undefined;
     return object;
   } catch (error) {

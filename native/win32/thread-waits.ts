@@ -11,7 +11,7 @@ import { hex } from './identity';
 import { lastSyscallUnsupportedReason, openThreadForQuery, queryLastSyscall, waitSyscallNames } from './last-syscall';
 import { kernel32, ntdll } from './ntdll';
 import { ntSuccess, statusName } from './ntstatus';
-import { describeHandle, stateOf } from './process-objects';
+import { describeHandle, stateOf, type Identify } from './process-objects';
 import { findProcess, type ThreadInfo } from './system-info';
 import {
   PROCESS_DUP_HANDLE,
@@ -23,6 +23,10 @@ import {
 import { sampledKindOfType } from './type-names';
 
 // KTHREAD_STATE and KWAIT_REASON, in the order of phnt ntkeapi.h.
+const KTHREAD_STATES = [
+  'Initialized', 'Ready', 'Running', 'Standby', 'Terminated', 'Waiting', 'Transition', 'DeferredReady',
+  'GateWaitObsolete', 'WaitingForProcessInSwap',
+] as const;
 const THREAD_STATES = [
   'initialized', 'ready', 'running', 'standby', 'terminated', 'waiting', 'transition', 'deferred-ready',
   'gate-wait', 'waiting-for-process-in-swap',
@@ -44,14 +48,20 @@ export function threadStateName(state: number): ThreadStateName {
   return THREAD_STATES[state] ?? 'unknown';
 }
 
+/** The OS's own words: `Waiting (UserRequest)`, `Running`. */
+export function osStateOf(state: number, waitReason: number): string {
+  const name = KTHREAD_STATES[state] ?? `KTHREAD_STATE ${state}`;
+  return state === THREAD_WAITING ? `${name} (${waitReasonName(waitReason)})` : name;
+}
+
 export function waitReasonName(reason: number): string {
   return WAIT_REASONS[reason] ?? `KWAIT_REASON ${reason}`;
 }
 
 /** What a blocked thread waits for, as far as the OS tells. */
 export type WaitTarget =
-  /** An event, mutant, semaphore or timer; `path` when it has a name. */
-  | { type: 'object'; handle: bigint; kind: SampledKind; path?: string; state?: ObjectState }
+  /** An event, mutant, semaphore or timer; `path` when it has a name, `identity` (when asked for) when not. */
+  | { type: 'object'; handle: bigint; kind: SampledKind; path?: string; identity?: string; state?: ObjectState }
   /** A process handle: the thread waits for that process to exit. */
   | { type: 'process'; handle: bigint; pid: number }
   /** A thread handle: the thread waits for that thread to exit. */
@@ -70,6 +80,8 @@ export type WaitTarget =
 export interface ThreadWait {
   tid: number;
   state: ThreadStateName;
+  /** The OS's own words for the state (`Waiting (UserRequest)`), or `not reported`. */
+  osState: string;
   /** The KWAIT_REASON name while waiting (UserRequest, WrAlertByThreadId...). */
   waitReason?: string;
   /** The system call it is blocked in (a name where this ntdll's stubs tell, else its number). */
@@ -139,7 +151,7 @@ function withCopy<T>(owner: NtHandle, handle: bigint, access: number, query: (co
 }
 
 /** What the handle `handle` of the process behind `owner` refers to. */
-export function resolveWaitHandle(owner: NtHandle, pid: number, handle: bigint): WaitTarget {
+export function resolveWaitHandle(owner: NtHandle, pid: number, handle: bigint, identify?: Identify): WaitTarget {
   const copy = duplicateFrom(owner, handle);
   if (!copy) return { type: 'unreadable', handle, reason: `${describeHandle({ pid, handle })} could not be copied (closed since, or refused)` };
   try {
@@ -149,6 +161,7 @@ export function resolveWaitHandle(owner: NtHandle, pid: number, handle: bigint):
       const target: WaitTarget = { type: 'object', handle, kind };
       const name = objectName(copy.value);
       if (name) target.path = name;
+      else if (identify) target.identity = identify({ pid, handle }, kind, copy);
       try {
         target.state = stateOf(kind, copy, owner, { pid, handle }, 0);
       } catch {
@@ -171,10 +184,10 @@ export function resolveWaitHandle(owner: NtHandle, pid: number, handle: bigint):
 }
 
 /** The target a system call's first argument names. */
-function targetOf(syscall: string | undefined, firstArgument: bigint, owner: NtHandle, pid: number): WaitTarget | undefined {
+function targetOf(syscall: string | undefined, firstArgument: bigint, owner: NtHandle, pid: number, identify?: Identify): WaitTarget | undefined {
   switch (syscall) {
     case 'NtWaitForSingleObject':
-      return resolveWaitHandle(owner, pid, firstArgument);
+      return resolveWaitHandle(owner, pid, firstArgument, identify);
     case 'NtWaitForMultipleObjects':
       return { type: 'multiple', count: Number(firstArgument & 0xffffffffn) };
     case 'NtWaitForAlertByThreadId':
@@ -192,8 +205,10 @@ interface Support {
   targets: string | null;
 }
 
-function waitOfThread(thread: ThreadInfo, pid: number, owner: NtHandle | undefined, support: Support): ThreadWait {
-  const wait: ThreadWait = { tid: thread.tid, state: support.states ? threadStateName(thread.state) : 'unknown' };
+function waitOfThread(thread: ThreadInfo, pid: number, owner: NtHandle | undefined, support: Support, identify?: Identify): ThreadWait {
+  const wait: ThreadWait = support.states
+    ? { tid: thread.tid, state: threadStateName(thread.state), osState: osStateOf(thread.state, thread.waitReason) }
+    : { tid: thread.tid, state: 'unknown', osState: 'not reported' };
   if (support.states && thread.state !== THREAD_WAITING) return wait;
   if (support.states) wait.waitReason = waitReasonName(thread.waitReason);
   const unsupported = support.targets;
@@ -214,7 +229,7 @@ function waitOfThread(thread: ThreadInfo, pid: number, owner: NtHandle | undefin
     }
     wait.syscall = waitSyscallNames().get(call.syscall) ?? `syscall ${hex(call.syscall)}`;
     if (call.waitTime100ns !== undefined) wait.waitedMs = Number(call.waitTime100ns / 10_000n);
-    const target = owner ? targetOf(wait.syscall, call.firstArgument, owner, pid) : undefined;
+    const target = owner ? targetOf(wait.syscall, call.firstArgument, owner, pid, identify) : undefined;
     if (target) wait.target = target;
     else if (!owner) wait.unavailable = `process ${pid} cannot be opened with PROCESS_DUP_HANDLE, so the handle it waits on cannot be resolved`;
     else wait.unavailable = `${wait.syscall} does not name what it waits for in its first argument`;
@@ -225,7 +240,7 @@ function waitOfThread(thread: ThreadInfo, pid: number, owner: NtHandle | undefin
 }
 
 /** Every thread of process `pid` with its state and, for waiting threads, what it waits on. */
-export function readThreadWaits(pid: number): ProcessThreadWaits {
+export function readThreadWaits(pid: number, identify?: Identify): ProcessThreadWaits {
   const info = findProcess(pid);
   const statesUnavailable = threadStatesUnsupportedReason();
   const unsupported = lastSyscallUnsupportedReason();
@@ -239,7 +254,7 @@ export function readThreadWaits(pid: number): ProcessThreadWaits {
     }
   }
   try {
-    const threads = info.threads.map((thread) => waitOfThread(thread, pid, owner, support));
+    const threads = info.threads.map((thread) => waitOfThread(thread, pid, owner, support, identify));
     return {
       pid,
       processName: info.name,

@@ -1,36 +1,47 @@
 // Which threads wait on an object. Windows tells through ThreadLastSystemCall: for a thread
 // blocked in NtWaitForSingleObject its first argument is the handle it waits on, which we
-// duplicate and name. Wine does not implement the class, so this is probed at run time.
+// duplicate and match: a named object by its name, any object by CompareObjectHandles against a
+// copy of it. Wine does not implement the class, so this is probed at run time.
 import type { WaiterResult } from '../backend';
-import type { Waiter } from '../types';
-import { duplicateFrom, objectName, openProcess } from './foreign-handles';
+import type { SampledKind, Waiter } from '../types';
+import { duplicateFrom, objectName, objectTypeName, openProcess } from './foreign-handles';
+import type { NtHandle } from './handle';
+import type { ObjectTarget } from './holders';
+import { sameObject } from './identity';
 import { lastSyscallUnsupportedReason, openThreadForQuery, queryLastSyscall, syscallNumberOf } from './last-syscall';
-import { listProcesses } from './system-info';
+import { listProcesses, type ProcessInfo } from './system-info';
 import { PROCESS_DUP_HANDLE } from './structs';
+import { threadStatesUnsupportedReason } from './thread-waits';
+import { sampledKindOfType } from './type-names';
 
 const THREAD_STATE_WAITING = 5;
 
 /** Null when waiters can be found here; otherwise why not. */
 export const waitersUnsupportedReason = lastSyscallUnsupportedReason;
 
+/** A thread blocked in NtWaitForSingleObject on an event, mutant, semaphore or timer. */
+export interface SingleObjectWait {
+  process: ProcessInfo;
+  tid: number;
+  /** The handle it waits on, in its process, and a copy in this one (closed after the visit). */
+  handle: bigint;
+  copy: NtHandle;
+  kind: SampledKind;
+}
+
 /**
- * Threads of other processes blocked in NtWaitForSingleObject on one of the given paths.
- * Threads in NtWaitForMultipleObjects are not resolved: the syscall's first argument is a count.
+ * Visits every thread of other processes blocked in NtWaitForSingleObject on an event, mutant,
+ * semaphore or timer. Threads in NtWaitForMultipleObjects are not resolved: the call's first
+ * argument is a count. Returns the pids of processes with waiting threads that could not be read.
  */
-export function findWaiters(paths: Iterable<string>): WaiterResult {
-  const wanted = new Map<string, string>();
-  const result = new Map<string, Waiter[]>();
-  /** Processes with waiting threads that could not be opened (another user's, protected ones). */
+export function walkSingleObjectWaits(visit: (wait: SingleObjectWait) => void): number[] {
   const unread = new Set<number>();
-  for (const path of paths) {
-    wanted.set(path.toLowerCase(), path);
-    result.set(path, []);
-  }
   const single = syscallNumberOf('NtWaitForSingleObject');
-  if (single === undefined || wanted.size === 0) return { waiters: result };
+  if (single === undefined || lastSyscallUnsupportedReason() !== null) return [];
+  const statesKnown = threadStatesUnsupportedReason() === null;
   for (const proc of listProcesses()) {
     if (proc.pid === process.pid || proc.pid === 0) continue;
-    const waiting = proc.threads.filter((t) => t.state === THREAD_STATE_WAITING);
+    const waiting = statesKnown ? proc.threads.filter((t) => t.state === THREAD_STATE_WAITING) : proc.threads;
     if (waiting.length === 0) continue;
     const owner = openProcess(proc.pid, PROCESS_DUP_HANDLE);
     if (!owner) {
@@ -50,9 +61,8 @@ export function findWaiters(paths: Iterable<string>): WaiterResult {
           const copy = duplicateFrom(owner, call.firstArgument);
           if (!copy) continue;
           try {
-            const name = objectName(copy.value);
-            const path = name === undefined ? undefined : wanted.get(name.toLowerCase());
-            if (path) result.get(path)!.push({ pid: proc.pid, tid: thread.tid, processName: proc.name });
+            const kind = sampledKindOfType(objectTypeName(copy.value));
+            if (kind) visit({ process: proc, tid: thread.tid, handle: call.firstArgument, copy, kind });
           } finally {
             copy.close();
           }
@@ -64,8 +74,31 @@ export function findWaiters(paths: Iterable<string>): WaiterResult {
       owner.close();
     }
   }
-  if (unread.size === 0) return { waiters: result };
-  const pids = [...unread].sort((a, b) => a - b);
-  const shown = pids.slice(0, 20).join(', ') + (pids.length > 20 ? ', ...' : '');
-  return { waiters: result, incomplete: `${pids.length} process(es) with waiting threads could not be opened (pids ${shown}); run as their user or elevated` };
+  return [...unread].sort((a, b) => a - b);
+}
+
+/** Threads of other processes blocked on each of the given paths (named) and object targets (any). */
+export function findWaiters(paths: Iterable<string>, objects: readonly ObjectTarget[] = []): WaiterResult {
+  const wanted = new Map<string, string>();
+  const result = new Map<string, Waiter[]>();
+  for (const path of paths) {
+    wanted.set(path.toLowerCase(), path);
+    result.set(path, []);
+  }
+  for (const target of objects) result.set(target.key, []);
+  if (result.size === 0) return { waiters: result };
+  const unread = walkSingleObjectWaits(({ process: proc, tid, copy, kind }) => {
+    const waiter = { pid: proc.pid, tid, processName: proc.name };
+    if (wanted.size > 0) {
+      const name = objectName(copy.value);
+      const path = name ? wanted.get(name.toLowerCase()) : undefined;
+      if (path) result.get(path)!.push(waiter);
+    }
+    for (const target of objects) {
+      if (target.kind === kind && sameObject(target.copy.value, copy.value)) result.get(target.key)!.push(waiter);
+    }
+  });
+  if (unread.length === 0) return { waiters: result };
+  const shown = unread.slice(0, 20).join(', ') + (unread.length > 20 ? ', ...' : '');
+  return { waiters: result, incomplete: `${unread.length} process(es) with waiting threads could not be opened (pids ${shown}); run as their user or elevated` };
 }

@@ -144,7 +144,7 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
       const targets = 'NtQueryInformationThread(ThreadLastSystemCall) returned STATUS_NOT_IMPLEMENTED: the OS does not say which object a thread waits on';
       assert.equal(waits.statesUnavailable, states);
       assert.equal(waits.targetsUnavailable, targets);
-      for (const thread of waits.threads) assert.deepEqual(thread, { tid: thread.tid, state: 'unknown', unavailable: targets });
+      for (const thread of waits.threads) assert.deepEqual(thread, { tid: thread.tid, state: 'unknown', osState: 'not reported', unavailable: targets });
     } else {
       const blocked = waits.threads.find((t: any) => t.target?.type === 'object' && t.target.handle === ready.waiterEvent);
       assert.ok(blocked, `no thread of ${ready.waiterPid} waits on ${ready.waiterEvent}: ${JSON.stringify(waits.threads)}`);
