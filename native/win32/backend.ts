@@ -55,11 +55,14 @@ export class Win32Backend implements Backend {
    * `unnamed:waited` (those some thread waits on; a default scope where the OS tells waits).
    */
   scan(scopes = this.defaultScopes()): ObjectEntry[] {
-    return scopes.flatMap((scope) => {
+    const entries = scopes.flatMap((scope) => {
       const unnamed = parseUnnamedScope(scope);
       if (unnamed === undefined) return listDirectory(scope);
       return unnamed === 'waited' ? scanWaitedUnnamed(this.#unnamed) : scanHeldUnnamed(unnamed, this.#unnamed);
     });
+    // One unnamed object held by two processes asked for (or held and waited on) is listed once.
+    const seen = new Set<string>();
+    return entries.filter((entry) => !isUnnamedPath(entry.path) || (!seen.has(entry.path) && seen.add(entry.path)));
   }
 
   /** Names resolve as kernel32 resolves them; `handle:<pid>:0x<h>` names an unnamed object by the handle it is known by. */

@@ -7,9 +7,20 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { runtimeMissing } from '../support/runtime';
-import { provisionWine, runFixture, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
+import { provisionWine, runCli, runFixture, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
 
 const skip = runtimeMissing('Wine', ['wine', '--version']);
+
+const NO_LAST_SYSCALL = 'NtQueryInformationThread(ThreadLastSystemCall) returned STATUS_NOT_IMPLEMENTED: the OS does not say which object a thread waits on';
+const NO_THREAD_STATES = 'the process list reports this running thread as initialized (KTHREAD_STATE 0): this OS does not report thread states';
+const NO_WCT = 'advapi32 OpenThreadWaitChainSession returned NULL with ERROR_NOT_SUPPORTED (50) (and advapi32 has no CloseThreadWaitChainSession): this OS has no Wait Chain Traversal';
+const NO_MUTEX_OWNER = 'NtQueryMutant(MutantOwnerInformation) returned STATUS_INVALID_INFO_CLASS: the owner thread of a mutex is unknown';
+
+async function cliJson(args: string[]) {
+  const result = await runCli([...args, '--json'], 120_000);
+  assert.equal(result.code, 0, `syncscope ${args.join(' ')} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
 
 interface Ready {
   holderPid: number;
@@ -140,11 +151,9 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     assert.equal(waits.pid, ready.waiterPid);
     assert.ok(waits.threads.length >= 1);
     if (report.wine) {
-      const states = 'the process list reports this running thread as initialized (KTHREAD_STATE 0): this OS does not report thread states';
-      const targets = 'NtQueryInformationThread(ThreadLastSystemCall) returned STATUS_NOT_IMPLEMENTED: the OS does not say which object a thread waits on';
-      assert.equal(waits.statesUnavailable, states);
-      assert.equal(waits.targetsUnavailable, targets);
-      for (const thread of waits.threads) assert.deepEqual(thread, { tid: thread.tid, state: 'unknown', osState: 'not reported', unavailable: targets });
+      assert.equal(waits.statesUnavailable, NO_THREAD_STATES);
+      assert.equal(waits.targetsUnavailable, NO_LAST_SYSCALL);
+      for (const thread of waits.threads) assert.deepEqual(thread, { tid: thread.tid, state: 'unknown', osState: 'not reported', unavailable: NO_LAST_SYSCALL });
     } else {
       const blocked = waits.threads.find((t: any) => t.target?.type === 'object' && t.target.handle === ready.waiterEvent);
       assert.ok(blocked, `no thread of ${ready.waiterPid} waits on ${ready.waiterEvent}: ${JSON.stringify(waits.threads)}`);
@@ -156,10 +165,7 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
 
   test('wait chains: WCT\'s chain where the OS has it, the exact reason where not', () => {
     if (report.wine) {
-      assert.equal(
-        report.wctUnsupported,
-        'advapi32 OpenThreadWaitChainSession returned NULL with ERROR_NOT_SUPPORTED (50) (and advapi32 has no CloseThreadWaitChainSession): this OS has no Wait Chain Traversal',
-      );
+      assert.equal(report.wctUnsupported, NO_WCT);
       assert.equal(report.waitChain, undefined);
     } else {
       assert.equal(report.wctUnsupported, null);
@@ -175,5 +181,98 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     assert.equal(after.live, before.live);
     assert.ok(before.process > 0, 'the process handle count is real');
     assert.ok(after.process <= before.process, `process handles grew from ${before.process} to ${after.process}`);
+  });
+
+  test('why <holder>: both unnamed objects it holds, their states and holders by identity, and what the OS cannot tell', { timeout: 120_000 }, async () => {
+    const { ready } = fixture;
+    const document = await cliJson(['why', String(ready.holderPid)]);
+    assert.equal(document.platform, 'win32');
+    const [process] = document.reports;
+    assert.equal(process.process.pid, ready.holderPid);
+    assert.equal(process.process.name, 'node.exe');
+    const eventId = `handle:${ready.holderPid}:${ready.event}`;
+    const mutexId = `handle:${ready.holderPid}:${ready.mutex}`;
+    assert.ok(process.holds.some((h: any) => h.id === eventId && h.how === `handle ${ready.event}`), JSON.stringify(process.holds));
+    const event = process.objects[eventId];
+    assert.equal(event.kind, 'event');
+    assert.equal(event.name, null);
+    assert.equal(event.label, `unnamed event, handle ${ready.event} in node.exe (${ready.holderPid})`);
+    assert.deepEqual(event.state, { eventType: 'manual', signaled: false });
+    assert.deepEqual(event.holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
+    const mutex = process.objects[mutexId];
+    assert.equal(mutex.label, `unnamed mutex, handle ${ready.mutex} in node.exe (${ready.holderPid})`);
+    assert.equal(mutex.state.locked, true);
+    if (report.wine) {
+      assert.ok(process.holds.some((h: any) => h.id === mutexId && h.how === `handle ${ready.mutex}`));
+      assert.deepEqual(mutex.unavailable, { owner: NO_MUTEX_OWNER });
+      assert.deepEqual(process.verdict, { kind: 'unknown', text: `cannot tell: ${NO_LAST_SYSCALL}` });
+      assert.deepEqual(process.unavailable, { threads: NO_THREAD_STATES, waits: NO_LAST_SYSCALL, waitChains: NO_WCT });
+      assert.ok(process.threads.length >= 1 && process.threads.every((t: any) => t.wait === null && t.unavailable === NO_LAST_SYSCALL));
+    } else {
+      // The holder's main thread owns the mutex.
+      assert.ok(process.holds.some((h: any) => h.id === mutexId && h.how === `owns it; handle ${ready.mutex}`));
+      assert.equal(mutex.owner.pid, ready.holderPid);
+    }
+  });
+
+  test('why <waiter>: the copy of the event is the same object to every holder; its wait where the OS tells', { timeout: 120_000 }, async () => {
+    const { ready } = fixture;
+    const document = await cliJson(['why', String(ready.waiterPid)]);
+    const [process] = document.reports;
+    // A fresh CLI meets the event first through the waiter's copy, and names it so.
+    const copyId = `handle:${ready.waiterPid}:${ready.waiterEvent}`;
+    assert.ok(process.holds.some((h: any) => h.id === copyId), JSON.stringify(process.holds));
+    assert.deepEqual(process.objects[copyId].holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
+    if (report.wine) {
+      assert.equal(process.verdict.kind, 'unknown');
+    } else {
+      const blocked = process.threads.find((t: any) => t.wait?.objects.some((o: any) => o.id === copyId));
+      assert.ok(blocked, 'a thread of the waiter waits on the event');
+      assert.equal(process.verdict.kind, 'waiting');
+      assert.equal(blocked.wait.duration.source, 'os');
+    }
+  });
+
+  test('list: unnamed objects of the processes asked for, the shared event once with both holders', { timeout: 120_000 }, async () => {
+    const { ready } = fixture;
+    const listed: Array<Record<string, any>> = await cliJson(['list', '--dir', `unnamed:${ready.holderPid}`, '--dir', `unnamed:${ready.waiterPid}`]);
+    const eventPath = `handle:${ready.holderPid}:${ready.event}`;
+    const event = listed.filter((o) => o.path === eventPath);
+    assert.equal(event.length, 1);
+    assert.equal(event[0].name, `unnamed event, handle ${ready.event} in node.exe (${ready.holderPid})`);
+    assert.deepEqual(event[0].holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
+    assert.equal(listed.some((o) => o.path === `handle:${ready.waiterPid}:${ready.waiterEvent}`), false, 'the waiter\'s copy is not a second object');
+    assert.ok(listed.some((o) => o.path === `handle:${ready.holderPid}:${ready.mutex}` && o.kind === 'mutex' && o.state.locked === true));
+    assert.ok(listed.every((o) => o.path.startsWith('handle:')), 'only unnamed objects: named ones are listed by their directory');
+    // The default scan adds unnamed objects someone waits on only where the OS tells waits.
+    const defaults = (await cliJson(['list', '--no-holders'])) as Array<{ path: string }>;
+    assert.equal(defaults.some((o) => o.path.startsWith('handle:')), !report.wine);
+  });
+
+  test('show and watch take an unnamed object\'s path; a closed handle is vanished (exit 3)', { timeout: 120_000 }, async () => {
+    const { ready } = fixture;
+    const path = `handle:${ready.holderPid}:${ready.event}`;
+    const shown = await cliJson(['show', path]);
+    assert.equal(shown.kind, 'event');
+    assert.equal(shown.name, `unnamed event, handle ${ready.event} in node.exe (${ready.holderPid})`);
+    assert.deepEqual(shown.holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
+    if (report.wine) assert.equal(shown.unavailable.waiters, NO_LAST_SYSCALL);
+    const watched = await runCli(['watch', path, '--duration', '1', '--json'], 60_000);
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.deepEqual(JSON.parse(watched.stdout.trim().split('\n')[0]), {
+      t: JSON.parse(watched.stdout.trim().split('\n')[0]).t, path, kind: 'event', state: { eventType: 'manual', signaled: false },
+    });
+    const closed = await runCli(['show', `handle:${ready.holderPid}:0xfff0`]);
+    assert.equal(closed.code, 3);
+    assert.equal(closed.stderr.trim(), `syncscope: handle:${ready.holderPid}:0xfff0 vanished: handle 0xfff0 of process ${ready.holderPid} is closed`);
+    const act = await runCli(['set', path]);
+    assert.equal(act.code, 1);
+    assert.match(act.stderr, /is an unnamed object: SyncScope only reads those/);
+  });
+
+  test('deadlocks: none here; where the OS tells no waits, it says so instead of a bare "none"', { timeout: 120_000 }, async () => {
+    const report2 = await cliJson(['deadlocks']);
+    assert.deepEqual(report2.deadlocks, []);
+    if (report.wine) assert.equal(report2.unavailable.waiters, `incomplete: no thread's wait can be told on this OS: ${NO_LAST_SYSCALL}`);
   });
 });
