@@ -7,9 +7,12 @@ import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
 import { findHolders, holdersOf, type ObjectTarget } from './holders';
-import { isUnnamedPath, parseUnnamedPath, unnamedPath } from './identity';
+import { isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
 import { Win32Inspector } from './inspector';
+import { processSnapshotUnsupportedReason } from './process-handles';
 import { openUnnamed } from './process-objects';
+import { threadStatesUnsupportedReason } from './thread-waits';
+import { waitChainUnsupportedReason } from './wait-chain';
 import { UnnamedObjects } from './unnamed-objects';
 import { WAITED_SCOPE, parseUnnamedScope, scanHeldUnnamed, scanWaitedUnnamed } from './unnamed-scan';
 import { GLOBAL_DIRECTORY, resolveObjectPath, sessionDirectory, validateCreateName } from './names';
@@ -217,6 +220,10 @@ export class Win32Backend implements Backend {
         this.processHandleCount();
         return null;
       }),
+      processHandleSnapshot: probe(processSnapshotUnsupportedReason),
+      threadStates: probe(threadStatesUnsupportedReason),
+      objectIdentity: probe(objectComparisonUnsupportedReason),
+      waitChains: probe(waitChainUnsupportedReason),
     };
   }
 

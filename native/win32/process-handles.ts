@@ -5,7 +5,7 @@ import type { NtHandle } from './handle';
 import { ntdll } from './ntdll';
 import { STATUS, ntSuccess, statusName } from './ntstatus';
 import { listHandles, type HandleEntry } from './system-info';
-import { ProcessHandleInformation } from './structs';
+import { CURRENT_PROCESS, ProcessHandleInformation } from './structs';
 
 /** Where a handle list came from: type indexes are compared only within one source. */
 export type HandleSource = 'process-snapshot' | 'system-table';
@@ -50,17 +50,18 @@ const returned = Buffer.alloc(4);
 /** Set once the OS has said it lacks the class: later lists go straight to the system table. */
 let snapshotUnsupported: string | undefined;
 
-/** Why this OS has no per-process handle snapshot, or undefined when it has one (or has not been asked yet). */
-export function processSnapshotUnsupportedReason(): string | undefined {
-  return snapshotUnsupported;
+/** Null when this OS has a per-process handle snapshot (probed on this process); otherwise why not. */
+export function processSnapshotUnsupportedReason(): string | null {
+  const result = querySnapshot(CURRENT_PROCESS, process.pid);
+  return typeof result === 'string' ? result : null;
 }
 
 /** The snapshot, or why not (the caller falls back to the system table). */
-function querySnapshot(process: NtHandle, pid: number): HandleEntry[] | string {
+function querySnapshot(processHandle: bigint, pid: number): HandleEntry[] | string {
   if (snapshotUnsupported) return snapshotUnsupported;
   for (;;) {
     const status = ntdll().NtQueryInformationProcess(
-      process.value, ProcessHandleInformation, snapshotBuffer, snapshotBuffer.length, returned,
+      processHandle, ProcessHandleInformation, snapshotBuffer, snapshotBuffer.length, returned,
     ) >>> 0;
     if (status === STATUS.INFO_LENGTH_MISMATCH || status === STATUS.BUFFER_TOO_SMALL || status === STATUS.BUFFER_OVERFLOW) {
       const needed = Math.max(returned.readUInt32LE(0) + 4096, snapshotBuffer.length * 2);
@@ -83,7 +84,7 @@ function querySnapshot(process: NtHandle, pid: number): HandleEntry[] | string {
  * snapshot's right); without one, or where the OS lacks the snapshot, the system table is read.
  */
 export function listProcessHandles(pid: number, process?: NtHandle): ProcessHandleList {
-  const snapshot = process ? querySnapshot(process, pid) : 'the process could not be opened with PROCESS_QUERY_INFORMATION';
+  const snapshot = process ? querySnapshot(process.value, pid) : 'the process could not be opened with PROCESS_QUERY_INFORMATION';
   if (typeof snapshot !== 'string') return { pid, entries: snapshot, source: 'process-snapshot' };
   return {
     pid,

@@ -275,4 +275,19 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     assert.deepEqual(report2.deadlocks, []);
     if (report.wine) assert.equal(report2.unavailable.waiters, `incomplete: no thread's wait can be told on this OS: ${NO_LAST_SYSCALL}`);
   });
+
+  test('capabilities: the new Windows probes, each with its exact reason where the OS lacks it', { timeout: 120_000 }, async () => {
+    const capabilities = await cliJson(['capabilities']);
+    assert.deepEqual(capabilities.objectIdentity, { supported: true }, 'CompareObjectHandles works under Wine and on Windows 10+');
+    if (report.wine) {
+      assert.deepEqual(capabilities.processHandleSnapshot, {
+        supported: false,
+        reason: 'NtQueryInformationProcess(ProcessHandleInformation) returned STATUS_INVALID_INFO_CLASS: this OS has no per-process handle snapshot (Windows 8+)',
+      });
+      assert.deepEqual(capabilities.threadStates, { supported: false, reason: NO_THREAD_STATES });
+      assert.deepEqual(capabilities.waitChains, { supported: false, reason: NO_WCT });
+    } else {
+      for (const feature of ['processHandleSnapshot', 'threadStates', 'waitChains']) assert.equal(capabilities[feature].supported, true, feature);
+    }
+  });
 });
