@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NativeError } from '../../native/errors';
 import { groupByObject, isUnnamedPath, parseUnnamedPath, unnamedLabel, unnamedPath } from '../../native/win32/identity';
-import { threadStateName, waitReasonName } from '../../native/win32/thread-waits';
+import { osStateOf, threadStateName, waitReasonName } from '../../native/win32/thread-waits';
 
 test('unnamedPath and parseUnnamedPath round-trip; hex is lowercase and case-insensitive on input', () => {
   assert.equal(unnamedPath({ pid: 4242, handle: 0x1a4n }), 'handle:4242:0x1a4');
@@ -52,4 +52,9 @@ test('thread states and wait reasons by their phnt ntkeapi.h numbers', () => {
   assert.equal(waitReasonName(37), 'WrAlertByThreadId');
   assert.equal(waitReasonName(42), 'WrRcu');
   assert.equal(waitReasonName(43), 'KWAIT_REASON 43');
+  assert.equal(osStateOf(5, 6), 'Waiting (UserRequest)');
+  assert.equal(osStateOf(5, 37), 'Waiting (WrAlertByThreadId)');
+  assert.equal(osStateOf(2, 6), 'Running', 'a wait reason is only read while waiting');
+  assert.equal(osStateOf(7, 0), 'DeferredReady');
+  assert.equal(osStateOf(12, 0), 'KTHREAD_STATE 12');
 });
