@@ -6,6 +6,7 @@ import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } f
 import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
+import { unreadableHandles } from './foreign-handles';
 import { findHolders, holdersOf, type ObjectTarget } from './holders';
 import { isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
 import { Win32Inspector } from './inspector';
@@ -119,7 +120,7 @@ export class Win32Backend implements Backend {
       for (const target of targets) target.copy.close();
     }
     const incomplete = scan.unreadablePids.length
-      ? `the handles of ${scan.unreadablePids.length} process(es) could not be read (pids ${scan.unreadablePids.join(', ')})`
+      ? unreadableHandles(scan.unreadablePids)
       : undefined;
     const holders = new Map(paths.map((path) => [path, holdersOf(scan.handles.get(path) ?? [])]));
     return { holders, incomplete };

@@ -92,6 +92,12 @@ export class OpenedProcesses implements Disposable {
   }
 }
 
+/** "the handles of 3 process(es) could not be read (pids 4, 8, 12)", at most 20 pids shown. */
+export function unreadableHandles(pids: readonly number[]): string {
+  const shown = pids.slice(0, 20).join(', ') + (pids.length > 20 ? ', ...' : '');
+  return `the handles of ${pids.length} process(es) could not be read (pids ${shown})`;
+}
+
 export interface SyncHandleVisit {
   entry: HandleEntry;
   kind: SampledKind;

@@ -8,7 +8,6 @@ import type { NtHandle } from './handle';
 import { sameObject } from './identity';
 import { listHandles, listProcesses } from './system-info';
 
-export { duplicateFrom, objectName, objectTypeName, openProcess } from './foreign-handles';
 
 /** An object asked about by identity: a copy of one of its handles in this process. */
 export interface ObjectTarget {

@@ -19,6 +19,7 @@ import type {
   WaitDuration,
   WaitObject,
 } from '../types';
+import { unreadableHandles } from './foreign-handles';
 import { findHolders, holdersOf, type ObjectTarget } from './holders';
 import { hex, isUnnamedPath, parseUnnamedPath } from './identity';
 import { lastSyscallUnsupportedReason } from './last-syscall';
@@ -136,7 +137,7 @@ export class Win32Inspector implements ProcessInspector {
     const reasons: string[] = [];
     if (this.#unreadable.size > 0) {
       const pids = [...this.#unreadable].sort((a, b) => a - b);
-      reasons.push(`the handles of ${pids.length} process(es) could not be read (pids ${pids.slice(0, 20).join(', ')}${pids.length > 20 ? ', ...' : ''}); run as their user or elevated`);
+      reasons.push(`${unreadableHandles(pids)}; run as their user or elevated`);
     }
     // Asked which processes wait, and none can be told: that empty answer is not the whole truth.
     const waits = lastSyscallUnsupportedReason();

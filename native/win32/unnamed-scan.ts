@@ -5,7 +5,7 @@
 // program hangs starts from that program, or from what is waited on.
 import { invalidArgument, unsupported } from '../errors';
 import type { ObjectEntry, SampledKind } from '../types';
-import { objectName, openProcessChecked, walkSyncHandles } from './foreign-handles';
+import { objectName, openProcess, openProcessChecked, walkSyncHandles } from './foreign-handles';
 import { parseUnnamedPath, unnamedLabel, type HandleRef } from './identity';
 import { listProcessHandles } from './process-handles';
 import { listProcesses } from './system-info';
@@ -13,7 +13,6 @@ import { PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION } from './structs';
 import { typeNameOfKind } from './names';
 import type { UnnamedObjects } from './unnamed-objects';
 import { walkSingleObjectWaits, waitersUnsupportedReason } from './waiters';
-import { openProcess } from './foreign-handles';
 
 export const UNNAMED_SCOPE_PREFIX = 'unnamed:';
 export const WAITED_SCOPE = 'unnamed:waited';
