@@ -21,6 +21,19 @@
 //                                              phase by phase (SCHEDULE "share:seconds,..."; MODE
 //                                              posix: sem_post/sem_trywait, sysv: semop +1/-1),
 //                                              in this process, not the inspector's
+//   linux-baseline why-scene N NAME            N processes for the `why` figure: N-5 idle ones
+//                                              (pause), then a semaphore NAME created and unlinked
+//                                              at once (as Python's multiprocessing does), a holder
+//                                              that maps it (pause) and 3 processes in sem_wait on
+//                                              it; prints their pids; all die with this process
+//   linux-baseline why-walk PASSES PID DEV INODE  the /proc reads `syncscope why PID` makes for a
+//                                              process waiting on the unlinked semaphore DEV:INODE:
+//                                              the process and its threads (stat, status, cmdline,
+//                                              comm, syscall, sched on the thread's CPU), its maps,
+//                                              the semaphore word through map_files, /dev/shm,
+//                                              /proc/locks and its descriptors; then every
+//                                              process's maps searched for the semaphore, and each
+//                                              process found read as the first
 //
 // Measurement modes print one JSON line: nanoseconds of each pass (wall, CLOCK_MONOTONIC) and of
 // this process's CPU over all passes, and a checksum so the compiler keeps the work.
@@ -36,7 +49,10 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/sem.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -280,6 +296,192 @@ static int churn(const char *mode, const char *list, double hz, const char *sche
   return 0;
 }
 
+// ---- why ----------------------------------------------------------------------------------------
+
+static void die_with_parent(void) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static int why_scene(int total, const char *name) {
+  int idle = total - 5;
+  pid_t first = 0;
+  for (int i = 0; i < idle; i++) {
+    pid_t child = fork();
+    if (child < 0) die("fork");
+    if (child == 0) {
+      die_with_parent();
+      for (;;) pause();
+    }
+    if (i == 0) first = child;
+  }
+  sem_t *sem = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
+  if (sem == SEM_FAILED) die("sem_open");
+  sem_unlink(name);
+  pid_t pids[4];
+  for (int i = 0; i < 4; i++) {
+    pids[i] = fork();
+    if (pids[i] < 0) die("fork");
+    if (pids[i] == 0) {
+      die_with_parent();
+      if (i == 0) for (;;) pause();
+      for (;;) sem_wait(sem);
+    }
+  }
+  printf("{\"holder\":%d,\"waiters\":[%d,%d,%d],\"firstIdle\":%d,\"processes\":%d}\n", pids[0], pids[1], pids[2], pids[3], first, total);
+  fflush(stdout);
+  for (;;) pause();
+  return 0;
+}
+
+static char *read_text(const char *path, size_t *length) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  size_t cap = 1 << 14, n = 0;
+  char *text = malloc(cap + 1);
+  for (;;) {
+    if (n == cap) text = realloc(text, (cap *= 2) + 1);
+    ssize_t got = read(fd, text + n, cap - n);
+    if (got <= 0) break;
+    n += (size_t)got;
+  }
+  close(fd);
+  text[n] = 0;
+  *length = n;
+  return text;
+}
+
+static void read_and_count(const char *path) {
+  size_t length = 0;
+  char *text = read_text(path, &length);
+  if (text) checksum += length;
+  free(text);
+}
+
+static long long exec_start(const char *path) {
+  size_t length;
+  char *text = read_text(path, &length);
+  if (!text) return -1;
+  char *line = strstr(text, "se.exec_start");
+  long long ms = 0, frac = 0;
+  if (line) sscanf(strchr(line, ':') + 1, " %lld.%lld", &ms, &frac);
+  free(text);
+  return ms * 1000000 + frac;
+}
+
+/** Everything why reads about one process (inspectProcess in native/linux/inspector.ts). */
+static void why_process(int pid, const char *device, long inode, int first) {
+  char path[512];
+  const char *files[] = {"status", "stat", "cmdline", "comm"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, files[i]);
+    read_and_count(path);
+  }
+  snprintf(path, sizeof path, "/proc/%d/task", pid);
+  DIR *tasks = opendir(path);
+  cpu_set_t original;
+  sched_getaffinity(0, sizeof original, &original);
+  if (tasks) {
+    struct dirent *task;
+    while ((task = readdir(tasks)) != NULL) {
+      if (task->d_name[0] == '.') continue;
+      size_t length;
+      snprintf(path, sizeof path, "/proc/%d/task/%s/stat", pid, task->d_name);
+      char *stat = read_text(path, &length);
+      if (!stat) continue;
+      int cpu = -1;
+      char *p = strrchr(stat, ')');
+      for (int field = 2; p && field <= 39; field++) {
+        p = strchr(p + 1, ' ');
+        if (field == 38 && p) cpu = atoi(p + 1);
+      }
+      free(stat);
+      snprintf(path, sizeof path, "/proc/%d/task/%s/syscall", pid, task->d_name);
+      read_and_count(path);
+      if (cpu >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        sched_setaffinity(0, sizeof one, &one);
+        snprintf(path, sizeof path, "/proc/%d/task/%s/sched", pid, task->d_name);
+        checksum += (uint64_t)(exec_start("/proc/thread-self/sched") - exec_start(path));
+        snprintf(path, sizeof path, "/proc/%d/task/%s/stat", pid, task->d_name);
+        read_and_count(path);
+      }
+    }
+    closedir(tasks);
+  }
+  sched_setaffinity(0, sizeof original, &original);
+  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  size_t length;
+  char *maps = read_text(path, &length);
+  char needle[64];
+  snprintf(needle, sizeof needle, " %s %ld ", device, inode);
+  char *line = maps ? strstr(maps, needle) : NULL;
+  if (line) {
+    while (line > maps && line[-1] != '\n') line--;
+    unsigned long start, end;
+    if (sscanf(line, "%lx-%lx", &start, &end) == 2) {
+      snprintf(path, sizeof path, "/proc/%d/map_files/%lx-%lx", pid, start, end);
+      int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      struct stat st;
+      uint64_t word = 0;
+      if (fd >= 0 && fstat(fd, &st) == 0 && pread(fd, &word, 8, 0) == 8) checksum += word + st.st_ino;
+      if (fd >= 0) close(fd);
+    }
+  }
+  free(maps);
+  if (first) {
+    checksum += scan_shm();
+    read_and_count("/proc/locks");
+  }
+  snprintf(path, sizeof path, "/proc/%d/fd", pid);
+  DIR *fds = opendir(path);
+  if (fds) {
+    struct dirent *fd;
+    while ((fd = readdir(fds)) != NULL) {
+      if (fd->d_name[0] == '.') continue;
+      snprintf(path, sizeof path, "/proc/%d/fd/%s", pid, fd->d_name);
+      struct stat st;
+      if (stat(path, &st) == 0) checksum += st.st_ino;
+    }
+    closedir(fds);
+  }
+}
+
+/** The processes whose maps name DEV INODE: every process's maps read and searched. */
+static int why_holders(const char *device, long inode, int *found, int max) {
+  char needle[64], path[300];
+  snprintf(needle, sizeof needle, " %s %ld ", device, inode);
+  int n = 0;
+  DIR *proc = opendir("/proc");
+  struct dirent *entry;
+  while ((entry = readdir(proc)) != NULL) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    snprintf(path, sizeof path, "/proc/%s/maps", entry->d_name);
+    size_t length;
+    char *maps = read_text(path, &length);
+    if (maps && strstr(maps, needle) && n < max) found[n++] = atoi(entry->d_name);
+    free(maps);
+  }
+  closedir(proc);
+  return n;
+}
+
+static int why_walk(int passes, int pid, const char *device, long inode) {
+  uint64_t *times = calloc(passes, sizeof *times);
+  int holders[4096], n = 0;
+  uint64_t cpu0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+  for (int p = 0; p < passes; p++) {
+    uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+    why_process(pid, device, inode, 1);
+    n = why_holders(device, inode, holders, 4096);
+    for (int i = 0; i < n; i++) if (holders[i] != pid) why_process(holders[i], device, inode, 0);
+    times[p] = now_ns(CLOCK_MONOTONIC) - t0;
+  }
+  print_passes("why-walk", (size_t)n, times, passes, now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0, n == 0);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: linux-baseline posix-sample|posix-kept|sysv-sample|sysv-gated LIST PASSES | scan PASSES [SCOPE] | churn MODE LIST HZ SCHEDULE\n");
@@ -287,6 +489,8 @@ int main(int argc, char **argv) {
   }
   const char *mode = argv[1];
   if (strcmp(mode, "churn") == 0 && argc == 6) return churn(argv[2], argv[3], atof(argv[4]), argv[5]);
+  if (strcmp(mode, "why-scene") == 0 && argc == 4) return why_scene(atoi(argv[2]), argv[3]);
+  if (strcmp(mode, "why-walk") == 0 && argc == 6) return why_walk(atoi(argv[2]), atoi(argv[3]), argv[4], atol(argv[5]));
   if (strcmp(mode, "scan") == 0 && (argc == 3 || argc == 4)) {
     const char *scope = argc == 4 ? argv[3] : "all";
     int passes = atoi(argv[2]);

@@ -64,8 +64,17 @@ function describeChain(chain: GraphNode[]): string[] {
   for (let i = 0; i + 1 < chain.length; i++) {
     const from = chain[i];
     const to = chain[i + 1];
-    const verb =
-      from.type === 'object' ? 'is held by' : to.type === 'object' ? 'waits for' : from.type === 'process' && to.type === 'thread' ? 'is blocked in' : 'waits for child';
+    // A process or thread waited on is not held: it must exit.
+    const awaited = from.type === 'object' && (from.kind === 'process' || from.kind === 'thread');
+    const verb = awaited
+      ? 'is up to'
+      : from.type === 'object'
+        ? 'is held by'
+        : to.type === 'object'
+          ? 'waits for'
+          : from.type === 'process' && to.type === 'thread'
+            ? 'is blocked in'
+            : 'waits for child';
     lines.push(`  ${describeNode(from)} ${verb} ${describeNode(to)}`);
   }
   return lines;

@@ -93,7 +93,7 @@ function renderThread(report: WhyProcessReport, thread: WhyThread): string[] {
     const object = step.waitsFor ? report.objects[step.waitsFor] : undefined;
     if (!object) continue; // the last actor: the end line says what it does
     const actor = step.tid === step.pid ? `${step.processName} (${step.pid})` : `thread ${step.tid} of ${step.processName} (${step.pid})`;
-    const held = step.heldBy && object && object.kind !== 'process' && object.kind !== 'thread' ? ` held by ${step.heldBy.pid}${step.heldBy.inferred ? ' (inferred)' : ''}` : '';
+    const held = step.heldBy && object && object.kind !== 'process' && object.kind !== 'thread' ? ` held by ${step.heldBy.tid === null || step.heldBy.tid === step.heldBy.pid ? `pid ${step.heldBy.pid}` : `thread ${step.heldBy.tid} of pid ${step.heldBy.pid}`}${step.heldBy.inferred ? ' (inferred)' : ''}` : '';
     lines.push(`    ${'→'.padStart(i * 2)} ${actor} waits for ${objectPhrase(object)}${held}`);
   }
   if (thread.end) lines.push(`    ends: ${thread.end.text}`);

@@ -13,6 +13,8 @@ import { WaitAnalysis, type AnalysisOptions } from './wait-analysis';
 export const MAX_CHAIN_STEPS = 32;
 /** A name matching more processes: the lowest pids are explained, and the document says so. */
 export const MAX_MATCHES = 32;
+/** Processes looked at as could-signal candidates of one object at most (each is inspected). */
+export const MAX_CANDIDATES = 64;
 
 /** Objects whose holders are the ones that could end a wait: no owner, anyone mapping it may post or wake. */
 const HOLDER_KINDS = new Set(['posix-semaphore', 'futex', 'event', 'semaphore', 'timer']);
@@ -222,13 +224,14 @@ class Explainer {
     if (!HOLDER_KINDS.has(object.kind)) return { reason: 'not-told', text: `the OS does not say who would end a wait on ${object.label}` };
     const holders = this.analysis.holdersOf([object.id]).get(object.id) ?? [];
     const candidates: Candidate[] = [];
-    for (const holder of holders) {
+    for (const holder of holders.slice(0, MAX_CANDIDATES)) {
       const candidate = this.#candidate(holder.pid, holder.processName, object.id, pid, tid);
       if (candidate) candidates.push(candidate);
     }
     const verb = object.kind === 'posix-semaphore' || object.kind === 'futex' ? 'map' : 'hold';
+    const more = holders.length > MAX_CANDIDATES ? `, and ${holders.length - MAX_CANDIDATES} more not looked at` : '';
     const text = candidates.length
-      ? `processes that ${verb} it: ${groupCandidates(candidates)}`
+      ? `processes that ${verb} it: ${groupCandidates(candidates)}${more}`
       : `no other process ${verb}s it${object.kind === 'futex' ? '' : ': nothing else can signal it'}`;
     return { reason: 'no-owner', text, candidates };
   }
@@ -256,7 +259,9 @@ class Explainer {
   #verdict(walks: Map<number, Walk>): WhyProcessReport['verdict'] {
     const threads = this.inspection.threads;
     const waiting = threads.filter((t) => walks.has(t.tid));
-    const cycled = waiting.find((t) => walks.get(t.tid)!.end.reason === 'cycle');
+    // A thread on the cycle itself says it best; one whose chain only leads into a cycle next.
+    const cycledAt = (t: ThreadInspection) => (walks.get(t.tid)!.end.reason === 'cycle' ? walks.get(t.tid)!.end.cycleTo : undefined);
+    const cycled = waiting.find((t) => cycledAt(t) === 0) ?? waiting.find((t) => cycledAt(t) !== undefined);
     if (cycled) return { kind: 'deadlocked', text: `deadlocked: ${this.#deadlockSentence(walks.get(cycled.tid)!)}` };
     const main = threads.find((t) => t.tid === this.#pid);
     // A wait on a private futex nobody is known to own (an idle pool's condition variable) is
@@ -310,7 +315,8 @@ class Explainer {
     walk.chain.forEach((step, i) => {
       const object = walk.objects[i];
       if (!object) return;
-      const lead = i === 0 ? `thread ${step.tid}` : walk.chain[i - 1].heldBy?.tid === null ? `whose thread ${step.tid}` : 'which';
+      // A whole process held it: name the thread of it that waits on, unless it is the main one.
+      const lead = i === 0 ? `thread ${step.tid}` : walk.chain[i - 1].heldBy?.tid === null && step.tid !== step.pid ? `whose thread ${step.tid}` : 'which';
       parts.push(`${lead} waits for ${objectPhrase(object)}${this.#heldByPhrase(object, step.heldBy)}`);
     });
     return parts.join(', ');

@@ -148,6 +148,10 @@ export class LinuxInspector implements ProcessInspector {
       }
       throw new NativeError('not-found', 'inspect', `no process with pid ${pid}`, 'ESRCH');
     }
+    if (threadState(this.#stat(pid)!.state) === 'exited') {
+      const parent = info.parentPid ? `: its parent ${this.#who(info.parentPid)} has not reaped it` : '';
+      throw new NativeError('vanished', 'inspect', `process ${pid} (${info.name}) has exited (a zombie${parent})`, 'ESRCH');
+    }
     const unavailable: Record<string, string> = {};
     const threads: ThreadInspection[] = [];
     const pending = new Map<number, PendingWait>();
@@ -252,7 +256,9 @@ export class LinuxInspector implements ProcessInspector {
     return status === undefined ? undefined : parseStatusTgid(status);
   }
 
+  /** Read afresh (a process asked about may have exited since its stat was cached). */
   #processInfo(pid: number): ProcessInfo | undefined {
+    this.#stats.delete(pid);
     const stat = this.#stat(pid);
     if (!stat) return undefined;
     const cmdline = readProc(`/proc/${pid}/cmdline`, pid);

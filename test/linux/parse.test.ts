@@ -15,7 +15,15 @@ import {
   parseSyscall,
   parseSysvipcSem,
   splitDev,
+  parseStat,
+  parseExecStart,
+  parseStatusUid,
+  parseStatusTgid,
+  parseCmdline,
+  decodePthreadMutexHead,
+  looksLikeLockedMutex,
 } from '../../native/linux/parse';
+import { mappingLabel, semaphoreMappings } from '../../native/linux/unlinked-semaphores';
 import { matchLockWaiters, matchSemaphoreWaiters, matchSysvWaiters, type BlockedThreads } from '../../native/linux/waiters';
 import { ProcessNames, newTally } from '../../native/linux/procfs';
 
@@ -251,5 +259,69 @@ describe('Linux actions and rendering', () => {
       describeState({ kind: 'file-lock', state: { ...lock, lockType: 'POSIX', path: '', holderPid: 0, waiterPids: [], start: 20, end: 24 } }),
       'POSIX WRITE bytes 20-24, inode fe:00:5, held by ?',
     );
+  });
+});
+
+describe('Linux parsers for why', () => {
+  test('parseStat: a command name with spaces and parentheses; state, ppid, pgrp, start time, CPU', () => {
+    // Recorded from /proc/<pid>/task/<tid>/stat on kernel 6.18 (comm changed to "a) b (c").
+    const text =
+      '4242 (a) b (c) S 4100 4242 7060 0 -1 4194560 120 0 0 0 3 1 0 0 20 0 1 0 33889 3133440 408 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n';
+    assert.deepEqual(parseStat(text), { comm: 'a) b (c', state: 'S', ppid: 4100, pgrp: 4242, startTime: 33889, processor: 1 });
+    assert.equal(parseStat('4242 (x) S 1 2'), undefined);
+    assert.equal(parseStat('garbage'), undefined);
+  });
+
+  test('parseExecStart: se.exec_start in ns from the sched file; parseStatusUid, parseStatusTgid, parseCmdline', () => {
+    const sched = 'cat (8423, #threads: 1)\n----\nse.exec_start                                :        331648.810251\nse.vruntime    :  2478.665133\n';
+    assert.equal(parseExecStart(sched), 331_648_810_251n);
+    assert.equal(parseExecStart('se.vruntime : 1.000000\n'), undefined);
+    assert.equal(parseStatusUid('Name:\tx\nTgid:\t4242\nUid:\t1000\t1000\t1000\t1000\n'), 1000);
+    assert.equal(parseStatusTgid('Name:\tx\nTgid:\t4242\nPid:\t4243\n'), 4242);
+    assert.equal(parseCmdline('python3\0mp.py\0fork\0'), 'python3 mp.py fork');
+    assert.equal(parseCmdline(''), '');
+  });
+
+  test("decodePthreadMutexHead and looksLikeLockedMutex: glibc's layout, and what is not a locked mutex", () => {
+    // __lock 2 (locked, waiters), __count 0, __owner 4243, __nusers 1, __kind 0 (normal, private).
+    const head = decodePthreadMutexHead(Uint8Array.from([2, 0, 0, 0, 0, 0, 0, 0, 0x93, 0x10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]));
+    assert.deepEqual(head, { lock: 2, count: 0, owner: 4243, users: 1, kind: 0 });
+    assert.equal(looksLikeLockedMutex(head, 2, true), true);
+    assert.equal(looksLikeLockedMutex(head, 0, true), false, 'a wait that does not expect 2 is not lll_lock_wait');
+    assert.equal(looksLikeLockedMutex(head, 2, false), false, 'a private mutex waited on as a shared futex');
+    assert.equal(looksLikeLockedMutex({ ...head, kind: 128 }, 2, false), true, 'process-shared, shared futex');
+    assert.equal(looksLikeLockedMutex({ ...head, kind: 16 }, 2, true), false, 'robust mutexes store a TID in __lock');
+    assert.equal(looksLikeLockedMutex({ ...head, kind: 0x4000 }, 2, true), false, 'bits glibc does not define');
+    assert.equal(looksLikeLockedMutex({ ...head, lock: 0 }, 2, true), false, 'unlocked since');
+    assert.equal(looksLikeLockedMutex({ ...head, owner: 0 }, 2, true), false, 'no owner recorded');
+    assert.throws(() => decodePthreadMutexHead(new Uint8Array(8)), RangeError);
+  });
+
+  test('semaphoreMappings: only shared /dev/shm/sem.* lines, deleted or not; mappingLabel', () => {
+    // Recorded from a Python 3.11 multiprocessing child (fork) plus a named semaphore.
+    const maps = [
+      '55d0c0a00000-55d0c0a01000 r--p 00000000 fe:00 2148455                    /usr/bin/python3.11',
+      '7f6033bbb000-7f6033bbc000 rw-s 00000000 00:1b 1866                       /dev/shm/sem.Fn4DtX (deleted)',
+      '7f6033bbc000-7f6033bbd000 rw-s 00000000 00:1b 1865                       /dev/shm/sem.mFPo6B (deleted)',
+      '7f6033bbd000-7f6033bbe000 r--s 00000000 00:1b 1870                       /dev/shm/sem.jobs',
+      '7f6033bbe000-7f6033bbf000 rw-p 00000000 00:1b 1871                       /dev/shm/sem.private-copy',
+      '7ffd0a000000-7ffd0a021000 rw-p 00000000 00:00 0                          [stack]',
+    ].join('\n');
+    const lines = semaphoreMappings(maps);
+    assert.deepEqual(lines.map((l) => [l.inode, l.perms, mappingLabel(l)]), [
+      [1866, 'rw-s', 'sem.Fn4DtX (deleted)'],
+      [1865, 'rw-s', 'sem.mFPo6B (deleted)'],
+      [1870, 'r--s', 'sem.jobs (deleted)'],
+    ]);
+    assert.deepEqual(semaphoreMappings(''), []);
+  });
+
+  test('sem-inode: ids parse to device and inode, and bad ones are refused', () => {
+    assert.deepEqual(parseTarget('sem-inode:00:1b:1866'), { kind: 'sem-inode', device: '00:1b', inode: 1866, path: 'sem-inode:00:1b:1866', name: '00:1b:1866' });
+    assert.equal(kindOfPath('sem-inode:00:1b:1866'), 'posix-semaphore');
+    for (const bad of ['sem-inode:', 'sem-inode:00:1b', 'sem-inode:zz:1b:1', 'sem-inode:00:1b:0', 'sem-inode:00:1b:1:2']) {
+      assert.throws(() => parseTarget(bad), (e: any) => e.kind === 'invalid-argument', bad);
+    }
+    assert.deepEqual(parseTarget('/sem-inode:x'), { kind: 'posix-semaphore', name: 'sem-inode:x', path: '/dev/shm/sem.sem-inode:x' });
   });
 });

@@ -63,6 +63,17 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   }
 }
 
+/** Parses each line a process prints as JSON into `lines` (`{raw}` for a line that is not JSON). */
+export function collectJsonLines(stream: NodeJS.ReadableStream, lines: Array<Record<string, any>>): void {
+  readline.createInterface({ input: stream }).on('line', (line) => {
+    try {
+      lines.push(JSON.parse(line));
+    } catch {
+      lines.push({ raw: line });
+    }
+  });
+}
+
 /** A fixture process (test/fixtures/linux-waiter.ts) and the JSON lines it prints. */
 export class Fixture {
   readonly lines: Array<Record<string, any>> = [];
@@ -75,13 +86,7 @@ export class Fixture {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child.once('exit', () => (this.#exited = true));
-    readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      try {
-        this.lines.push(JSON.parse(line));
-      } catch {
-        this.lines.push({ raw: line });
-      }
-    });
+    collectJsonLines(this.child.stdout!, this.lines);
     onCleanup(() => this.kill());
   }
 
