@@ -45,8 +45,10 @@ export function detectDeadlocks(backend: Backend, now: () => number = Date.now):
   const unavailable: Record<string, string> = {};
   const graph = backend.inspector ? graphFromInspections(backend, unavailable) : graphFromReports(backend, unavailable);
   // Only where the OS has mutexes is a missing owner a blind spot, whichever source the graph has.
-  const { mutexOwner } = backend.capabilities();
-  if (backend.sampledKinds.includes('mutex') && !mutexOwner.supported) unavailable.mutexOwner = mutexOwner.reason ?? 'unsupported';
+  if (backend.sampledKinds.includes('mutex')) {
+    const { mutexOwner } = backend.capabilities();
+    if (!mutexOwner.supported) unavailable.mutexOwner = mutexOwner.reason ?? 'unsupported';
+  }
   const edges: Array<[string, string]> = [];
   for (const [from, targets] of graph.edges) for (const to of targets) edges.push([from, to]);
   return { t: now(), deadlocks: findDeadlocks(graph), graph: { nodes: Object.fromEntries(graph.nodes), edges }, unavailable };

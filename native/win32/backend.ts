@@ -1,13 +1,13 @@
 import os from 'node:os';
 import type { ActionRequest, ActionResult, CreateSpec, CreatedObject } from '../actions';
 import type { Backend, HolderResult, SampledObject, WaiterResult } from '../backend';
-import { isNativeError, unsupported } from '../errors';
+import { unsupported } from '../errors';
 import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } from '../types';
 import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
 import { unreadableHandles } from './foreign-handles';
-import { findHolders, holdersOf, type ObjectTarget } from './holders';
+import { findHolders, holdersOf } from './holders';
 import { isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
 import { Win32Inspector } from './inspector';
 import { processSnapshotUnsupportedReason } from './process-handles';
@@ -92,27 +92,8 @@ export class Win32Backend implements Backend {
     });
   }
 
-  /** Copies of the unnamed objects among `paths` (vanished ones left out), to match handles against. */
-  #unnamedTargets(paths: string[]): ObjectTarget[] {
-    const targets: ObjectTarget[] = [];
-    for (const path of paths) {
-      const ref = parseUnnamedPath(path);
-      if (!ref) continue;
-      try {
-        const object = openUnnamed(ref, this.#unnamed.kindOf(path));
-        targets.push({ key: path, kind: object.kind, copy: object.handle });
-      } catch (error) {
-        if (!isNativeError(error) || error.kind !== 'vanished') {
-          for (const target of targets) target.copy.close();
-          throw error;
-        }
-      }
-    }
-    return targets;
-  }
-
   holders(paths: string[]): HolderResult {
-    const targets = this.#unnamedTargets(paths);
+    const targets = this.#unnamed.openTargets(paths);
     let scan: ReturnType<typeof findHolders>;
     try {
       scan = findHolders(paths.filter((path) => !isUnnamedPath(path)), targets);
@@ -129,7 +110,7 @@ export class Win32Backend implements Backend {
   waiters(paths: string[]): WaiterResult {
     const capability = this.capabilities().waiters;
     if (!capability.supported) throw unsupported('waiters', capability.reason ?? 'not supported');
-    const targets = this.#unnamedTargets(paths);
+    const targets = this.#unnamed.openTargets(paths);
     try {
       const found = findWaiters(paths.filter((path) => !isUnnamedPath(path)), targets);
       for (const path of paths) if (!found.waiters.has(path)) found.waiters.set(path, []);

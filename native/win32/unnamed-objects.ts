@@ -6,6 +6,7 @@
 import { isNativeError } from '../errors';
 import type { SampledKind } from '../types';
 import type { NtHandle } from './handle';
+import type { ObjectTarget } from './holders';
 import { objectComparisonUnsupportedReason, parseUnnamedPath, sameObject, unnamedPath, type HandleRef } from './identity';
 import { openUnnamed } from './process-objects';
 
@@ -52,6 +53,30 @@ export class UnnamedObjects {
   remember(path: string, kind: SampledKind): void {
     const ref = parseUnnamedPath(path);
     if (ref && !this.#known.has(path)) this.#remember(path, { ref, kind });
+  }
+
+  /**
+   * Copies of the unnamed objects among `paths` to match handles against (ones that vanished are
+   * left out). The caller closes every copy.
+   */
+  openTargets(paths: readonly string[]): ObjectTarget[] {
+    const targets: ObjectTarget[] = [];
+    try {
+      for (const path of paths) {
+        const ref = parseUnnamedPath(path);
+        if (!ref) continue;
+        try {
+          const object = openUnnamed(ref, this.kindOf(path));
+          targets.push({ key: path, kind: object.kind, copy: object.handle });
+        } catch (error) {
+          if (!isNativeError(error) || error.kind !== 'vanished') throw error;
+        }
+      }
+    } catch (error) {
+      for (const target of targets) target.copy.close();
+      throw error;
+    }
+    return targets;
   }
 
   kindOf(path: string): SampledKind | undefined {

@@ -6,7 +6,8 @@
 import { invalidArgument, unsupported } from '../errors';
 import type { ObjectEntry, SampledKind } from '../types';
 import { objectName, openProcess, openProcessChecked, walkSyncHandles } from './foreign-handles';
-import { parseUnnamedPath, unnamedLabel, type HandleRef } from './identity';
+import type { HandleRef } from './identity';
+import { unnamedObjectLabel } from './inspection-model';
 import { listProcessHandles } from './process-handles';
 import { listProcesses } from './system-info';
 import { PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION } from './structs';
@@ -26,14 +27,8 @@ export function parseUnnamedScope(scope: string): number | 'waited' | undefined 
   throw invalidArgument('scan', `${scope} is not a scope of unnamed objects: use unnamed:<pid> or ${WAITED_SCOPE}`);
 }
 
-/** The label of an unnamed object, with the name of the process its path names. */
-export function labelOf(path: string, kind: string, processNames: ReadonlyMap<number, string>): string {
-  const ref = parseUnnamedPath(path)!;
-  return unnamedLabel(kind, ref, processNames.get(ref.pid) ?? '');
-}
-
 function entry(path: string, kind: SampledKind, scope: string, names: ReadonlyMap<number, string>): ObjectEntry {
-  return { kind, name: labelOf(path, kind, names), path, directory: scope, typeName: typeNameOfKind(kind) ?? kind };
+  return { kind, name: unnamedObjectLabel(path, kind, names), path, directory: scope, typeName: typeNameOfKind(kind) ?? kind };
 }
 
 /** The unnamed objects process `pid` holds handles to, each once, in handle order. */
