@@ -175,6 +175,7 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
   });
 
   test('no handle leaks over 50 more rounds of every call', () => {
+    assert.ok(report.inspected.holds >= 2 && report.inspected.scanned >= 2, JSON.stringify(report.inspected));
     const { cycles, before, after } = report.leak;
     assert.equal(cycles, 50);
     assert.equal(before.live, 0, 'the layer holds nothing between calls');
