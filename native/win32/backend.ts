@@ -31,6 +31,8 @@ import { findWaiters, waitersUnsupportedReason } from './waiters';
 import { probe } from '../capability';
 
 const processInfo = Buffer.alloc(4);
+/** How long a scan of the unnamed objects waited on is reused. */
+const WAITED_SCAN_MS = 2000;
 
 function currentSessionId(): number {
   check(
@@ -46,6 +48,7 @@ export class Win32Backend implements Backend {
   readonly sessionId = currentSessionId();
   readonly #leases = new MutexLeases();
   readonly #unnamed = new UnnamedObjects();
+  #waited: { at: number; entries: ObjectEntry[] } | undefined;
   #capabilities: CapabilityReport | undefined;
 
   defaultScopes(): string[] {
@@ -62,11 +65,21 @@ export class Win32Backend implements Backend {
     const entries = scopes.flatMap((scope) => {
       const unnamed = parseUnnamedScope(scope);
       if (unnamed === undefined) return listDirectory(scope);
-      return unnamed === 'waited' ? scanWaitedUnnamed(this.#unnamed) : scanHeldUnnamed(unnamed, this.#unnamed);
+      return unnamed === 'waited' ? this.#waitedRecently() : scanHeldUnnamed(unnamed, this.#unnamed);
     });
     // One unnamed object held by two processes asked for (or held and waited on) is listed once.
     const seen = new Set<string>();
     return entries.filter((entry) => !isUnnamedPath(entry.path) || (!seen.has(entry.path) && seen.add(entry.path)));
+  }
+
+  /**
+   * The unnamed objects waited on, reused for a moment: the 1 Hz scan would otherwise query every
+   * waiting thread of the system each second, as the 0.5 Hz waiters pass does anyway.
+   */
+  #waitedRecently(): ObjectEntry[] {
+    const now = Date.now();
+    if (!this.#waited || now - this.#waited.at > WAITED_SCAN_MS) this.#waited = { at: now, entries: scanWaitedUnnamed(this.#unnamed) };
+    return this.#waited.entries;
   }
 
   /** Names resolve as kernel32 resolves them; `handle:<pid>:0x<h>` names an unnamed object by the handle it is known by. */
@@ -210,6 +223,7 @@ export class Win32Backend implements Backend {
   }
 
   dispose(): void {
+    this.#waited = undefined;
     this.#leases.releaseAll();
   }
 }
