@@ -44,6 +44,11 @@ export function waitFactsOf(reports: Report[]): WaitFacts {
 export function detectDeadlocks(backend: Backend, now: () => number = Date.now): DeadlockReport {
   const unavailable: Record<string, string> = {};
   const graph = backend.inspector ? graphFromInspections(backend, unavailable) : graphFromReports(backend, unavailable);
+  // Only where the OS has mutexes is a missing owner a blind spot, whichever source the graph has.
+  if (backend.sampledKinds.includes('mutex')) {
+    const { mutexOwner } = backend.capabilities();
+    if (!mutexOwner.supported) unavailable.mutexOwner = mutexOwner.reason ?? 'unsupported';
+  }
   const edges: Array<[string, string]> = [];
   for (const [from, targets] of graph.edges) for (const to of targets) edges.push([from, to]);
   return { t: now(), deadlocks: findDeadlocks(graph), graph: { nodes: Object.fromEntries(graph.nodes), edges }, unavailable };
@@ -108,9 +113,6 @@ function graphFromReports(backend: Backend, unavailable: Record<string, string>)
   } catch (error) {
     unavailable.waiters = error instanceof Error ? error.message : String(error);
   }
-  // Only where the OS has mutexes is a missing owner a blind spot.
-  const { mutexOwner } = backend.capabilities();
-  if (backend.sampledKinds.includes('mutex') && !mutexOwner.supported) unavailable.mutexOwner = mutexOwner.reason ?? 'unsupported';
   const facts = waitFactsOf(reports);
   if (backend.childWaits) {
     try {

@@ -257,7 +257,8 @@ class Explainer {
     if (focus) return { kind: 'waiting', text: this.#waitingSentence(focus, walks.get(focus.tid)!) };
     const shown = main ?? threads[0];
     if (!shown) return { kind: 'unknown', text: 'cannot tell: no thread could be read' };
-    if (shown.unavailable && shown.state === 'blocked') return { kind: 'unknown', text: `cannot tell: ${shown.unavailable}` };
+    // A thread whose state the OS does not report (Wine) may be blocked just as well.
+    if (shown.unavailable && (shown.state === 'blocked' || shown.state === 'unknown')) return { kind: 'unknown', text: `cannot tell: ${shown.unavailable}` };
     return { kind: 'not-blocked', text: `not blocked on a synchronization object (${shown.state === 'running' ? 'running' : blockedPhrase(shown)})` };
   }
 

@@ -159,10 +159,14 @@ export type CapabilityName =
   | 'actions'
   | 'handleCount';
 
-export type CapabilityReport = { platform: string; osRelease: string } & Record<
-  CapabilityName,
-  Capability
->;
+/**
+ * Capabilities only some backends probe (Windows: the per-process handle snapshot, thread states,
+ * comparing handles across processes, Wait Chain Traversal).
+ */
+export type OptionalCapabilityName = 'processHandleSnapshot' | 'threadStates' | 'objectIdentity' | 'waitChains';
+
+export type CapabilityReport = { platform: string; osRelease: string } & Record<CapabilityName, Capability> &
+  Partial<Record<OptionalCapabilityName, Capability>>;
 
 // ---- Processes and what their threads wait for (`why`, `deadlocks`) ---------------------------
 //

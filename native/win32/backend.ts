@@ -6,7 +6,16 @@ import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } f
 import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
-import { findHolders } from './holders';
+import { unreadableHandles } from './foreign-handles';
+import { findHolders, holdersOf } from './holders';
+import { isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
+import { Win32Inspector } from './inspector';
+import { processSnapshotUnsupportedReason } from './process-handles';
+import { openUnnamed } from './process-objects';
+import { threadStatesUnsupportedReason } from './thread-waits';
+import { waitChainUnsupportedReason } from './wait-chain';
+import { UnnamedObjects } from './unnamed-objects';
+import { WAITED_SCOPE, parseUnnamedScope, scanHeldUnnamed, scanWaitedUnnamed } from './unnamed-scan';
 import { GLOBAL_DIRECTORY, resolveObjectPath, sessionDirectory, validateCreateName } from './names';
 import { kernelbase, ntdll } from './ntdll';
 import { check, statusName, ntSuccess } from './ntstatus';
@@ -22,6 +31,8 @@ import { findWaiters, waitersUnsupportedReason } from './waiters';
 import { probe } from '../capability';
 
 const processInfo = Buffer.alloc(4);
+/** How long a scan of the unnamed objects waited on is reused. */
+const WAITED_SCAN_MS = 2000;
 
 function currentSessionId(): number {
   check(
@@ -36,41 +47,98 @@ export class Win32Backend implements Backend {
   readonly sampledKinds = SAMPLED_KINDS;
   readonly sessionId = currentSessionId();
   readonly #leases = new MutexLeases();
+  readonly #unnamed = new UnnamedObjects();
+  #waited: { at: number; entries: ObjectEntry[] } | undefined;
   #capabilities: CapabilityReport | undefined;
 
   defaultScopes(): string[] {
     const local = sessionDirectory(this.sessionId);
-    return local === GLOBAL_DIRECTORY ? [GLOBAL_DIRECTORY] : [GLOBAL_DIRECTORY, local];
+    const directories = local === GLOBAL_DIRECTORY ? [GLOBAL_DIRECTORY] : [GLOBAL_DIRECTORY, local];
+    return this.capabilities().waiters.supported ? [...directories, WAITED_SCOPE] : directories;
   }
 
+  /**
+   * Object directories, and unnamed objects on demand: `unnamed:<pid>` (those a process holds),
+   * `unnamed:waited` (those some thread waits on; a default scope where the OS tells waits).
+   */
   scan(scopes = this.defaultScopes()): ObjectEntry[] {
-    return scopes.flatMap((scope) => listDirectory(scope));
+    const entries = scopes.flatMap((scope) => {
+      const unnamed = parseUnnamedScope(scope);
+      if (unnamed === undefined) return listDirectory(scope);
+      return unnamed === 'waited' ? this.#waitedRecently() : scanHeldUnnamed(unnamed, this.#unnamed);
+    });
+    // One unnamed object held by two processes asked for (or held and waited on) is listed once.
+    const seen = new Set<string>();
+    return entries.filter((entry) => !isUnnamedPath(entry.path) || (!seen.has(entry.path) && seen.add(entry.path)));
   }
 
+  /**
+   * The unnamed objects waited on, reused for a moment: the 1 Hz scan would otherwise query every
+   * waiting thread of the system each second, as the 0.5 Hz waiters pass does anyway.
+   */
+  #waitedRecently(): ObjectEntry[] {
+    const now = Date.now();
+    if (!this.#waited || now - this.#waited.at > WAITED_SCAN_MS) this.#waited = { at: now, entries: scanWaitedUnnamed(this.#unnamed) };
+    return this.#waited.entries;
+  }
+
+  /** Names resolve as kernel32 resolves them; `handle:<pid>:0x<h>` names an unnamed object by the handle it is known by. */
   resolve(name: string): string {
-    return resolveObjectPath(name, this.sessionId, 'open');
+    const unnamed = parseUnnamedPath(name);
+    return unnamed ? unnamedPath(unnamed) : resolveObjectPath(name, this.sessionId, 'open');
   }
 
   open(name: string, kind?: SampledKind): SampledObject {
-    return openForQuery(this.resolve(name), kind);
+    const path = this.resolve(name);
+    const unnamed = parseUnnamedPath(path);
+    if (!unnamed) return openForQuery(path, kind);
+    const object = openUnnamed(unnamed, kind ?? this.#unnamed.kindOf(path));
+    this.#unnamed.remember(path, object.kind);
+    return object;
+  }
+
+  inspector(): Win32Inspector {
+    return new Win32Inspector({
+      known: this.#unnamed,
+      sessionId: this.sessionId,
+      mutexOwnerUnsupported: () => this.capabilities().mutexOwner.reason ?? null,
+    });
   }
 
   holders(paths: string[]): HolderResult {
-    const scan = findHolders(paths);
+    const targets = this.#unnamed.openTargets(paths);
+    let scan: ReturnType<typeof findHolders>;
+    try {
+      scan = findHolders(paths.filter((path) => !isUnnamedPath(path)), targets);
+    } finally {
+      for (const target of targets) target.copy.close();
+    }
     const incomplete = scan.unreadablePids.length
-      ? `the handles of ${scan.unreadablePids.length} process(es) could not be read (pids ${scan.unreadablePids.join(', ')})`
+      ? unreadableHandles(scan.unreadablePids)
       : undefined;
-    return { holders: scan.holders, incomplete };
+    const holders = new Map(paths.map((path) => [path, holdersOf(scan.handles.get(path) ?? [])]));
+    return { holders, incomplete };
   }
 
   waiters(paths: string[]): WaiterResult {
     const capability = this.capabilities().waiters;
     if (!capability.supported) throw unsupported('waiters', capability.reason ?? 'not supported');
-    return findWaiters(paths);
+    const targets = this.#unnamed.openTargets(paths);
+    try {
+      const found = findWaiters(paths.filter((path) => !isUnnamedPath(path)), targets);
+      for (const path of paths) if (!found.waiters.has(path)) found.waiters.set(path, []);
+      return found;
+    } finally {
+      for (const target of targets) target.copy.close();
+    }
   }
 
   act(request: ActionRequest): Promise<ActionResult> {
-    return performAction(this.resolve(request.name), request, this.#leases);
+    const path = this.resolve(request.name);
+    if (isUnnamedPath(path)) {
+      return Promise.reject(unsupported(request.action, `${path} is an unnamed object: SyncScope only reads those (actions take a named object)`));
+    }
+    return performAction(path, request, this.#leases);
   }
 
   create(spec: CreateSpec): CreatedObject {
@@ -147,10 +215,15 @@ export class Win32Backend implements Backend {
         this.processHandleCount();
         return null;
       }),
+      processHandleSnapshot: probe(processSnapshotUnsupportedReason),
+      threadStates: probe(threadStatesUnsupportedReason),
+      objectIdentity: probe(objectComparisonUnsupportedReason),
+      waitChains: probe(waitChainUnsupportedReason),
     };
   }
 
   dispose(): void {
+    this.#waited = undefined;
     this.#leases.releaseAll();
   }
 }

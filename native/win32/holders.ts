@@ -1,110 +1,72 @@
-// Who holds a handle to an object: walk the system handle table, duplicate each candidate
-// handle into this process and read its type and name. The table's Object addresses are never
-// used (0 under Wine, hidden on recent Windows without SeDebugPrivilege).
-import type { Holder } from '../types';
-import { NtHandle, handleSlot, takeHandle } from './handle';
-import { addressOf, ntdll } from './ntdll';
-import { ntSuccess } from './ntstatus';
+// Who holds a handle to an object: walk the system handle table, copy each event, mutant,
+// semaphore and timer handle into this process and match it to the objects asked about: named
+// ones by their NT name, any one (named or not) by CompareObjectHandles against a copy of it.
+// The table's Object addresses are never used (0 under Wine, hidden on recent Windows).
+import type { Holder, SampledKind } from '../types';
+import { OpenedProcesses, objectName, walkSyncHandles } from './foreign-handles';
+import type { NtHandle } from './handle';
+import { sameObject } from './identity';
 import { listHandles, listProcesses } from './system-info';
-import {
-  CURRENT_PROCESS,
-  DUPLICATE_SAME_ACCESS,
-  ObjectNameInformation,
-  ObjectTypeInformation,
-  PROCESS_DUP_HANDLE,
-  clientId,
-  objectAttributes,
-  readUnicodeString,
-} from './structs';
 
-const SAMPLED_TYPE_NAMES = new Set(['Event', 'Mutant', 'Semaphore', 'Timer']);
 
-const queryBuffer = Buffer.alloc(64 * 1024);
-const queryBase = addressOf(queryBuffer);
-
-/** Type and name of a handle in this process (OBJECT_TYPE_INFORMATION / OBJECT_NAME_INFORMATION start with a UNICODE_STRING). */
-function objectString(handle: bigint, infoClass: number): string | undefined {
-  const status = ntdll().NtQueryObject(handle, infoClass, queryBuffer, queryBuffer.length, null);
-  return ntSuccess(status) ? readUnicodeString(queryBuffer, 0, queryBase) : undefined;
+/** An object asked about by identity: a copy of one of its handles in this process. */
+export interface ObjectTarget {
+  key: string;
+  kind: SampledKind;
+  copy: NtHandle;
 }
 
-export function objectTypeName(handle: bigint): string | undefined {
-  return objectString(handle, ObjectTypeInformation);
-}
-
-export function objectName(handle: bigint): string | undefined {
-  return objectString(handle, ObjectNameInformation);
-}
-
-export function openProcess(pid: number, access: number): NtHandle | undefined {
-  const slot = handleSlot();
-  const status = ntdll().NtOpenProcess(slot, access, objectAttributes(null), clientId(pid));
-  return ntSuccess(status) ? takeHandle(slot) : undefined;
-}
-
-/** Copies another process's handle into this one; undefined when the OS refuses. */
-export function duplicateFrom(process: NtHandle, handle: bigint): NtHandle | undefined {
-  const slot = handleSlot();
-  const status = ntdll().NtDuplicateObject(process.value, handle, CURRENT_PROCESS, slot, 0, 0, DUPLICATE_SAME_ACCESS);
-  return ntSuccess(status) ? takeHandle(slot) : undefined;
+/** One handle a process holds to an object. */
+export interface HeldHandle extends Holder {
+  handle: bigint;
 }
 
 export interface HolderScan {
-  holders: Map<string, Holder[]>;
+  /** Per path (named objects asked by path) or key (objects asked by identity), every holding handle, by pid. */
+  handles: Map<string, HeldHandle[]>;
   /** Processes whose handles could not be read (access denied, exited): the result may miss them. */
   unreadablePids: number[];
 }
 
-/** Finds the processes (other than this one) that hold handles to each of the given object paths. */
-export function findHolders(paths: Iterable<string>): HolderScan {
+/** The processes of a scan's handles, one entry per pid. */
+export function holdersOf(handles: readonly HeldHandle[]): Holder[] {
+  const byPid = new Map<number, Holder>();
+  for (const held of handles) if (!byPid.has(held.pid)) byPid.set(held.pid, { pid: held.pid, processName: held.processName });
+  return [...byPid.values()];
+}
+
+/**
+ * Finds the processes (other than this one) that hold handles to each of the given object paths
+ * and to each object target.
+ */
+export function findHolders(paths: Iterable<string>, objects: readonly ObjectTarget[] = []): HolderScan {
   const wanted = new Map<string, string>();
   for (const path of paths) wanted.set(path.toLowerCase(), path);
-  const holders = new Map<string, Holder[]>();
-  for (const path of wanted.values()) holders.set(path, []);
-  const unreadable = new Set<number>();
-  if (wanted.size === 0) return { holders, unreadablePids: [] };
+  const handles = new Map<string, HeldHandle[]>();
+  for (const path of wanted.values()) handles.set(path, []);
+  for (const target of objects) handles.set(target.key, []);
+  if (handles.size === 0) return { handles, unreadablePids: [] };
 
   const names = new Map(listProcesses().map((p) => [p.pid, p.name]));
-  const self = process.pid;
-  // Type indexes are per boot; learn them from the first handle of each index (0 = not reported).
-  const typeByIndex = new Map<number, string>();
-  const processes = new Map<number, NtHandle | undefined>();
+  const add = (key: string, pid: number, handle: bigint) => {
+    handles.get(key)!.push({ pid, processName: names.get(pid) ?? '', handle });
+  };
+  const processes = new OpenedProcesses();
+  let unreadablePids: number[];
   try {
-    for (const entry of listHandles()) {
-      if (entry.pid === self || unreadable.has(entry.pid)) continue;
-      const knownType = entry.typeIndex !== 0 ? typeByIndex.get(entry.typeIndex) : undefined;
-      if (knownType !== undefined && !SAMPLED_TYPE_NAMES.has(knownType)) continue;
-      let owner = processes.get(entry.pid);
-      if (!processes.has(entry.pid)) {
-        owner = openProcess(entry.pid, PROCESS_DUP_HANDLE);
-        processes.set(entry.pid, owner);
-      }
-      if (!owner) {
-        unreadable.add(entry.pid);
-        continue;
-      }
-      const copy = duplicateFrom(owner, entry.handle);
-      if (!copy) continue;
-      try {
-        const typeName = knownType ?? objectTypeName(copy.value);
-        if (typeName === undefined) continue;
-        if (entry.typeIndex !== 0) typeByIndex.set(entry.typeIndex, typeName);
-        // Only the sampled types: asking a file handle its name can block forever.
-        if (!SAMPLED_TYPE_NAMES.has(typeName)) continue;
+    ({ unreadablePids } = walkSyncHandles(listHandles(), 'system-table', (pid) => processes.get(pid), ({ entry, kind, copy }) => {
+      if (wanted.size > 0) {
         const name = objectName(copy.value);
-        const path = name === undefined ? undefined : wanted.get(name.toLowerCase());
-        if (path === undefined) continue;
-        const list = holders.get(path)!;
-        if (!list.some((h) => h.pid === entry.pid)) {
-          list.push({ pid: entry.pid, processName: names.get(entry.pid) ?? '' });
-        }
-      } finally {
-        copy.close();
+        const path = name ? wanted.get(name.toLowerCase()) : undefined;
+        if (path !== undefined) add(path, entry.pid, entry.handle);
       }
-    }
+      for (const target of objects) {
+        if (target.kind === kind && sameObject(target.copy.value, copy.value)) add(target.key, entry.pid, entry.handle);
+      }
+    }));
   } finally {
-    for (const handle of processes.values()) handle?.close();
+    processes.close();
   }
-  for (const list of holders.values()) list.sort((a, b) => a.pid - b.pid);
-  return { holders, unreadablePids: [...unreadable].sort((a, b) => a - b) };
+  for (const list of handles.values()) list.sort((a, b) => a.pid - b.pid || (a.handle < b.handle ? -1 : a.handle > b.handle ? 1 : 0));
+  return { handles, unreadablePids };
 }

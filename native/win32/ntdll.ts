@@ -58,9 +58,29 @@ export interface Kernelbase {
 
 export interface Kernel32 {
   GetLastError: () => number;
+  GetCurrentThreadId: () => number;
   /** Returns the first bytes of an ntdll export (its syscall stub). */
   GetProcAddress: (module: bigint, name: string) => bigint | null;
   GetModuleHandleW: (name: string) => bigint | null;
+}
+
+/** Opaque HWCT session handle from OpenThreadWaitChainSession (null on failure). */
+export type WaitChainSession = unknown;
+
+/**
+ * Wait Chain Traversal (Vista+), https://learn.microsoft.com/windows/win32/api/wct/. Each call
+ * reports failure through GetLastError, which koffi preserves for the next kernel32 call. Each
+ * is optional: Wine 8's advapi32 has no CloseThreadWaitChainSession.
+ */
+export interface Advapi32 {
+  OpenThreadWaitChainSession: ((flags: number, callback: null) => WaitChainSession | null) | undefined;
+  GetThreadWaitChain:
+    | ((
+        session: WaitChainSession, context: number, flags: number, threadId: number,
+        nodeCount: Buffer, nodeInfoArray: Buffer, isCycle: Buffer,
+      ) => number)
+    | undefined;
+  CloseThreadWaitChainSession: ((session: WaitChainSession) => void) | undefined;
 }
 
 const declarations: Record<keyof Ntdll, string> = {
@@ -106,6 +126,7 @@ const declarations: Record<keyof Ntdll, string> = {
 let ntdllBindings: Ntdll | undefined;
 let kernelbaseBindings: Kernelbase | undefined;
 let kernel32Bindings: Kernel32 | undefined;
+let advapi32Bindings: Advapi32 | undefined;
 
 export function ntdll(): Ntdll {
   if (!ntdllBindings) {
@@ -141,11 +162,27 @@ export function kernel32(): Kernel32 {
     const lib = koffi().load('kernel32.dll');
     kernel32Bindings = {
       GetLastError: lib.func('uint32_t GetLastError()') as unknown as Kernel32['GetLastError'],
+      GetCurrentThreadId: lib.func('uint32_t GetCurrentThreadId()') as unknown as Kernel32['GetCurrentThreadId'],
       GetProcAddress: lib.func('void *GetProcAddress(void *module, const char *name)') as unknown as Kernel32['GetProcAddress'],
       GetModuleHandleW: lib.func('void *GetModuleHandleW(const char16_t *name)') as unknown as Kernel32['GetModuleHandleW'],
     };
   }
   return kernel32Bindings;
+}
+
+export function advapi32(): Advapi32 {
+  if (!advapi32Bindings) {
+    const lib = koffi.load('advapi32.dll');
+    advapi32Bindings = {
+      OpenThreadWaitChainSession: optionalFunc(lib, 'void *OpenThreadWaitChainSession(uint32_t flags, void *callback)'),
+      GetThreadWaitChain: optionalFunc(
+        lib,
+        'int32_t GetThreadWaitChain(void *session, uintptr_t context, uint32_t flags, uint32_t tid, void *count, void *nodes, void *cycle)',
+      ),
+      CloseThreadWaitChainSession: optionalFunc(lib, 'void CloseThreadWaitChainSession(void *session)'),
+    };
+  }
+  return advapi32Bindings;
 }
 
 /** The address of a Buffer's bytes, for pointers stored inside structs. */

@@ -133,15 +133,17 @@ export function queryState(kind: SampledKind, handle: NtHandle, path = ''): Obje
   }
 }
 
-/** A named object held open for repeated sampling. */
+/** An object held open for repeated sampling. */
 export class OpenObject {
-  readonly name: string;
   constructor(
     readonly kind: SampledKind,
     readonly path: string,
     readonly handle: NtHandle,
-  ) {
-    this.name = splitPath(path).name;
+  ) {}
+
+  /** The leaf name of a named object's path. */
+  get name(): string {
+    return splitPath(this.path).name;
   }
 
   sample(): ObjectState {

@@ -1,4 +1,5 @@
 // NtQuerySystemInformation snapshots: the process list (names, threads) and the handle table.
+import { NativeError } from '../errors';
 import { addressOf, ntdll } from './ntdll';
 import { STATUS, check } from './ntstatus';
 import { SystemExtendedHandleInformation, SystemProcessInformation, readUnicodeString } from './structs';
@@ -85,6 +86,13 @@ export function listProcesses(): ProcessInfo[] {
     offset += next;
   }
   return processes;
+}
+
+/** One process from the process list; not-found when there is none with that pid. */
+export function findProcess(pid: number): ProcessInfo {
+  const found = listProcesses().find((p) => p.pid === pid);
+  if (!found) throw new NativeError('not-found', 'findProcess', `no process ${pid}`, 'STATUS_INVALID_CID');
+  return found;
 }
 
 export interface HandleEntry {

@@ -1,7 +1,7 @@
 // Decoding x64 ntdll syscall stubs and THREAD_LAST_SYSCALL_INFORMATION from bytes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeLastSyscall, syscallNumberFromStub } from '../../native/win32/waiters';
+import { decodeLastSyscall, syscallNumberFromStub } from '../../native/win32/last-syscall';
 
 // NtWaitForSingleObject on Windows 10 x64: mov r10, rcx; mov eax, 4; test byte ptr [...], 1; ...
 const WIN10_STUB = [0x4c, 0x8b, 0xd1, 0xb8, 0x04, 0x00, 0x00, 0x00, 0xf6, 0x04, 0x25, 0x08, 0x03, 0xfe, 0x7f, 0x01];
@@ -38,13 +38,26 @@ test('syscallNumberFromStub: bytes that are not a plain stub give undefined', ()
   assert.equal(syscallNumberFromStub(new Uint8Array(16)), undefined);
 });
 
-test('decodeLastSyscall: FirstArgument (PVOID) at 0, SystemCallNumber (USHORT) at 8', () => {
+// THREAD_LAST_SYSCALL_INFORMATION, phnt ntpsapi.h (x64): FirstArgument PVOID @0,
+// SystemCallNumber USHORT @8, Pad USHORT[3] @10 (since REDSTONE2), WaitTime ULONG64 @16; 24 bytes.
+test('decodeLastSyscall: FirstArgument @0, SystemCallNumber @8, WaitTime @16; the padding leaks into neither', () => {
   const info = Buffer.alloc(24);
   info.writeBigUInt64LE(0x0000_01f4_0000_0abcn, 0);
   info.writeUInt16LE(0x1c4, 8);
-  info.writeUInt16LE(0xffff, 10); // padding / WaitTime must not leak into the number
-  info.writeBigUInt64LE(0xdeadbeefn, 16);
-  assert.deepEqual(decodeLastSyscall(info), { firstArgument: 0x0000_01f4_0000_0abcn, syscall: 0x1c4 });
+  info.writeUInt16LE(0xffff, 10); // Pad[0..2]
+  info.writeUInt32LE(0xffffffff, 12);
+  info.writeBigUInt64LE(12_345_678n, 16); // 1.2345678 s in 100 ns units
+  assert.deepEqual(decodeLastSyscall(info), { firstArgument: 0x0000_01f4_0000_0abcn, syscall: 0x1c4, waitTime100ns: 12_345_678n });
+});
+
+test('decodeLastSyscall: 16 bytes written (Windows 7, before WaitTime) leave waitTime100ns out', () => {
+  const info = Buffer.alloc(24);
+  info.writeBigUInt64LE(0x1a4n, 0);
+  info.writeUInt16LE(4, 8);
+  info.writeBigUInt64LE(999n, 16); // stale bytes the OS did not write
+  assert.deepEqual(decodeLastSyscall(info, 16), { firstArgument: 0x1a4n, syscall: 4 });
+  assert.equal('waitTime100ns' in decodeLastSyscall(info, 23), false);
+  assert.equal(decodeLastSyscall(info, 24).waitTime100ns, 999n);
 });
 
 test('decodeLastSyscall: a handle with the high bit set stays an unsigned bigint', () => {
@@ -56,6 +69,7 @@ test('decodeLastSyscall: a handle with the high bit set stays an unsigned bigint
   assert.equal(call.syscall, syscallNumberFromStub(Uint8Array.from(WIN10_STUB)));
 });
 
-test('decodeLastSyscall: a buffer too short to hold the structure throws', () => {
+test('decodeLastSyscall: fewer than 16 bytes is not the structure', () => {
   assert.throws(() => decodeLastSyscall(Buffer.alloc(9)), RangeError);
+  assert.throws(() => decodeLastSyscall(Buffer.alloc(24), 15), RangeError);
 });

@@ -1,0 +1,148 @@
+// The events, mutants, semaphores and timers one process holds, named or not, each with its
+// state; and an unnamed object opened again through the handle it is known by.
+import { NativeError, isNativeError, type NativeErrorData } from '../errors';
+import type { ObjectState, SampledKind } from '../types';
+import { duplicateChecked, objectName, objectTypeName, openProcess, openProcessChecked, walkSyncHandles } from './foreign-handles';
+import type { NtHandle } from './handle';
+import { hex, parseUnnamedPath, unnamedLabel, unnamedPath, type HandleRef } from './identity';
+import { OpenObject, queryState } from './objects';
+import { listProcessHandles, type HandleSource } from './process-handles';
+import { findProcess, listProcesses } from './system-info';
+import { PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION, QUERY_STATE } from './structs';
+import { sampledKindOfType } from './type-names';
+
+/** Names an unnamed object met through `ref` (its copy in this process is `copy`): see unnamed-objects.ts. */
+export type Identify = (ref: HandleRef, kind: SampledKind, copy: NtHandle) => string;
+
+export interface SyncHandle {
+  /** The handle's value in the holding process. */
+  handle: bigint;
+  kind: SampledKind;
+  grantedAccess: number;
+  /** The object's NT path; absent for an unnamed object. */
+  path?: string;
+  /** An unnamed object's identity, when the caller asked for identities. */
+  identity?: string;
+  state?: ObjectState;
+  /** Why the state could not be read. */
+  error?: NativeErrorData;
+}
+
+export interface ProcessSyncHandles {
+  pid: number;
+  processName: string;
+  /** Where the handle list came from, and why not from the per-process snapshot. */
+  source: HandleSource;
+  snapshotUnavailable?: string;
+  handles: SyncHandle[];
+}
+
+/** A handle's value in another process, as a user reads it: "handle 0x1a4 of process 4242". */
+export function describeHandle(ref: HandleRef): string {
+  return `handle ${hex(ref.handle)} of process ${ref.pid}`;
+}
+
+/** The state through `copy`, or through a copy with QUERY_STATE when the holder's handle lacks it. */
+export function stateOf(kind: SampledKind, copy: NtHandle, owner: NtHandle, ref: HandleRef, grantedAccess: number): ObjectState {
+  if (grantedAccess & QUERY_STATE) return queryState(kind, copy, describeHandle(ref));
+  const queryable = duplicateChecked(owner, ref.handle, QUERY_STATE, describeHandle(ref));
+  try {
+    return queryState(kind, queryable, describeHandle(ref));
+  } finally {
+    queryable.close();
+  }
+}
+
+function errorData(error: unknown): NativeErrorData {
+  if (isNativeError(error)) return error.toJSON();
+  return { kind: 'os-error', code: '', op: 'query', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Every event, mutant, semaphore and timer handle of process `pid`, named or not, with its state. */
+export function listSyncHandles(pid: number, identify?: Identify): ProcessSyncHandles {
+  const info = findProcess(pid);
+  // The snapshot needs PROCESS_QUERY_INFORMATION; copying needs PROCESS_DUP_HANDLE.
+  const owner = openProcess(pid, PROCESS_DUP_HANDLE | PROCESS_QUERY_INFORMATION) ?? openProcessChecked(pid, PROCESS_DUP_HANDLE);
+  try {
+    const list = listProcessHandles(pid, owner);
+    const handles: SyncHandle[] = [];
+    walkSyncHandles(list.entries, list.source, () => owner, ({ entry, kind, copy }) => {
+      const ref = { pid, handle: entry.handle };
+      const handle: SyncHandle = { handle: entry.handle, kind, grantedAccess: entry.grantedAccess };
+      const name = objectName(copy.value);
+      if (name) handle.path = name;
+      else if (identify) handle.identity = identify(ref, kind, copy);
+      try {
+        handle.state = stateOf(kind, copy, owner, ref, entry.grantedAccess);
+      } catch (error) {
+        handle.error = errorData(error);
+      }
+      handles.push(handle);
+    }, true);
+    return {
+      pid,
+      processName: info.name,
+      source: list.source,
+      ...(list.snapshotUnavailable ? { snapshotUnavailable: list.snapshotUnavailable } : {}),
+      handles,
+    };
+  } finally {
+    owner.close();
+  }
+}
+
+/** An unnamed object opened through its handle; its name is its label, read from the process list when asked. */
+export class UnnamedObject extends OpenObject {
+  #label: string | undefined;
+
+  override get name(): string {
+    if (this.#label === undefined) {
+      const ref = parseUnnamedPath(this.path)!;
+      this.#label = unnamedLabel(this.kind, ref, listProcesses().find((p) => p.pid === ref.pid)?.name ?? '');
+    }
+    return this.#label;
+  }
+}
+
+/**
+ * Opens an unnamed object again through the handle it is known by. Vanished when the process has
+ * exited, the handle is closed, or the handle now refers to another object (a named one, or
+ * another kind); a closed handle's value reused for an unnamed object of the same kind cannot be
+ * told apart.
+ */
+export function openUnnamed(ref: HandleRef, expectedKind?: SampledKind): UnnamedObject {
+  const path = unnamedPath(ref);
+  const subject = describeHandle(ref);
+  let owner: NtHandle;
+  try {
+    owner = openProcessChecked(ref.pid, PROCESS_DUP_HANDLE);
+  } catch (error) {
+    if (isNativeError(error) && error.kind === 'vanished') {
+      throw new NativeError('vanished', 'open', `${path} vanished: process ${ref.pid} has exited`, error.code);
+    }
+    throw error;
+  }
+  let copy: NtHandle | undefined;
+  try {
+    copy = duplicateChecked(owner, ref.handle, QUERY_STATE, subject);
+    const typeName = objectTypeName(copy.value);
+    const kind = sampledKindOfType(typeName);
+    const name = kind ? objectName(copy.value) : undefined;
+    if (!kind || (expectedKind && kind !== expectedKind) || name) {
+      const now = name ? `the ${kind} ${name}` : kind ? `an unnamed ${kind}` : `a ${typeName ?? 'handle of unknown type'}`;
+      const was = expectedKind ? `, not the unnamed ${expectedKind} it was known as` : ', not an unnamed event, mutex, semaphore or timer';
+      throw new NativeError('vanished', 'open', `${path} vanished: ${subject} now refers to ${now}${was}`, 'HANDLE_REUSED');
+    }
+    const object = new UnnamedObject(kind, path, copy);
+    copy = undefined;
+    return object;
+  } catch (error) {
+    if (isNativeError(error) && error.kind === 'vanished' && error.op === 'NtDuplicateObject') {
+      throw new NativeError('vanished', 'open', `${path} vanished: ${error.message}`, error.code);
+    }
+    throw error;
+  } finally {
+    copy?.close();
+    owner.close();
+  }
+}

@@ -1,0 +1,294 @@
+// The native pieces of `why` under Wine: unnamed objects held by two real node.exe processes,
+// found, matched across processes, opened again by identity and sampled; thread waits and wait
+// chains where the OS has them, their exact "unavailable" reasons where it does not.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { runtimeMissing } from '../support/runtime';
+import { provisionWine, runCli, runFixture, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
+
+const skip = runtimeMissing('Wine', ['wine', '--version']);
+
+const NO_LAST_SYSCALL = 'NtQueryInformationThread(ThreadLastSystemCall) returned STATUS_NOT_IMPLEMENTED: the OS does not say which object a thread waits on';
+const NO_THREAD_STATES = 'the process list reports this running thread as initialized (KTHREAD_STATE 0): this OS does not report thread states';
+const NO_WCT = 'advapi32 OpenThreadWaitChainSession returned NULL with ERROR_NOT_SUPPORTED (50) (and advapi32 has no CloseThreadWaitChainSession): this OS has no Wait Chain Traversal';
+const NO_MUTEX_OWNER = 'NtQueryMutant(MutantOwnerInformation) returned STATUS_INVALID_INFO_CLASS: the owner thread of a mutex is unknown';
+
+async function cliJson(args: string[]) {
+  const result = await runCli([...args, '--json'], 120_000);
+  assert.equal(result.code, 0, `syncscope ${args.join(' ')} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+interface Ready {
+  holderPid: number;
+  waiterPid: number;
+  event: string;
+  mutex: string;
+  waiterProcess: string;
+  waiterEvent: string;
+}
+
+/** Starts win32-unnamed (holder + waiter); stop() lets the holder wake the waiter and both exit. */
+export async function startUnnamedHolders(): Promise<{ dir: string; ready: Ready; readyFile: string; stop: () => Promise<void> }> {
+  const dir = tempDir('unnamed');
+  const child: ChildProcess = startFixture('win32-unnamed', [toWinePath(dir)], dir);
+  const readyFile = path.join(dir, 'ready.json');
+  const errors = () => ['holder-error.txt', 'waiter-error.txt']
+    .map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  const ready: Ready = JSON.parse(await waitForFile(readyFile, 90_000, errors));
+  const stop = async () => {
+    fs.writeFileSync(path.join(dir, 'exit'), 'exit');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { dir, ready, readyFile, stop };
+}
+
+describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
+  let fixture: Awaited<ReturnType<typeof startUnnamedHolders>>;
+  let report: Record<string, any>;
+
+  before(async () => {
+    provisionWine();
+    fixture = await startUnnamedHolders();
+    const out = path.join(fixture.dir, 'native.json');
+    const run = await runFixture('win32-why-native', [toWinePath(fixture.readyFile), toWinePath(out), '50'], 240_000);
+    assert.equal(run.code, 0, run.stderr);
+    report = JSON.parse(fs.readFileSync(out, 'utf8'));
+  });
+  after(async () => {
+    await fixture?.stop();
+    if (fixture) {
+      // The waiter was blocked on the unnamed event until the holder set it at stop.
+      const woke = JSON.parse(await waitForFile(path.join(fixture.dir, 'waiter-result.json'), 30_000));
+      assert.equal(woke.status, 0, `the waiter should wake on the event, not time out: ${JSON.stringify(woke)}`);
+      fs.rmSync(fixture.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('this is Wine (the assertions below pick the real value or its exact reason by it)', () => {
+    assert.match(String(report.wine), /^\d+\.\d+/);
+  });
+
+  test('the per-process list has every handle of both objects, unnamed, with their states', () => {
+    const { ready } = fixture;
+    const holder = report.holderHandles;
+    assert.equal(holder.pid, ready.holderPid);
+    assert.equal(holder.processName, 'node.exe');
+    const event = holder.handles.find((h: any) => h.handle === ready.event);
+    const mutex = holder.handles.find((h: any) => h.handle === ready.mutex);
+    assert.deepEqual(event, { handle: ready.event, kind: 'event', grantedAccess: 0x1f0003, state: { eventType: 'manual', signaled: false } });
+    assert.equal(mutex.kind, 'mutex');
+    assert.equal('path' in mutex, false, 'an unnamed mutex has no path');
+    assert.equal(mutex.state.locked, true);
+    assert.equal(mutex.state.abandoned, false);
+    // Named objects of the same process carry their NT path.
+    assert.ok(holder.handles.some((h: any) => typeof h.path === 'string' && h.path.startsWith('\\')), 'node.exe holds some named object');
+    const waiterCopy = report.waiterHandles.handles.find((h: any) => h.handle === ready.waiterEvent);
+    assert.deepEqual(waiterCopy?.state, { eventType: 'manual', signaled: false });
+  });
+
+  test('the handle list comes from ProcessHandleInformation, or from the system table with the exact reason', () => {
+    for (const list of [report.holderHandles, report.waiterHandles]) {
+      if (report.wine) {
+        assert.equal(list.source, 'system-table');
+        assert.equal(
+          list.snapshotUnavailable,
+          'NtQueryInformationProcess(ProcessHandleInformation) returned STATUS_INVALID_INFO_CLASS: this OS has no per-process handle snapshot (Windows 8+)',
+        );
+      } else {
+        assert.equal(list.source, 'process-snapshot');
+        assert.equal(list.snapshotUnavailable, undefined);
+      }
+    }
+  });
+
+  test('one object across processes: both node.exe hold the unnamed event, only its creator the mutex', () => {
+    const { ready } = fixture;
+    assert.equal(report.sameAcross, true, 'the event and its copy in the waiter are one object');
+    assert.equal(report.sameDifferent, false, 'the event and the mutex are not');
+    assert.deepEqual(report.holders.event.handles.map((h: any) => [h.pid, h.handle]), [
+      [ready.holderPid, ready.event],
+      [ready.waiterPid, ready.waiterEvent],
+    ].sort((a, b) => (a[0] as number) - (b[0] as number)));
+    assert.deepEqual(report.holders.mutex.handles.map((h: any) => [h.pid, h.handle]), [[ready.holderPid, ready.mutex]]);
+    assert.ok(report.holders.event.holders.every((h: any) => h.processName === 'node.exe'));
+    assert.ok(!report.holders.event.handles.some((h: any) => h.pid === report.pid), 'the inspector\'s own copies are not holders');
+  });
+
+  test('an unnamed object reopens by identity through the backend; a gone handle or process is typed vanished', () => {
+    const { ready } = fixture;
+    assert.equal(report.eventPath, `handle:${ready.holderPid}:${ready.event}`);
+    assert.deepEqual(report.eventState, { eventType: 'manual', signaled: false });
+    assert.deepEqual(report.viaBackend, { kind: 'event', path: report.eventPath, state: { eventType: 'manual', signaled: false } });
+    assert.equal(report.mutexState.locked, true);
+    assert.equal(report.wrongKind.error.kind, 'vanished');
+    assert.match(report.wrongKind.error.message, /now refers to an unnamed event, not the unnamed mutex it was known as/);
+    assert.deepEqual(report.closedHandle.error, {
+      kind: 'vanished', code: 'STATUS_INVALID_HANDLE',
+      message: `handle:${ready.holderPid}:0xfff0 vanished: handle 0xfff0 of process ${ready.holderPid} is closed`,
+    });
+    assert.equal(report.goneProcess.error.kind, 'vanished');
+    assert.match(report.goneProcess.error.message, /^handle:2147483632:0x4 vanished: process 2147483632 has exited$/);
+    assert.equal(report.missingProcess.error.kind, 'not-found');
+  });
+
+  test('a handle resolves to the process it names, or to its object', () => {
+    const { ready } = fixture;
+    assert.deepEqual(report.resolved.process, { type: 'process', handle: ready.waiterProcess, pid: ready.waiterPid });
+    assert.deepEqual(report.resolved.event, { type: 'object', handle: ready.event, kind: 'event', state: { eventType: 'manual', signaled: false } });
+    assert.equal(report.resolved.closed.type, 'unreadable');
+  });
+
+  test('thread waits: the waiter\'s blocked thread and its target where the OS tells, the exact reasons where not', () => {
+    const { ready } = fixture;
+    const waits = report.waits;
+    assert.equal(waits.pid, ready.waiterPid);
+    assert.ok(waits.threads.length >= 1);
+    if (report.wine) {
+      assert.equal(waits.statesUnavailable, NO_THREAD_STATES);
+      assert.equal(waits.targetsUnavailable, NO_LAST_SYSCALL);
+      for (const thread of waits.threads) assert.deepEqual(thread, { tid: thread.tid, state: 'unknown', osState: 'not reported', unavailable: NO_LAST_SYSCALL });
+    } else {
+      const blocked = waits.threads.find((t: any) => t.target?.type === 'object' && t.target.handle === ready.waiterEvent);
+      assert.ok(blocked, `no thread of ${ready.waiterPid} waits on ${ready.waiterEvent}: ${JSON.stringify(waits.threads)}`);
+      assert.equal(blocked.state, 'waiting');
+      assert.equal(blocked.syscall, 'NtWaitForSingleObject');
+      assert.ok(blocked.waitedMs >= 0);
+    }
+  });
+
+  test('wait chains: WCT\'s chain where the OS has it, the exact reason where not', () => {
+    if (report.wine) {
+      assert.equal(report.wctUnsupported, NO_WCT);
+      assert.equal(report.waitChain, undefined);
+    } else {
+      assert.equal(report.wctUnsupported, null);
+      const chains = report.waitChain as Array<{ tid: number; nodes: Array<{ type: string; tid?: number }> }>;
+      assert.ok(chains.some((chain) => chain.nodes?.[0]?.type === 'thread' && chain.nodes[0].tid === chain.tid));
+    }
+  });
+
+  test('no handle leaks over 50 more rounds of every call', () => {
+    assert.ok(report.inspected.holds >= 2 && report.inspected.scanned >= 2, JSON.stringify(report.inspected));
+    const { cycles, before, after } = report.leak;
+    assert.equal(cycles, 50);
+    assert.equal(before.live, 0, 'the layer holds nothing between calls');
+    assert.equal(after.live, before.live);
+    assert.ok(before.process > 0, 'the process handle count is real');
+    assert.ok(after.process <= before.process, `process handles grew from ${before.process} to ${after.process}`);
+  });
+
+  test('why <holder>: both unnamed objects it holds, their states and holders by identity, and what the OS cannot tell', { timeout: 120_000 }, async () => {
+    const { ready } = fixture;
+    const document = await cliJson(['why', String(ready.holderPid)]);
+    assert.equal(document.platform, 'win32');
+    const [process] = document.reports;
+    assert.equal(process.process.pid, ready.holderPid);
+    assert.equal(process.process.name, 'node.exe');
+    const eventId = `handle:${ready.holderPid}:${ready.event}`;
+    const mutexId = `handle:${ready.holderPid}:${ready.mutex}`;
+    assert.ok(process.holds.some((h: any) => h.id === eventId && h.how === `handle ${ready.event}`), JSON.stringify(process.holds));
+    const event = process.objects[eventId];
+    assert.equal(event.kind, 'event');
+    assert.equal(event.name, null);
+    assert.equal(event.label, `unnamed event, handle ${ready.event} in node.exe (${ready.holderPid})`);
+    assert.deepEqual(event.state, { eventType: 'manual', signaled: false });
+    assert.deepEqual(event.holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
+    const mutex = process.objects[mutexId];
+    assert.equal(mutex.label, `unnamed mutex, handle ${ready.mutex} in node.exe (${ready.holderPid})`);
+    assert.equal(mutex.state.locked, true);
+    if (report.wine) {
+      assert.ok(process.holds.some((h: any) => h.id === mutexId && h.how === `handle ${ready.mutex}`));
+      assert.deepEqual(mutex.unavailable, { owner: NO_MUTEX_OWNER });
+      assert.deepEqual(process.verdict, { kind: 'unknown', text: `cannot tell: ${NO_LAST_SYSCALL}` });
+      assert.deepEqual(process.unavailable, { threads: NO_THREAD_STATES, waits: NO_LAST_SYSCALL, waitChains: NO_WCT });
+      assert.ok(process.threads.length >= 1 && process.threads.every((t: any) => t.wait === null && t.unavailable === NO_LAST_SYSCALL));
+    } else {
+      // The holder's main thread owns the mutex.
+      assert.ok(process.holds.some((h: any) => h.id === mutexId && h.how === `owns it; handle ${ready.mutex}`));
+      assert.equal(mutex.owner.pid, ready.holderPid);
+    }
+  });
+
+  test('why <waiter>: the copy of the event is the same object to every holder; its wait where the OS tells', { timeout: 120_000 }, async () => {
+    const { ready } = fixture;
+    const document = await cliJson(['why', String(ready.waiterPid)]);
+    const [process] = document.reports;
+    // A fresh CLI meets the event first through the waiter's copy, and names it so.
+    const copyId = `handle:${ready.waiterPid}:${ready.waiterEvent}`;
+    assert.ok(process.holds.some((h: any) => h.id === copyId), JSON.stringify(process.holds));
+    assert.deepEqual(process.objects[copyId].holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
+    if (report.wine) {
+      assert.equal(process.verdict.kind, 'unknown');
+    } else {
+      const blocked = process.threads.find((t: any) => t.wait?.objects.some((o: any) => o.id === copyId));
+      assert.ok(blocked, 'a thread of the waiter waits on the event');
+      assert.equal(process.verdict.kind, 'waiting');
+      assert.equal(blocked.wait.duration.source, 'os');
+    }
+  });
+
+  test('list: unnamed objects of the processes asked for, the shared event once with both holders', { timeout: 120_000 }, async () => {
+    const { ready } = fixture;
+    const listed: Array<Record<string, any>> = await cliJson(['list', '--dir', `unnamed:${ready.holderPid}`, '--dir', `unnamed:${ready.waiterPid}`]);
+    const eventPath = `handle:${ready.holderPid}:${ready.event}`;
+    const event = listed.filter((o) => o.path === eventPath);
+    assert.equal(event.length, 1);
+    assert.equal(event[0].name, `unnamed event, handle ${ready.event} in node.exe (${ready.holderPid})`);
+    assert.deepEqual(event[0].holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
+    assert.equal(listed.some((o) => o.path === `handle:${ready.waiterPid}:${ready.waiterEvent}`), false, 'the waiter\'s copy is not a second object');
+    assert.ok(listed.some((o) => o.path === `handle:${ready.holderPid}:${ready.mutex}` && o.kind === 'mutex' && o.state.locked === true));
+    assert.ok(listed.every((o) => o.path.startsWith('handle:')), 'only unnamed objects: named ones are listed by their directory');
+    // The default scan adds unnamed objects someone waits on only where the OS tells waits.
+    const defaults = (await cliJson(['list', '--no-holders'])) as Array<{ path: string }>;
+    assert.equal(defaults.some((o) => o.path.startsWith('handle:')), !report.wine);
+  });
+
+  test('show and watch take an unnamed object\'s path; a closed handle is vanished (exit 3)', { timeout: 120_000 }, async () => {
+    const { ready } = fixture;
+    const path = `handle:${ready.holderPid}:${ready.event}`;
+    const shown = await cliJson(['show', path]);
+    assert.equal(shown.kind, 'event');
+    assert.equal(shown.name, `unnamed event, handle ${ready.event} in node.exe (${ready.holderPid})`);
+    assert.deepEqual(shown.holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
+    if (report.wine) assert.equal(shown.unavailable.waiters, NO_LAST_SYSCALL);
+    const watched = await runCli(['watch', path, '--duration', '1', '--json'], 60_000);
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.deepEqual(JSON.parse(watched.stdout.trim().split('\n')[0]), {
+      t: JSON.parse(watched.stdout.trim().split('\n')[0]).t, path, kind: 'event', state: { eventType: 'manual', signaled: false },
+    });
+    const closed = await runCli(['show', `handle:${ready.holderPid}:0xfff0`]);
+    assert.equal(closed.code, 3);
+    assert.equal(closed.stderr.trim(), `syncscope: handle:${ready.holderPid}:0xfff0 vanished: handle 0xfff0 of process ${ready.holderPid} is closed`);
+    const act = await runCli(['set', path]);
+    assert.equal(act.code, 1);
+    assert.match(act.stderr, /is an unnamed object: SyncScope only reads those/);
+  });
+
+  test('deadlocks: none here; where the OS tells no waits, it says so instead of a bare "none"', { timeout: 120_000 }, async () => {
+    const report2 = await cliJson(['deadlocks']);
+    assert.deepEqual(report2.deadlocks, []);
+    if (report.wine) assert.equal(report2.unavailable.waiters, `incomplete: no thread's wait can be told on this OS: ${NO_LAST_SYSCALL}`);
+  });
+
+  test('capabilities: the new Windows probes, each with its exact reason where the OS lacks it', { timeout: 120_000 }, async () => {
+    const capabilities = await cliJson(['capabilities']);
+    assert.deepEqual(capabilities.objectIdentity, { supported: true }, 'CompareObjectHandles works under Wine and on Windows 10+');
+    if (report.wine) {
+      assert.deepEqual(capabilities.processHandleSnapshot, {
+        supported: false,
+        reason: 'NtQueryInformationProcess(ProcessHandleInformation) returned STATUS_INVALID_INFO_CLASS: this OS has no per-process handle snapshot (Windows 8+)',
+      });
+      assert.deepEqual(capabilities.threadStates, { supported: false, reason: NO_THREAD_STATES });
+      assert.deepEqual(capabilities.waitChains, { supported: false, reason: NO_WCT });
+    } else {
+      for (const feature of ['processHandleSnapshot', 'threadStates', 'waitChains']) assert.equal(capabilities[feature].supported, true, feature);
+    }
+  });
+});
