@@ -9,11 +9,16 @@ interface WorkerArgs {
   role: string;
   index: number;
   objects: Record<string, string>;
+  /** The process running the demo (the app's engine, or the CLI): it may inspect this one. */
+  inspector?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as WorkerArgs;
 const backend = loadBackend();
 let stopping = false;
+// In the app, main starts workers, so the engine is a sibling: where Yama limits ptrace to
+// ancestors, the engine could not see what this worker waits on without this.
+if (args.inspector) backend.allowInspectionBy?.(args.inspector);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const random = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));

@@ -122,7 +122,8 @@ export class DemoRunner {
   }
 
   private async spawn(role: string, index: number, respawn: boolean): Promise<void> {
-    const args = JSON.stringify({ scenario: this.plan.name, role, index, objects: this.objects });
+    // `inspector`: this process, which the worker lets read its waits even where it is not its parent.
+    const args = JSON.stringify({ scenario: this.plan.name, role, index, objects: this.objects, inspector: process.pid });
     let child: WorkerProcess;
     try {
       child = await this.spawnWorker(this.workerScript, args);

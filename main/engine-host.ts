@@ -174,8 +174,8 @@ export class EngineHost {
       const silentMs = this.now() - this.lastAnswer;
       if (silentMs > this.unresponsiveMs) {
         clearInterval(this.heartbeat);
+        // Its exit says why, as a crash does, and the restart rules apply.
         this.hungReason = `the engine process stopped answering for ${Math.round(silentMs / 1000)} s and was ended`;
-        this.log(`syncscope: ${this.hungReason}`);
         engine.kill();
         return;
       }

@@ -2,6 +2,7 @@
 // utility process (engine/engine.ts) that main starts and restarts; each window talks to it over a
 // MessagePort that main hands out (main/window-ipc.ts).
 import { app } from 'electron';
+import fs from 'node:fs';
 import path from 'node:path';
 import { CONTENT_SECURITY_POLICY, developmentPolicy } from '../renderer/csp.mts';
 import { EngineHost } from './engine-host';
@@ -38,6 +39,8 @@ async function start(): Promise<void> {
   registerWindowIpc(host, (frameUrl) => navigationAllowed(appUrl, frameUrl), log);
   host.start();
   createWindow();
+  // `npm start` (scripts/start.mjs) falls back to the browser when this never appears.
+  if (process.env.SYNCSCOPE_STARTED_MARKER) fs.writeFileSync(process.env.SYNCSCOPE_STARTED_MARKER, String(process.pid));
 }
 
 registerAppScheme();

@@ -111,6 +111,11 @@ export interface Backend {
   childWaits?(): Array<{ parentPid: number; parentTid?: number; childPid: number }>;
   /** A process inspector (`why`, `deadlocks`); absent where the backend has none yet. */
   inspector?(): ProcessInspector;
+  /**
+   * Lets process `pid` inspect this one (its threads' waits, its memory) as it could a child.
+   * Linux, where Yama's ptrace_scope 1 allows only ancestors; elsewhere absent.
+   */
+  allowInspectionBy?(pid: number): void;
   /** Locks a file as a real process would (flock on Linux): blocks until it is granted. Optional per OS. */
   lockFile?(path: string, exclusive: boolean): Promise<FileLease>;
   act(request: ActionRequest): Promise<ActionResult>;

@@ -5,6 +5,7 @@
 // where there is one. BROWSER=none never opens one.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,10 +45,9 @@ function openBrowser(url) {
   return true;
 }
 
-function startInBrowser(reason) {
-  process.stdout.write(
-    `${reason}: to run the desktop app, run \`npx install-electron\` where the internet is reachable, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron; meanwhile SyncScope opens in your browser.\n`,
-  );
+/** Says why (one line), then serves the UI to the browser. */
+function startInBrowser(why) {
+  process.stdout.write(`${why}\n`);
   const cli = path.join(root, 'dist/cli.cjs');
   if (!fs.existsSync(cli)) spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
   const serve = spawn(process.execPath, [cli, 'serve', '--allow-actions'], { stdio: ['inherit', 'pipe', 'inherit'] });
@@ -66,8 +66,25 @@ function startInBrowser(reason) {
 }
 
 const missing = electronMissing();
-if (missing) startInBrowser(missing);
+if (missing) {
+  startInBrowser(
+    `${missing}: to run the desktop app, run \`npx install-electron\` where the internet is reachable, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron; meanwhile SyncScope opens in your browser.`,
+  );
+}
 else {
-  const forge = spawn(process.execPath, [path.join(root, 'node_modules/@electron-forge/cli/dist/electron-forge.js'), 'start', ...process.argv.slice(2)], { stdio: 'inherit' });
-  forge.on('exit', (code) => process.exit(code ?? 1));
+  // Main writes this file once its window exists (main/main.ts). Forge exits 0 whatever Electron
+  // did, so an app that could not start at all (missing libraries, no display) shows as its absence.
+  const marker = path.join(os.tmpdir(), `syncscope-started-${process.pid}`);
+  fs.rmSync(marker, { force: true });
+  const forge = spawn(process.execPath, [path.join(root, 'node_modules/@electron-forge/cli/dist/electron-forge.js'), 'start', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, SYNCSCOPE_STARTED_MARKER: marker },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => forge.kill(signal));
+  forge.on('exit', (code, signal) => {
+    const started = fs.existsSync(marker);
+    fs.rmSync(marker, { force: true });
+    if (!started && !signal) return startInBrowser('The desktop app did not start (Electron exited before its window opened; see above); SyncScope opens in your browser instead.');
+    process.exit(code ?? (signal ? 0 : 1));
+  });
 }

@@ -11,7 +11,8 @@ import { processFdCount } from './fd';
 import { lockFile } from './file-lease';
 import { findLock, readLockRecords, sampleLock, scanFileLocks, type LockWaiterPid } from './file-locks';
 import { lockHolders, semaphoreHolders } from './holders';
-import { libc } from './libc';
+import { ERRNO, PR_SET_PTRACER, lastErrno, libc } from './libc';
+import { errnoError } from './errno';
 import {
   LOCKS_SOURCE,
   MAPS_SOURCE,
@@ -226,6 +227,17 @@ export class LinuxBackend implements Backend {
   }
 
   /** Always settles: a bad name or a refused action is a rejection, never a synchronous throw. */
+  /**
+   * Lets `pid` read this process's threads and memory where Yama's ptrace_scope 1 would allow only
+   * its ancestors (the app's engine is a demo worker's sibling, not its parent). Without Yama
+   * there is nothing to allow: prctl says EINVAL, and that is not an error.
+   */
+  allowInspectionBy(pid: number): void {
+    if (libc().prctl(PR_SET_PTRACER, pid, 0, 0, 0) === 0) return;
+    const errno = lastErrno();
+    if (errno !== ERRNO.EINVAL) throw errnoError(errno, 'prctl(PR_SET_PTRACER)', `pid ${pid}`);
+  }
+
   lockFile(path: string, exclusive: boolean): Promise<FileLease> {
     return lockFile(path, exclusive);
   }

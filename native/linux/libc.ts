@@ -42,6 +42,7 @@ export interface Libc {
   /** pid 0: the calling thread only (the others keep their CPUs). */
   sched_getaffinity: (pid: number, size: number, mask: Buffer) => number;
   sched_setaffinity: (pid: number, size: number, mask: Buffer) => number;
+  prctl: (option: number, arg2: number, arg3: number, arg4: number, arg5: number) => number;
 }
 
 const declarations: Record<keyof Libc, string> = {
@@ -70,6 +71,7 @@ const declarations: Record<keyof Libc, string> = {
   read: 'long read(int fd, void *buf, size_t count)',
   sched_getaffinity: 'int sched_getaffinity(int pid, size_t size, void *mask)',
   sched_setaffinity: 'int sched_setaffinity(int pid, size_t size, const void *mask)',
+  prctl: 'int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)',
 };
 
 let bindings: Libc | undefined;
@@ -111,6 +113,8 @@ export const CLOCK_MONOTONIC = 1;
 export const LOCK_SH = 1;
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
+/** <linux/prctl.h>: name the process that may ptrace this one (Yama, ptrace_scope 1). */
+export const PR_SET_PTRACER = 0x59616d61;
 export const IPC_PRIVATE = 0;
 export const IPC_CREAT = 0o1000;
 export const IPC_EXCL = 0o2000;

@@ -172,7 +172,7 @@ export function kernel32(): Kernel32 {
 
 export function advapi32(): Advapi32 {
   if (!advapi32Bindings) {
-    const lib = koffi.load('advapi32.dll');
+    const lib = koffi().load('advapi32.dll');
     advapi32Bindings = {
       OpenThreadWaitChainSession: optionalFunc(lib, 'void *OpenThreadWaitChainSession(uint32_t flags, void *callback)'),
       GetThreadWaitChain: optionalFunc(

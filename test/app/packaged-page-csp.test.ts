@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { loadBackend } from '../../native';
 import { CONTENT_SECURITY_POLICY, metaPolicy } from '../../renderer/csp.mts';
+import { standIn } from '../fixtures/electron-stand-in';
 import { openApp, type AppInBrowser } from '../support/app-in-browser';
 import { artifact, chromiumMissing, launchChromium } from '../support/browser';
 import { ROOT, RUN_PREFIX, notLinux } from '../support/linux';
@@ -89,6 +90,25 @@ describe('the packaged page under the production CSP', { skip, timeout: 180_000 
     await page.getByRole('button', { name: 'Stop demo' }).click();
     await page.getByRole('status').filter({ hasText: /^No demo was running/ }).waitFor({ timeout: 30_000 });
     assert.deepEqual(fs.readdirSync('/dev/shm').filter((file) => file.includes('SyncScopeDemo.producer-consumer')), []);
+    assert.deepEqual(app.errors, []);
+  });
+
+  test('the engine crashes: the window says so, the engine restarts, and the list is live again', async () => {
+    const { page } = app;
+    const engine = standIn.utilityProcesses.find((child) => child.pid !== undefined && child.child.spawnargs.some((arg) => arg.endsWith('engine.cjs')))!;
+    engine.child.kill('SIGKILL');
+    await page.getByRole('alert').filter({ hasText: /The engine stopped; restarting it/ }).waitFor({ timeout: 20_000 });
+    await page.getByRole('alert').filter({ hasText: /The engine stopped/ }).waitFor({ state: 'detached', timeout: 30_000 });
+    // Something new after the restart reaches the list: the window is subscribed to the new engine.
+    const later = `${name}_after`;
+    backend!.create({ kind: 'posix-semaphore', name: later, count: 7 }).close();
+    try {
+      await page.getByLabel('Search by name').fill(later);
+      await page.getByRole('row').filter({ hasText: later }).waitFor({ timeout: 30_000 });
+    } finally {
+      fs.rmSync(`/dev/shm/sem.${later}`, { force: true });
+    }
+    assert.equal(await page.getByRole('status').filter({ hasText: /replaced|disconnected/ }).count(), 0, 'no request failed on a replaced port');
     assert.deepEqual(app.errors, []);
   });
 });

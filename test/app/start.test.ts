@@ -10,9 +10,12 @@ import { describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { ROOT } from '../support/linux';
 
+/** The Node that npm scripts run on (the `node` devDependency, 22): Forge needs it. */
+const NODE_22 = path.join(ROOT, 'node_modules/.bin/node');
+
 function startScript(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {
+  const child = spawn(NODE_22, [path.join(ROOT, 'scripts/start.mjs')], {
     cwd: ROOT,
     env: { ...process.env, BROWSER: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,5 +83,22 @@ describe('npm start without Electron', { timeout: 120_000 }, () => {
     assert.match(lines[0], /^Fetching Electron [\d.]+'s binary \(once\)…$/);
     assert.match(lines[1], /^Electron [\d.]+'s binary could not be downloaded \(.+\): to run the desktop app, run `npx install-electron`/);
     assert.equal(fs.existsSync(path.join(ROOT, 'node_modules/electron/path.txt')), false, 'nothing half-installed');
+  });
+
+  test('Electron is there but cannot open its window: Forge runs, then the browser UI, with why', { timeout: 180_000 }, async () => {
+    // An "Electron" that fails as one without its libraries or a display does.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'failing-electron-'));
+    fs.writeFileSync(path.join(dir, 'electron'), '#!/bin/sh\necho "electron: cannot open display" >&2\nexit 1\n', { mode: 0o755 });
+    const run = startScript({ ELECTRON_OVERRIDE_DIST_PATH: dir });
+    try {
+      await browserModeWorks(run);
+    } finally {
+      run.child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const output = run.output();
+    assert.match(output, /target built main\/main\.ts/, 'Forge built and launched the app');
+    assert.match(output, /electron: cannot open display/);
+    assert.match(output, /^The desktop app did not start \(Electron exited before its window opened; see above\); SyncScope opens in your browser instead\.$/m);
   });
 });

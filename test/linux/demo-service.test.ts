@@ -10,6 +10,7 @@ import { AuditLog } from '../../core/audit';
 import { Service } from '../../core/service';
 import { forkWorker } from '../../demos/worker-process';
 import { isNativeError, loadBackend } from '../../native';
+import { ERRNO, PR_SET_PTRACER, lastErrno, libc } from '../../native/linux/libc';
 import { ROOT, notLinux, waitFor } from '../support/linux';
 
 const alive = (pid: number) => {
@@ -27,6 +28,22 @@ function makeService(): { service: Service; audit: AuditLog } {
   const service = new Service(loadBackend(), { audit, attribution: false, spawnWorker: (_script, argument) => forkWorker(worker, argument) });
   return { service, audit };
 }
+
+describe('a demo worker lets the process running the demo inspect it (Yama)', { skip: notLinux }, () => {
+  test('prctl(PR_SET_PTRACER): 0 where Yama is, EINVAL where there is nothing to allow; allowInspectionBy takes both', () => {
+    const yama = fs.existsSync('/proc/sys/kernel/yama/ptrace_scope');
+    const result = libc().prctl(PR_SET_PTRACER, process.ppid, 0, 0, 0);
+    const errno = lastErrno();
+    if (yama) assert.equal(result, 0, `prctl failed with errno ${errno}`);
+    else assert.deepEqual([result, errno], [-1, ERRNO.EINVAL], 'no Yama: the option is unknown');
+    const backend = loadBackend();
+    try {
+      assert.doesNotThrow(() => backend.allowInspectionBy!(process.ppid));
+    } finally {
+      backend.dispose();
+    }
+  });
+});
 
 describe('demo requests to the service (Linux, real workers)', { skip: notLinux, timeout: 120_000 }, () => {
   const services: Service[] = [];

@@ -127,12 +127,12 @@ export async function openApp(browser: Browser, options: { devServerUrl?: string
   window.webContents.on('stand-in:sent', (channel: string, payload: unknown) => {
     toPage('send', channel, payload);
   });
-  window.webContents.on('stand-in:port', (channel: string, ports: StandInPort[]) => {
+  window.webContents.on('stand-in:port', (channel: string, ports: StandInPort[], message: unknown) => {
     enginePort?.close();
     enginePort = ports[0];
     enginePort.on('message', (event: { data: unknown }) => toPage('fromEngine', event.data));
     enginePort.start();
-    toPage('port', channel);
+    toPage('port', channel, message);
   });
   // window → main.
   await page.exposeBinding('__syncscopeIpcSend', (source, channel: string) => standIn.sendFromWindow(window, channel, frameUrl(source.frame.url())));

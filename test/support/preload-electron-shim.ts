@@ -43,12 +43,12 @@ page.__syncscopeShim = {
   send(channel: string, payload: unknown) {
     emit(channel, [], payload);
   },
-  port(channel: string) {
+  port(channel: string, message: unknown) {
     relayEnd?.close();
     const pair = new MessageChannel();
     relayEnd = pair.port1;
-    relayEnd.onmessage = (message) => page.__syncscopePortSend(message.data);
-    emit(channel, [pair.port2]);
+    relayEnd.onmessage = (event) => page.__syncscopePortSend(event.data);
+    emit(channel, [pair.port2], message);
   },
   fromEngine(data: unknown) {
     relayEnd?.postMessage(data);
