@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Backend } from '../native';
-import type { ObjectRecord } from '../protocol';
+import { printable, type ObjectRecord } from '../protocol';
 import { detectDeadlocks } from '../core/deadlocks';
 import { liveContention } from '../core/contention';
 import type { ObjectMetrics } from '../core/metrics';
@@ -162,7 +162,7 @@ export function registerLiveCommands(program: Command, backend: () => Backend): 
       if (options.json) return printJson(report);
       if (report.deadlocks.length === 0) print('no deadlock found');
       report.deadlocks.forEach((deadlock, i) => {
-        print(`deadlock ${i + 1}:`);
+        print(`deadlock ${i + 1}: ${printable(deadlock.text, Infinity)}`);
         for (const line of describeChain(deadlock.chain)) print(line);
       });
       for (const [what, why] of Object.entries(report.unavailable)) print(`note: ${what} unavailable: ${why}`);

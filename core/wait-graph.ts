@@ -136,22 +136,31 @@ export function findDeadlocks(graph: WaitGraph): Deadlock[] {
 }
 
 /**
- * A cycle in words, from its first actor round to it again: `deadlocked: thread 812 of a (4242)
- * waits for mutex A, held by b (4243), whose thread 4244 waits for mutex B, held by a (4242)`.
+ * A cycle in words, one clause per wait, each actor named as it acts: `deadlocked: flock (1) waits
+ * for child flock (2) to exit; flock (2) waits for file-lock on /tmp/d, held by flock (3); ...`.
  */
 export function deadlockText(chain: GraphNode[]): string {
   const actor = (node: GraphNode) =>
-    node.type === 'thread' ? `thread ${node.tid} of ${node.name ?? '?'} (${node.pid})` : node.type === 'process' ? `${node.name ?? 'process'} (${node.pid})` : describeNode(node);
-  const parts: string[] = [];
+    node.type === 'thread'
+      ? node.tid === node.pid ? `${node.name ?? 'process'} (${node.pid})` : `thread ${node.tid} of ${node.name ?? '?'} (${node.pid})`
+      : node.type === 'process' ? `${node.name ?? 'process'} (${node.pid})` : describeNode(node);
+  const clauses: string[] = [];
+  let current: GraphNode | undefined;
+  let clause = '';
   chain.forEach((node, i) => {
     const before = chain[i - 1];
-    if (!before) return parts.push(actor(node));
-    if (node.type === 'object') return parts.push(`waits for ${describeNode(node)}`);
-    if (before.type === 'object') return parts.push(`held by ${actor(node)}`);
-    if (before.type === 'process' && node.type === 'thread' && before.pid === node.pid) return parts.push(`whose thread ${node.tid}`);
-    return parts.push(`waits for ${actor(node)} to exit`);
+    if (node.type === 'object') {
+      if (clause) clauses.push(clause);
+      // A wait for a process or thread to end says whom; other objects say who holds them next.
+      clause = `${current ? actor(current) : '?'} waits for ${node.kind === 'process' || node.kind === 'thread' ? (node.label ?? describeNode(node)) : describeNode(node)}`;
+      return;
+    }
+    if (before?.type === 'object' && before.kind !== 'process' && before.kind !== 'thread') clause += `, held by ${actor(node)}`;
+    // A process, then one of its threads: the thread is the one that waits.
+    current = node;
   });
-  return `deadlocked: ${parts.join(' ').replace(/ (held by|whose thread)/g, ', $1')}`;
+  if (clause) clauses.push(clause);
+  return `deadlocked: ${clauses.join('; ')}`;
 }
 
 /** A cycle through the component's first process or thread (else its first node), found by BFS. */

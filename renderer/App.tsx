@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { DeadlockReport, ObjectRecord, RequestOf, SessionInfo, WhyProcessReport } from '../protocol';
 import { applyUpdate, connect, type Client, type ConnectionStatus } from './client';
+import { waitingProcesses } from './graph-layout';
 import { AuditLogDialog } from './components/AuditLog';
 import { Contention } from './components/Contention';
 import { Demos } from './components/Demos';
@@ -84,11 +85,7 @@ export function App() {
       clearInterval(timer);
     };
   }, [client, paused, engineUp]);
-  const waitingProcesses = useMemo(() => {
-    const seen = new Map<number, { pid: number; name?: string }>();
-    for (const node of Object.values(deadlocks.report?.graph.nodes ?? {})) if (node.type === 'thread' && !seen.has(node.pid)) seen.set(node.pid, { pid: node.pid, name: node.name });
-    return [...seen.values()];
-  }, [deadlocks.report]);
+  const waiting = useMemo(() => (deadlocks.report ? waitingProcesses(deadlocks.report) : []), [deadlocks.report]);
 
   const openProcess = useCallback((pid: number) => {
     setProcessQuery({ pid });
@@ -229,7 +226,7 @@ export function App() {
             query={processQuery}
             onQuery={setProcessQuery}
             onOpenObject={openObject}
-            waiting={waitingProcesses}
+            waiting={waiting}
             onReports={setProcessReports}
             paused={paused}
           />

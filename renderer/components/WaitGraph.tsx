@@ -89,6 +89,7 @@ export function WaitGraph({ report, error, onOpenProcess, onOpenObject }: Props)
             edges={edges}
             onNodeClick={onNodeClick}
             fitView
+            fitViewOptions={{ maxZoom: 1.2, minZoom: 0.4 }}
             minZoom={0.1}
             maxZoom={2.5}
             nodesDraggable={false}

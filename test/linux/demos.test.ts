@@ -157,7 +157,7 @@ describe('demos on Linux', { skip: notLinux, timeout: 300_000 }, () => {
       assert.deepEqual(new Set(chain.filter((n) => n.type === 'process').map((n) => n.pid)), new Set(header.pids));
       assert.deepEqual(new Set(chain.filter((n) => n.label).map((n) => n.label)), new Set([header.objects.A, header.objects.B]));
       const human = spawnSync(process.execPath, [CLI, 'deadlocks'], { encoding: 'utf8' });
-      assert.match(human.stdout, /^deadlock 1:\n(.*\n)*.*waits for file-lock on \S+\.lock\n/);
+      assert.match(human.stdout, /^deadlock 1: deadlocked: .*waits for file-lock on \S+\.lock.*\n(.*\n)*.*waits for file-lock on \S+\.lock\n/);
       demo.child.kill('SIGINT');
       await exited(demo.child);
       assertNothingLeft(header.objects, header.pids);
