@@ -102,6 +102,8 @@ export class Sampler {
     this.kinds = options.kinds?.length ? new Set(options.kinds.map((k) => k.toLowerCase())) : undefined;
   }
 
+  private focusScopes: string[] = [];
+
   get currentRates(): Rates {
     return { ...this.rates };
   }
@@ -325,9 +327,28 @@ export class Sampler {
       }
       return entries;
     }
-    return this.backend
-      .scan(this.options.scopes?.length ? this.options.scopes : undefined)
-      .filter((entry) => (!this.kinds || this.kinds.has(entry.kind)) && this.matchesName(entry.name));
+    const entries = this.backend.scan(this.options.scopes?.length ? this.options.scopes : undefined);
+    // The focused process's own objects: scanned apart, so that its exit empties only them.
+    for (const scope of this.focusScopes) {
+      try {
+        const known = new Set(entries.map((entry) => entry.path));
+        for (const entry of this.backend.scan([scope])) if (!known.has(entry.path)) entries.push(entry);
+      } catch (error) {
+        if (!isNativeError(error)) throw error;
+      }
+    }
+    return entries.filter((entry) => (!this.kinds || this.kinds.has(entry.kind)) && this.matchesName(entry.name));
+  }
+
+  /**
+   * Also tracks what one process holds that the default scan leaves out (Windows: its unnamed
+   * objects), for the app's Processes view; undefined stops. Returns the scopes added.
+   */
+  focusProcess(pid: number | undefined): string[] {
+    const scope = pid === undefined ? undefined : this.backend.heldObjectsScope?.(pid);
+    this.focusScopes = scope ? [scope] : [];
+    this.refresh('scan');
+    return this.focusScopes;
   }
 
   private sampleOne(path: string, t: number): void {

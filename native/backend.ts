@@ -95,6 +95,11 @@ export interface Backend {
   capabilities(): CapabilityReport;
   /** The directories or sources a scan covers by default. */
   defaultScopes(): string[];
+  /**
+   * A scope that lists the objects one process holds that the default scopes do not (Windows: its
+   * unnamed handles, `unnamed:<pid>`); absent where the default scan already has them.
+   */
+  heldObjectsScope?(pid: number): string;
   /** Namespace scan: every object in the given scopes (default scopes when omitted). */
   scan(scopes?: string[]): ObjectEntry[];
   /** Turns a name as a user types it into the object's full path. */

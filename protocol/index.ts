@@ -236,6 +236,8 @@ export const REQUESTS = {
     response: z.array(metricsSchema),
   },
   deadlocks: { request: z.object({}), response: deadlockReportSchema },
+  /** The Processes view's process: its objects that a default scan leaves out are tracked too (null: none). */
+  focusProcess: { request: z.object({ pid: pid.min(1).nullable() }), response: z.object({ scopes: z.array(z.string()) }) },
   /** What a process waits for (by pid, or every process of a name): threads, chains onward, a verdict. */
   why: { request: processQuerySchema, response: whyDocumentSchema },
   exportRecording: { request: z.object({ format: z.enum(['json', 'csv']) }), response: z.string() },

@@ -65,8 +65,13 @@ export function App() {
   }, []);
 
   const records = useMemo(() => held ?? [...table.values()], [held, table]);
-  // Unnamed objects the selected process holds stay in the list under the default filter.
+  // Unnamed objects the selected process holds stay in the list under the default filter; where the
+  // OS's default scan leaves them out (Windows), the engine is asked to track them too.
   const heldBySelected = useMemo(() => new Set(processReports.flatMap((report) => report.holds.map((held) => held.id))), [processReports]);
+  const focusedPid = processReports[0]?.process.pid;
+  useEffect(() => {
+    if (engineUp) void client.request('focusProcess', { pid: focusedPid ?? null }).catch(() => undefined);
+  }, [client, focusedPid, engineUp]);
 
   // The deadlock check behind the banner and the graph: one request every few seconds.
   const [deadlocks, setDeadlocks] = useState<{ report?: DeadlockReport; error?: string }>({});

@@ -57,6 +57,10 @@ export class Win32Backend implements Backend {
     return this.capabilities().waiters.supported ? [...directories, WAITED_SCOPE] : directories;
   }
 
+  heldObjectsScope(pid: number): string {
+    return `unnamed:${pid}`;
+  }
+
   /**
    * Object directories, and unnamed objects on demand: `unnamed:<pid>` (those a process holds),
    * `unnamed:waited` (those some thread waits on; a default scope where the OS tells waits).

@@ -151,13 +151,13 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
         <dd>
           {record.holders
             ? record.holders.map((h) => `${h.processName} (pid ${h.pid})`).join(', ') || 'none besides SyncScope'
-            : `unavailable${record.unavailable?.holders ? `: ${record.unavailable.holders}` : ''}`}
+            : record.unavailable?.holders ? `unavailable: ${record.unavailable.holders}` : 'not read yet (every 2 s)'}
         </dd>
         <dt>Waiters</dt>
         <dd>
           {record.waiters
             ? record.waiters.map(describeWaiter).join('; ') || 'none'
-            : `unavailable${record.unavailable?.waiters ? `: ${record.unavailable.waiters}` : ''}`}
+            : record.unavailable?.waiters ? `unavailable: ${record.unavailable.waiters}` : 'not read yet (every 2 s)'}
         </dd>
       </dl>
 

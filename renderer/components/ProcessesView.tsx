@@ -116,6 +116,13 @@ function ProcessReport({ report, onPid, onOpenObject }: { report: WhyProcessRepo
   const { process } = report;
   const waiting = report.threads.filter((t) => t.wait || t.unavailable);
   const others = report.threads.length - waiting.length;
+  // Threads that wait alike (a pool on one condition, or all of them where the OS tells nothing)
+  // are one row, as the CLI shows them.
+  const groups = new Map<string, WhyThread[]>();
+  for (const thread of waiting) {
+    const key = `${thread.osState}|${thread.call}|${thread.wait?.objects.map((o) => o.id).join() ?? ''}|${thread.unavailable ?? ''}|${thread.end?.text ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), thread]);
+  }
   return (
     <article className="process-report" aria-label={`${process.name} (${process.pid})`}>
       <h2>
@@ -145,8 +152,8 @@ function ProcessReport({ report, onPid, onOpenObject }: { report: WhyProcessRepo
             </tr>
           </thead>
           <tbody>
-            {waiting.map((thread) => (
-              <ThreadRow key={thread.tid} thread={thread} report={report} onPid={onPid} onOpenObject={onOpenObject} />
+            {[...groups.values()].map((alike) => (
+              <ThreadRow key={alike[0].tid} thread={alike[0]} tids={alike.map((t) => t.tid)} report={report} onPid={onPid} onOpenObject={onOpenObject} />
             ))}
           </tbody>
         </table>
@@ -198,7 +205,7 @@ function ObjectLink({ object, id, onOpenObject }: { object?: WhyObject; id: stri
   );
 }
 
-function ThreadRow({ thread, report, onPid, onOpenObject }: { thread: WhyThread; report: WhyProcessReport; onPid: (pid: number) => void; onOpenObject: (id: string) => void }) {
+function ThreadRow({ thread, tids, report, onPid, onOpenObject }: { thread: WhyThread; tids: number[]; report: WhyProcessReport; onPid: (pid: number) => void; onOpenObject: (id: string) => void }) {
   const wait = thread.wait;
   const duration = wait
     ? wait.duration.ms === null
@@ -209,7 +216,7 @@ function ThreadRow({ thread, report, onPid, onOpenObject }: { thread: WhyThread;
   return (
     <tr className={thread.end?.reason === 'cycle' ? 'in-cycle' : undefined}>
       <td>
-        {thread.tid}
+        {tids.length > 6 ? `${tids.slice(0, 6).join(', ')} and ${tids.length - 6} more` : tids.join(', ')}
         {thread.name ? <span className="muted"> {thread.name}</span> : null}
       </td>
       <td>

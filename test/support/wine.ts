@@ -104,3 +104,31 @@ export class Win32Helper {
 function errorHint(file: string): string {
   return fs.existsSync(file) ? `\nhelper failed: ${fs.readFileSync(file, 'utf8')}` : '';
 }
+
+/** The win32-unnamed fixture's facts: its two processes and their unnamed handles (0x hex). */
+export interface UnnamedHolders {
+  holderPid: number;
+  waiterPid: number;
+  event: string;
+  mutex: string;
+  waiterProcess: string;
+  waiterEvent: string;
+}
+
+/** Starts win32-unnamed (holder + waiter); stop() lets the holder wake the waiter and both exit. */
+export async function startUnnamedHolders(): Promise<{ dir: string; ready: UnnamedHolders; readyFile: string; stop: () => Promise<void> }> {
+  const dir = tempDir('unnamed');
+  const child: ChildProcess = startFixture('win32-unnamed', [toWinePath(dir)], dir);
+  const readyFile = path.join(dir, 'ready.json');
+  const errors = () => ['holder-error.txt', 'waiter-error.txt']
+    .map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  const ready: UnnamedHolders = JSON.parse(await waitForFile(readyFile, 90_000, errors));
+  const stop = async () => {
+    fs.writeFileSync(path.join(dir, 'exit'), 'exit');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { dir, ready, readyFile, stop };
+}

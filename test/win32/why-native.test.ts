@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { runtimeMissing } from '../support/runtime';
-import { provisionWine, runCli, runFixture, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
+import { provisionWine, runCli, runFixture, startUnnamedHolders, toWinePath, waitForFile } from '../support/wine';
 
 const skip = runtimeMissing('Wine', ['wine', '--version']);
 
@@ -22,32 +22,6 @@ async function cliJson(args: string[]) {
   return JSON.parse(result.stdout);
 }
 
-interface Ready {
-  holderPid: number;
-  waiterPid: number;
-  event: string;
-  mutex: string;
-  waiterProcess: string;
-  waiterEvent: string;
-}
-
-/** Starts win32-unnamed (holder + waiter); stop() lets the holder wake the waiter and both exit. */
-export async function startUnnamedHolders(): Promise<{ dir: string; ready: Ready; readyFile: string; stop: () => Promise<void> }> {
-  const dir = tempDir('unnamed');
-  const child: ChildProcess = startFixture('win32-unnamed', [toWinePath(dir)], dir);
-  const readyFile = path.join(dir, 'ready.json');
-  const errors = () => ['holder-error.txt', 'waiter-error.txt']
-    .map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
-  const ready: Ready = JSON.parse(await waitForFile(readyFile, 90_000, errors));
-  const stop = async () => {
-    fs.writeFileSync(path.join(dir, 'exit'), 'exit');
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { dir, ready, readyFile, stop };
-}
 
 describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
   let fixture: Awaited<ReturnType<typeof startUnnamedHolders>>;
