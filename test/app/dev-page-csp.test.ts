@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { loadBackend } from '../../native';
-import { openApp, type AppInBrowser } from '../support/app-in-browser';
+import { objectRow, openApp, type AppInBrowser } from '../support/app-in-browser';
 import { artifact, chromiumMissing, launchChromium } from '../support/browser';
 import { ROOT, RUN_PREFIX, notLinux } from '../support/linux';
 
@@ -57,12 +57,7 @@ describe('the dev page under the dev CSP (npm start without Electron)', { skip, 
     const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     assert.match(meta ?? '', /script-src 'self' 'sha256-/, 'the page carries the same policy');
 
-    await page.getByLabel('Search by name').fill(name);
-    const row = page.getByRole('row').filter({ hasText: name });
-    await row.waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
-      await page.screenshot({ path: artifact('dev-page-under-csp-failed.png') });
-      throw new Error(`${String(error)}\nerrors: ${app.errors.join('\n')}\nviolations: ${JSON.stringify(await app.violations())}`);
-    });
+    const row = await objectRow(app, name, 'dev-page-under-csp-failed.png');
     assert.match(await row.innerText(), /posix-semaphore/);
     await row.click();
     await page.getByTestId('detail-state').getByText(/count 2/).waitFor({ timeout: 20_000 });

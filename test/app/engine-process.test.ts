@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadBackend, type Backend } from '../../native';
 import { CONNECT_CHANNEL, RESTART_ENGINE_CHANNEL } from '../../protocol';
 import { BrowserWindow, StandInRenderer, installAsElectron, standIn } from '../fixtures/electron-stand-in';
-import { ROOT, RUN_PREFIX, notLinux, waitFor } from '../support/linux';
+import { ROOT, RUN_PREFIX, notLinux, processAlive, waitFor } from '../support/linux';
 
 installAsElectron();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -40,15 +40,6 @@ const runningEngine = () => {
   const running = engines().filter((child) => child.pid !== undefined);
   assert.equal(running.length, 1, 'exactly one engine runs');
   return running[0];
-};
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 describe('the engine process, wired as main wires it', { skip: notLinux, timeout: 300_000 }, () => {
@@ -147,7 +138,7 @@ describe('the engine process, wired as main wires it', { skip: notLinux, timeout
     assert.ok(started.pids.length >= 2);
     const workers = standIn.utilityProcesses.filter((child) => started.pids.includes(child.child.pid!));
     assert.equal(workers.length, started.pids.length, 'every worker was started by main as a utility process');
-    for (const pid of started.pids) assert.ok(alive(pid), `worker ${pid} runs`);
+    for (const pid of started.pids) assert.ok(processAlive(pid), `worker ${pid} runs`);
     // The workers report over their own ports to the engine: the demo moves.
     const stateChanged = await renderer.waitForUpdate(
       (update) => update.type === 'delta' && (update.upserts as Array<{ name: string }>).some((record) => /producer-consumer/i.test(record.name)),
@@ -155,7 +146,7 @@ describe('the engine process, wired as main wires it', { skip: notLinux, timeout
     );
     assert.ok(stateChanged);
     assert.deepEqual(await renderer.request('stopDemo'), { stopped: true });
-    await waitFor('the workers to exit', () => started.pids.every((pid) => !alive(pid)), 10_000);
+    await waitFor('the workers to exit', () => started.pids.every((pid) => !processAlive(pid)), 10_000);
   });
 
   test('a crashed engine restarts with the window kept; past the limit it stays stopped until the user restarts it', async () => {

@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { loadBackend } from '../../native';
 import { CONTENT_SECURITY_POLICY, metaPolicy } from '../../renderer/csp.mts';
 import { standIn } from '../fixtures/electron-stand-in';
-import { openApp, type AppInBrowser } from '../support/app-in-browser';
+import { objectRow, openApp, type AppInBrowser } from '../support/app-in-browser';
 import { artifact, chromiumMissing, launchChromium } from '../support/browser';
 import { ROOT, RUN_PREFIX, notLinux } from '../support/linux';
 
@@ -50,12 +50,7 @@ describe('the packaged page under the production CSP', { skip, timeout: 180_000 
     const inlineScripts = await page.locator('script:not([src])').count();
     assert.equal(inlineScripts, 0);
 
-    await page.getByLabel('Search by name').fill(name);
-    const row = page.getByRole('row').filter({ hasText: name });
-    await row.waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
-      await page.screenshot({ path: artifact('packaged-page-under-csp-failed.png') });
-      throw new Error(`${String(error)}\nerrors: ${app.errors.join('\n')}\nviolations: ${JSON.stringify(await app.violations())}`);
-    });
+    const row = await objectRow(app, name, 'packaged-page-under-csp-failed.png');
     assert.match(await row.innerText(), /posix-semaphore/);
     await row.click();
     await page.getByTestId('detail-state').getByText(/count 4/).waitFor({ timeout: 20_000 });

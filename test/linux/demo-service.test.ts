@@ -11,16 +11,7 @@ import { Service } from '../../core/service';
 import { forkWorker } from '../../demos/worker-process';
 import { isNativeError, loadBackend } from '../../native';
 import { ERRNO, PR_SET_PTRACER, lastErrno, libc } from '../../native/linux/libc';
-import { ROOT, notLinux, waitFor } from '../support/linux';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { ROOT, notLinux, processAlive, waitFor } from '../support/linux';
 
 function makeService(): { service: Service; audit: AuditLog } {
   const audit = new AuditLog(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'syncscope-demo-service-')), 'audit.log'), 'test');
@@ -58,15 +49,15 @@ describe('demo requests to the service (Linux, real workers)', { skip: notLinux,
       service.handlers.startDemo({ scenario: 'producer-consumer', workers: 2 }),
       service.handlers.startDemo({ scenario: 'handshake' }),
     ]);
-    for (const pid of first.pids) await waitFor(`first demo's worker ${pid} to exit`, () => !alive(pid), 10_000);
+    for (const pid of first.pids) await waitFor(`first demo's worker ${pid} to exit`, () => !processAlive(pid), 10_000);
     for (const file of Object.values(first.objects)) assert.equal(fs.existsSync(file), false, `${file} was removed`);
-    for (const pid of second.pids) assert.ok(alive(pid), `second demo's worker ${pid} runs`);
+    for (const pid of second.pids) assert.ok(processAlive(pid), `second demo's worker ${pid} runs`);
     const starts = audit.read(50).filter((entry) => entry.action === 'start demo');
     const stops = audit.read(50).filter((entry) => entry.action === 'stop demo');
     assert.equal(starts.length, 2);
     assert.deepEqual(stops.map((entry) => [entry.target, entry.ok, /replaced by handshake/.test(entry.detail)]), [['producer-consumer', true, true]]);
     assert.deepEqual(await service.handlers.stopDemo({}), { stopped: true });
-    for (const pid of second.pids) await waitFor(`second demo's worker ${pid} to exit`, () => !alive(pid), 10_000);
+    for (const pid of second.pids) await waitFor(`second demo's worker ${pid} to exit`, () => !processAlive(pid), 10_000);
   });
 
   test('a stop that cannot remove an object fails, names it, and is audited as failed', async () => {
@@ -82,7 +73,7 @@ describe('demo requests to the service (Linux, real workers)', { skip: notLinux,
         Promise.resolve(service.handlers.stopDemo({})),
         (error: unknown) => isNativeError(error) && error.kind === 'os-error' && error.message.includes(free) && /not a regular file/.test(error.message),
       );
-      for (const pid of demo.pids) await waitFor(`worker ${pid} to exit anyway`, () => !alive(pid), 10_000);
+      for (const pid of demo.pids) await waitFor(`worker ${pid} to exit anyway`, () => !processAlive(pid), 10_000);
       assert.equal(fs.existsSync(demo.objects.Filled), false, 'what could be removed was removed');
       const stop = audit.read(10).find((entry) => entry.action === 'stop demo')!;
       assert.equal(stop.ok, false);

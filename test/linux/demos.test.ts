@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { RecordingMessage } from '../../protocol';
 import { removeDemoLeftovers } from '../../demos/leftovers';
-import { ROOT, notLinux, tempDir } from '../support/linux';
+import { ROOT, notLinux, processAlive, tempDir } from '../support/linux';
 
 const CLI = path.join(ROOT, 'dist/cli.cjs');
 type Change = RecordingMessage['changes'][number];
@@ -43,15 +43,6 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs: num
 const exited = (child: ChildProcess) =>
   new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function assertNothingLeft(objects: Record<string, string>, pids: number[]): void {
   for (const [short, where] of Object.entries(objects)) {
     if (where.startsWith('/dev/shm/')) assert.equal(fs.existsSync(where), false, `${short} unlinked`);
@@ -59,7 +50,7 @@ function assertNothingLeft(objects: Record<string, string>, pids: number[]): voi
       assert.doesNotMatch(spawnSync('ipcs', ['-s'], { encoding: 'utf8' }).stdout, new RegExp(`\\s${where.slice(5)}\\s`), `${short} removed`);
     } else assert.equal(fs.existsSync(where), false, `${short}'s lock file removed`);
   }
-  assert.deepEqual(pids.filter(alive), [], 'no worker outlived the demo');
+  assert.deepEqual(pids.filter(processAlive), [], 'no worker outlived the demo');
 }
 
 /** Runs a demo with a recorder (another process) watching everything for `seconds`. */
@@ -189,7 +180,7 @@ describe('demos on Linux', { skip: notLinux, timeout: 300_000 }, () => {
     const header = JSON.parse(await until('the demo header', () => demo.lines()[0], 20_000));
     await new Promise((r) => setTimeout(r, 1000));
     demo.child.kill('SIGKILL');
-    await until('the workers to exit', () => (header.pids.some(alive) ? undefined : true), 10_000);
+    await until('the workers to exit', () => (header.pids.some(processAlive) ? undefined : true), 10_000);
     const folder = path.dirname(header.objects.A);
     assert.ok(fs.existsSync(folder), 'SIGKILL left no chance to remove the lock folder');
 
@@ -200,7 +191,7 @@ describe('demos on Linux', { skip: notLinux, timeout: 300_000 }, () => {
     assert.ok(timerHeader.removedLeftovers?.includes(folder), JSON.stringify(timerHeader));
     assert.equal(fs.existsSync(folder), false, 'the killed demo\'s lock folder was removed');
     timer.child.kill('SIGKILL');
-    await until('the timer workers to exit', () => (timerHeader.pids.some(alive) ? undefined : true), 10_000);
+    await until('the timer workers to exit', () => (timerHeader.pids.some(processAlive) ? undefined : true), 10_000);
     const tick = timerHeader.objects.Tick as string;
     assert.ok(fs.existsSync(tick), `${tick} left behind`);
 

@@ -18,6 +18,7 @@ import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfigFromFile } from 'vite';
 import { BrowserWindow, installAsElectron, standIn, type StandInPort } from '../fixtures/electron-stand-in';
+import { artifact } from './browser';
 import { ROOT } from './linux';
 
 export interface AppInBrowser {
@@ -28,6 +29,17 @@ export interface AppInBrowser {
   /** The headers the page document arrived with. */
   documentHeaders: Record<string, string>;
   close(): Promise<void>;
+}
+
+/** The object list's row for `name`, searched for; on a timeout, a screenshot and what the page reported. */
+export async function objectRow(app: AppInBrowser, name: string, screenshot: string) {
+  await app.page.getByLabel('Search by name').fill(name);
+  const row = app.page.getByRole('row').filter({ hasText: name });
+  await row.waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
+    await app.page.screenshot({ path: artifact(screenshot) });
+    throw new Error(`${String(error)}\nerrors: ${app.errors.join('\n')}\nviolations: ${JSON.stringify(await app.violations())}`);
+  });
+  return row;
 }
 
 /** Bundles main/main.ts with what Forge's Vite plugin and vite.main.config.mts would define. */

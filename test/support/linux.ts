@@ -34,6 +34,16 @@ export function cleanupAll(): void {
   }
 }
 
+/** Whether a process exists (signal 0 reaches it). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function cleanPosix(name: string): void {
   onCleanup(() => fs.rmSync(`/dev/shm/sem.${name}`, { force: true }));
 }
