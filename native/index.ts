@@ -1,8 +1,14 @@
 /** Picks the backend for the running OS. Each OS module is loaded only after the platform check. */
 import type { Backend } from './backend';
 import { unsupported } from './errors';
+import { koffi } from './koffi';
 
 export function loadBackend(platform: NodeJS.Platform = process.platform): Backend {
+  if (platform === 'win32' || platform === 'linux') {
+    // Every OS call goes through koffi: a missing or broken build fails here, said once, rather
+    // than at each first call later on.
+    koffi();
+  }
   if (platform === 'win32') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Win32Backend } = require('./win32/backend') as typeof import('./win32/backend');

@@ -33,9 +33,11 @@ const files = findTests(path.join(root, 'test'))
   .sort();
 // Actions taken by the tests go to a throwaway audit log, not the developer's own.
 const auditDir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscope-test-audit-'));
+// --test-force-exit: a test file ends when its tests do, even if a child or socket it leaked would
+// keep it alive (leaks have tests of their own); one stray handle must not hang the whole run.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-force-exit', ...files],
   { stdio: 'inherit', cwd: root, env: { ...process.env, SYNCSCOPE_AUDIT_LOG: path.join(auditDir, 'audit.log') } },
 );
 process.exit(result.status ?? 1);

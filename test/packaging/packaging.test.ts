@@ -253,12 +253,16 @@ describe('packaged app (placeholder Electron, offline)', { skip }, () => {
     const env = { ...process.env };
     delete env.NODE_PATH;
     const engine = new StandInUtilityProcess(path.join(app, '.vite/build/engine.cjs'), [], { env, stdio: 'pipe' });
-    const first = new Promise<unknown>((resolve) => engine.once('message', resolve));
-    const exit = new Promise<number>((resolve) => engine.once('exit', resolve));
-    const message = (await first) as { type: string; reason: string };
-    assert.equal(message.type, 'fatal');
-    assert.match(message.reason, /^could not start the engine: Cannot find module 'koffi'/);
-    assert.equal(await exit, 1);
+    try {
+      const first = new Promise<unknown>((resolve) => engine.once('message', resolve));
+      const exit = new Promise<number>((resolve) => engine.once('exit', resolve));
+      const message = (await first) as { type: string; reason: string };
+      assert.equal(message.type, 'fatal');
+      assert.match(message.reason, /^could not start the engine: Cannot find module 'koffi'/);
+      assert.equal(await exit, 1);
+    } finally {
+      engine.kill();
+    }
   });
 
   test('the Windows executable says SyncScope and the version, has the app\'s icon and the asar\'s integrity hash', () => {
