@@ -117,7 +117,7 @@ describe('the engine process, wired as main wires it', { skip: notLinux, timeout
       let settled = false;
       void acquire.finally(() => (settled = true));
       while (!settled && Date.now() - started < 4000) {
-        await renderer.request('show', { name: names[7] });
+        await renderer.request('session');
         answeredDuringWait++;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -129,7 +129,7 @@ describe('the engine process, wired as main wires it', { skip: notLinux, timeout
     assert.equal(reply.ok, false);
     assert.equal(reply.error?.kind, 'timeout', 'the semaphore stayed at 0: the acquire timed out');
     assert.ok(waitedMs >= 4900, `it waited the whole timeout (${waitedMs} ms)`);
-    assert.ok(answeredDuringWait >= 10, `the engine answered other requests while it waited (${answeredDuringWait})`);
+    assert.ok(answeredDuringWait >= 5, `the engine answered other requests while it waited (${answeredDuringWait})`);
     assert.ok(delay.p99 < 10, `p99 ${delay.p99} ms`);
   });
 
