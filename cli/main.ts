@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // syncscope: the command-line front end. Each command is a thin layer over native/ and core/.
 import { Command, CommanderError } from 'commander';
-import { NativeError, isNativeError, loadBackend, type ActionName, type AnyCreateSpec, type Backend } from '../native';
+import { isNativeError, loadBackend, messageOf, NativeError, type ActionName, type AnyCreateSpec, type Backend } from '../native';
 import { AuditLog } from '../core/audit';
 import { listReports, showReport } from '../core/inspect';
 import { describeHolders, describeState, describeWaiter, table } from './format';
@@ -275,7 +275,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** One line on stderr (names in messages are the user's or another program's: escaped); the stack only with --debug. */
 function reportError(error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   process.stderr.write(`syncscope: ${printable(message)}\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
 }

@@ -2,14 +2,13 @@
 import type { Command } from 'commander';
 import type { Backend } from '../native';
 import { invalidArgument } from '../native/errors';
-import { processQuerySchema, printable, type ProcessQueryMessage, type WhyDocument, type WhyProcessReport, type WhyThread } from '../protocol';
+import { processQueryOf, processQuerySchema, printable, type ProcessQueryMessage, type WhyDocument, type WhyProcessReport, type WhyThread } from '../protocol';
 import { formatDuration, objectPhrase, whyDocument } from '../core/why';
 import { print, printJson } from './io';
 
 /** Digits are a pid; anything else is a process name (no `/`, no NUL). */
 export function parseProcessQuery(value: string): ProcessQueryMessage {
-  const query = /^\d+$/.test(value) ? { pid: Number(value) } : { name: value };
-  const parsed = processQuerySchema.safeParse(query);
+  const parsed = processQuerySchema.safeParse(processQueryOf(value));
   if (!parsed.success) {
     const shown = value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value);
     throw invalidArgument('why', `bad process ${shown}: give a pid (1 to ${0x7fffffff}) or a process name: ${parsed.error.issues[0].message}`);

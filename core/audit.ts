@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { messageOf } from '../native/errors';
 
 export interface AuditEntry {
   /** ISO time. */
@@ -60,7 +61,7 @@ export class AuditLog {
       this.write(action, target, true, describe(result));
       return result;
     } catch (error) {
-      this.write(action, target, false, error instanceof Error ? error.message : String(error));
+      this.write(action, target, false, messageOf(error));
       throw error;
     }
   }

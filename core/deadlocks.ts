@@ -7,6 +7,7 @@ import type { DeadlockReport, ObjectRecord } from '../protocol';
 import { listReports } from './inspect';
 import { WaitAnalysis } from './wait-analysis';
 import { buildWaitGraph, findDeadlocks, type WaitFacts, type WaitGraph } from './wait-graph';
+import { messageOf } from '../native/errors';
 
 type Report = Pick<ObjectRecord, 'kind' | 'path' | 'state' | 'holders' | 'waiters' | 'unavailable'>;
 
@@ -111,14 +112,14 @@ function graphFromReports(backend: Backend, unavailable: Record<string, string>)
     for (const report of sampled) report.waiters = result.waiters.get(report.path) ?? [];
     if (result.incomplete) unavailable.waiters = `incomplete: ${result.incomplete}`;
   } catch (error) {
-    unavailable.waiters = error instanceof Error ? error.message : String(error);
+    unavailable.waiters = messageOf(error);
   }
   const facts = waitFactsOf(reports);
   if (backend.childWaits) {
     try {
       facts.childWaits = backend.childWaits();
     } catch (error) {
-      unavailable.childWaits = error instanceof Error ? error.message : String(error);
+      unavailable.childWaits = messageOf(error);
     }
   } else {
     unavailable.childWaits = `the ${backend.platform} backend cannot see which child a process waits for`;

@@ -1,7 +1,7 @@
 // The protocol over one message transport: a browser's WebSocket (serve mode) or a window's
 // MessagePort to the engine process (the app). Requests arrive as `{id, channel, payload}`; replies
 // go back by id, stream updates with id -1. Every message is parsed here before the engine acts.
-import { isNativeError } from '../native/errors';
+import { isNativeError, messageOf } from '../native/errors';
 import { ProtocolError, isRequestName, printable, wireRequestSchema, type SessionInfo, type WireReply } from '../protocol';
 import { Connection } from './connection';
 import type { Service } from './service';
@@ -16,7 +16,7 @@ export interface Endpoint {
 /** Why a request failed, as data: a typed kind and one line; never a stack across the boundary. */
 export function errorReply(id: number, error: unknown): WireReply {
   const kind = isNativeError(error) || error instanceof ProtocolError ? error.kind : 'internal';
-  return { id, ok: false, error: { kind, message: error instanceof Error ? error.message : String(error) } };
+  return { id, ok: false, error: { kind, message: messageOf(error) } };
 }
 
 export function serveEndpoint(service: Service, transport: SessionInfo['transport'], send: (reply: WireReply) => void): Endpoint {

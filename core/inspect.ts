@@ -1,6 +1,6 @@
 // One-shot inspection: scan, sample and attribute holders. Shared by the CLI and the servers.
 import picomatch from 'picomatch';
-import { isNativeError, type Backend, type KnownKind, type ObjectEntry, type ObjectReport } from '../native';
+import { isNativeError, messageOf, type Backend, type KnownKind, type ObjectEntry, type ObjectReport } from '../native';
 
 export interface ListOptions {
   kinds?: string[];
@@ -16,7 +16,7 @@ export interface ListOptions {
 
 function errorOf(error: unknown): { kind: string; message: string } {
   if (isNativeError(error)) return { kind: error.kind, message: error.message };
-  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+  return { kind: 'internal', message: messageOf(error) };
 }
 
 /** Samples one entry's state into a report; read failures become the report's `error`. */

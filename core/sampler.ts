@@ -6,7 +6,7 @@
 // opens and closes each object per sample (open-each-read.ts). The reader is closed on stop().
 import picomatch from 'picomatch';
 import type { Backend, ObjectEntry, StateReader } from '../native';
-import { isNativeError } from '../native/errors';
+import { isNativeError, messageOf } from '../native/errors';
 import type { ObjectState } from '../native/types';
 import { DEFAULT_RATES, type ObjectRecord, type Rates } from '../protocol';
 import { HistoryStore } from './history';
@@ -455,6 +455,3 @@ export class Sampler {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

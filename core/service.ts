@@ -1,7 +1,7 @@
 // What every front end asks of the engine, one function per protocol request. Electron main and
 // the serve mode both call these after parsing the request with the protocol's schema; the
 // transport-specific requests (subscribe, ack) are theirs.
-import { NativeError, type Backend, type CreatedObject } from '../native';
+import { messageOf, NativeError, type Backend, type CreatedObject } from '../native';
 import type { RequestName, RequestOf, ResponseOf } from '../protocol';
 import { detectDeadlocks } from './deadlocks';
 import { DemoRunner } from '../demos/runner';
@@ -67,11 +67,12 @@ export class Service {
 
   /** Stops sampling and any demo (its workers, its objects), then releases the backend. */
   async dispose(): Promise<void> {
-    const problems: string[] = [];
+    // The rest is released even when the demo could not be stopped cleanly; that failure is thrown last.
+    let demoFailure: unknown;
     try {
       await this.inDemoQueue(() => this.stopDemo('the session ended'));
     } catch (error) {
-      problems.push(error instanceof Error ? error.message : String(error));
+      demoFailure = error;
     }
     this.sampler.stop();
     this.stopRecording();
@@ -82,7 +83,7 @@ export class Service {
     }
     this.created.clear();
     this.backend.dispose();
-    if (problems.length > 0) throw new Error(problems.join('; '));
+    if (demoFailure !== undefined) throw demoFailure;
   }
 
   private inDemoQueue<T>(work: () => Promise<T>): Promise<T> {
@@ -99,7 +100,7 @@ export class Service {
     try {
       await demo.stop();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       this.audit.write('stop demo', demo.plan.name, false, `${why}: ${message}`);
       throw new NativeError('os-error', 'stop demo', message, 'DEMO_STOP');
     }

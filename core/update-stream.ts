@@ -3,6 +3,8 @@
 // a cursor. When it is ready for more, it gets one delta holding the current record of every key
 // changed since its cursor (coalesced), or a fresh snapshot when its cursor fell off the log.
 // Per commit, work is proportional to what changed, never to subscribers × objects.
+import { messageOf } from '../native/errors';
+
 
 export interface Snapshot<R> {
   type: 'snapshot';
@@ -141,7 +143,7 @@ export class UpdateStream<R> {
       subscriber.cursor = cursor;
       subscriber.ready = true;
       this.sendErrors++;
-      this.lastSendError = error instanceof Error ? error.message : String(error);
+      this.lastSendError = messageOf(error);
     }
   }
 

@@ -1,7 +1,7 @@
 // One analysis of who waits for what, over a backend's ProcessInspector. `why` follows chains
 // through it and `deadlocks` finds the cycles of its wait-for graph, so both see the same objects,
 // named or not (an unlinked semaphore, a futex word), and the same owners.
-import { isNativeError, type Holder, type ProcessInspection, type ProcessInspector, type WaitObject } from '../native';
+import { isNativeError, messageOf, type Holder, type ProcessInspection, type ProcessInspector, type WaitObject } from '../native';
 import { buildWaitGraph, findDeadlocks, type Deadlock, type WaitFacts, type WaitGraph } from './wait-graph';
 
 export type Inspected = { ok: true; inspection: ProcessInspection } | { ok: false; error: { kind: string; message: string } };
@@ -17,7 +17,7 @@ export interface AnalysisOptions {
 
 function errorOf(error: unknown): { kind: string; message: string } {
   if (isNativeError(error)) return { kind: error.kind, message: error.message };
-  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+  return { kind: 'internal', message: messageOf(error) };
 }
 
 export class WaitAnalysis {

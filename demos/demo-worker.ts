@@ -2,7 +2,7 @@
 // native backend the inspector uses. Started by demos/runner.ts with one JSON argument:
 //   {"scenario", "role", "index", "objects": {short name: path}}
 // It reports what it does to its parent over the IPC channel and exits when the parent goes.
-import { isNativeError, loadBackend, type ActionRequest, type ActionResult } from '../native';
+import { isNativeError, loadBackend, messageOf, type ActionRequest, type ActionResult } from '../native';
 
 interface WorkerArgs {
   scenario: string;
@@ -343,7 +343,7 @@ if (!run) {
 run().then(
   () => stop(),
   (error: unknown) => {
-    if (!stopping) process.stderr.write(`demo worker ${args.role}: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (!stopping) process.stderr.write(`demo worker ${args.role}: ${messageOf(error)}\n`);
     process.exit(1);
   },
 );

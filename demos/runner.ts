@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isNativeError, type Backend, type CreatedObject } from '../native';
+import { isNativeError, messageOf, type Backend, type CreatedObject } from '../native';
 import { DEFAULT_WORKERS, objectName, win32Plan, type ScenarioName, type ScenarioPlan } from './scenarios';
 import { LOCK_FOLDER_PREFIX, removeDemoLeftovers } from './leftovers';
 import { linuxPlan } from './linux-scenarios';
@@ -129,7 +129,7 @@ export class DemoRunner {
       child = await this.spawnWorker(this.workerScript, args);
     } catch (error) {
       // Process creation can fail under load; a respawning role tries again, others report it.
-      this.record({ role, index, pid: 0, event: `could not start: ${error instanceof Error ? error.message : String(error)}` });
+      this.record({ role, index, pid: 0, event: `could not start: ${messageOf(error)}` });
       if (respawn) this.retry(() => this.spawn(role, index, respawn), 1000);
       return;
     }
@@ -178,7 +178,7 @@ export class DemoRunner {
         await this.options.backend.act({ action: 'unlink', name: object.path }).catch((error: unknown) => {
           // Already gone (someone unlinked it) is what stop wanted.
           if (isNativeError(error) && (error.kind === 'not-found' || error.kind === 'vanished')) return;
-          problems.push(`${object.path} could not be removed: ${error instanceof Error ? error.message : String(error)}`);
+          problems.push(`${object.path} could not be removed: ${messageOf(error)}`);
         });
       }
     }
@@ -186,7 +186,7 @@ export class DemoRunner {
       try {
         fs.rmSync(this.fileDir, { recursive: true, force: true });
       } catch (error) {
-        problems.push(`${this.fileDir} could not be removed: ${error instanceof Error ? error.message : String(error)}`);
+        problems.push(`${this.fileDir} could not be removed: ${messageOf(error)}`);
       }
     }
     this.fileDir = undefined;

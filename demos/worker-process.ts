@@ -11,9 +11,8 @@ export interface WorkerProcess {
   /** Kills the worker outright. */
   kill(): void;
   onMessage(listener: (message: unknown) => void): void;
-  /** Called once, when the worker has exited. */
+  /** Called once, when the worker has exited (at once if it already has). */
   onExit(listener: (code: number | null) => void): void;
-  readonly exited: boolean;
 }
 
 /** Starts a worker with one JSON argument; resolves once it runs (its pid is known). */
@@ -39,9 +38,6 @@ export const forkWorker: SpawnWorker = (script, argument) =>
         kill: () => child.kill('SIGKILL'),
         onMessage: (listener) => child.on('message', listener),
         onExit: (listener) => (exited ? listener(child.exitCode) : child.once('exit', (code) => listener(code))),
-        get exited() {
-          return exited;
-        },
       });
     });
   });

@@ -1,7 +1,7 @@
 // The engine process: an Electron utility process that owns the OS backend, the sampler and the
 // demos, so nothing that samples, scans or waits ever runs on Electron's main thread. Main hands
 // it one MessagePort per window; each port speaks the same protocol as serve mode's WebSocket.
-import { loadBackend } from '../native';
+import { loadBackend, messageOf } from '../native';
 import { serveEndpoint } from '../core/endpoint';
 import { Service } from '../core/service';
 import { engineToMainSchema, mainToEngineSchema, type EngineToMain } from '../protocol';
@@ -23,7 +23,7 @@ function startService(): Service | undefined {
     service.start();
     return service;
   } catch (error) {
-    const reason = `could not start the engine: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = `could not start the engine: ${messageOf(error)}`;
     toMain({ type: 'fatal', reason });
     process.stderr.write(`engine: ${reason}\n`);
     // Let the message leave before the process goes; main shows the reason and does not restart.
@@ -68,7 +68,7 @@ if (service) parentPort.on('message', (message) => {
       disposing = true;
       service.dispose().then(
         () => toMain({ type: 'disposed' }),
-        (error: unknown) => toMain({ type: 'disposed', error: error instanceof Error ? error.message : String(error) }),
+        (error: unknown) => toMain({ type: 'disposed', error: messageOf(error) }),
       );
       return;
   }

@@ -10,18 +10,14 @@ interface Pending {
   reject(error: Error): void;
 }
 
-interface Running {
-  worker: WorkerProcess;
-  exited(code: number | null): void;
-}
-
 /** How long main may take to start a worker before the demo reports it as not started. */
 const START_TIMEOUT_MS = 20_000;
 
 export class WorkerSpawner {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly running = new Map<number, Running>();
+  /** Running workers by id: what to do when main says one exited. */
+  private readonly running = new Map<number, (code: number | null) => void>();
 
   constructor(private readonly toMain: (message: EngineToMain) => void) {}
 
@@ -50,7 +46,7 @@ export class WorkerSpawner {
     if (message.type === 'worker-exited') {
       this.pending.get(message.worker)?.reject(new Error(`the worker exited as it started (code ${message.code})`));
       this.pending.delete(message.worker);
-      this.running.get(message.worker)?.exited(message.code);
+      this.running.get(message.worker)?.(message.code);
       this.running.delete(message.worker);
       return;
     }
@@ -74,18 +70,12 @@ export class WorkerSpawner {
       kill: () => this.toMain({ type: 'kill-worker', worker: id }),
       onMessage: (listener) => port.on('message', (event) => listener(event.data)),
       onExit: (listener) => (exited ? listener(exitCode) : exitListeners.push(listener)),
-      get exited() {
-        return exited;
-      },
     };
-    this.running.set(id, {
-      worker,
-      exited: (code) => {
-        exited = true;
-        exitCode = code;
-        port.close();
-        for (const listener of exitListeners.splice(0)) listener(code);
-      },
+    this.running.set(id, (code) => {
+      exited = true;
+      exitCode = code;
+      port.close();
+      for (const listener of exitListeners.splice(0)) listener(code);
     });
     port.start();
     return worker;

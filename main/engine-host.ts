@@ -3,6 +3,7 @@
 // times a minute at most) while the windows stay open and say what happened.
 import { MessageChannelMain, utilityProcess, type MessagePortMain, type UtilityProcess } from 'electron';
 import { engineToMainSchema, type EngineStatus, type MainToEngine } from '../protocol';
+import { messageOf } from '../native/errors';
 
 export interface EngineHostOptions {
   /** The engine's bundle (.vite/build/engine.cjs). */
@@ -219,7 +220,7 @@ export class EngineHost {
     try {
       worker = utilityProcess.fork(this.options.workerPath, [args], { serviceName: 'SyncScope demo worker', stdio: ['ignore', 'ignore', 'inherit'] });
     } catch (error) {
-      return tell({ type: 'worker-failed', worker: id, reason: error instanceof Error ? error.message : String(error) });
+      return tell({ type: 'worker-failed', worker: id, reason: messageOf(error) });
     }
     this.workers.set(key, { process: worker, engine });
     worker.on('error', (type: string, location: string) => this.log(`syncscope: demo worker ${key} failed: ${type} ${location}`.trim()));

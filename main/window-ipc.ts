@@ -5,6 +5,7 @@
 import { ipcMain, type IpcMainEvent, type WebContents } from 'electron';
 import { CONNECT_CHANNEL, ENGINE_STATUS_CHANNEL, PORT_CHANNEL, RESTART_ENGINE_CHANNEL } from '../protocol';
 import type { EngineHost } from './engine-host';
+import { messageOf } from '../native/errors';
 
 /** `trusted` says whether a frame showing this URL may talk to the engine. */
 export function registerWindowIpc(host: EngineHost, trusted: (frameUrl: string) => boolean, log: (line: string) => void): () => void {
@@ -34,7 +35,7 @@ export function registerWindowIpc(host: EngineHost, trusted: (frameUrl: string) 
     } catch (error) {
       // The frame went away (navigated, closed) since it asked: the engine's end is closed too.
       port.close();
-      log(`syncscope: could not hand a port to the window: ${error instanceof Error ? error.message : String(error)}`);
+      log(`syncscope: could not hand a port to the window: ${messageOf(error)}`);
     }
   };
   const onRestart = (event: IpcMainEvent) => {

@@ -1,4 +1,5 @@
 import type { Capability } from './types';
+import { messageOf } from './errors';
 
 /** Runs a capability check: null means supported, a string is the reason not; a throw is one too. */
 export function probe(body: () => string | null): Capability {
@@ -6,6 +7,6 @@ export function probe(body: () => string | null): Capability {
     const reason = body();
     return reason === null ? { supported: true } : { supported: false, reason };
   } catch (error) {
-    return { supported: false, reason: error instanceof Error ? error.message : String(error) };
+    return { supported: false, reason: messageOf(error) };
   }
 }

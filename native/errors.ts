@@ -39,6 +39,11 @@ export class NativeError extends Error implements NativeErrorData {
   }
 }
 
+/** What went wrong, in one line: an Error's message, or whatever was thrown, as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function isNativeError(value: unknown): value is NativeError {
   return value instanceof NativeError;
 }

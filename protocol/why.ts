@@ -14,6 +14,11 @@ export const processQuerySchema = z.union([
   z.object({ name: z.string().min(1).max(255).regex(/^[^/\0]+$/, 'a process name has no "/" or NUL') }).strict(),
 ]);
 
+/** How a person gives a process: digits are a pid, anything else a process name (not yet checked). */
+export function processQueryOf(text: string): { pid: number } | { name: string } {
+  return /^\d+$/.test(text) ? { pid: Number(text) } : { name: text };
+}
+
 export const processInfoSchema = z.object({
   pid,
   name: z.string(),

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HolderResult, ProcessInspector } from '../backend';
-import { NativeError, invalidArgument } from '../errors';
+import { NativeError, invalidArgument, messageOf } from '../errors';
 import {
   describeOperations,
   MAX_WAITER_OPERATIONS,
@@ -323,7 +323,7 @@ export class LinuxInspector implements ProcessInspector {
       const wait = this.#decodeWait(pid, tid, nr, args, table);
       if (wait) pending.set(tid, wait);
     } catch (error) {
-      thread.unavailable = `what ${thread.call} waits for could not be read: ${error instanceof Error ? error.message : String(error)}`;
+      thread.unavailable = `what ${thread.call} waits for could not be read: ${messageOf(error)}`;
     }
     return thread;
   }
@@ -442,7 +442,7 @@ export class LinuxInspector implements ProcessInspector {
     try {
       object.state = named ? readSemaphoreOnce(named) : readThroughMapper({ pid, line: mapping });
     } catch (error) {
-      object.unavailable = { state: error instanceof Error ? error.message : String(error) };
+      object.unavailable = { state: messageOf(error) };
     }
     return object;
   }
@@ -467,7 +467,7 @@ export class LinuxInspector implements ProcessInspector {
       object.state = state;
       object.label = `System V semaphore set ${semid}${state.key !== 0 ? ` (key ${formatKey(state.key)})` : ''}`;
     } catch (error) {
-      object.unavailable = { state: error instanceof Error ? error.message : String(error) };
+      object.unavailable = { state: messageOf(error) };
     }
     const count = Math.min(nsops, MAX_WAITER_OPERATIONS);
     const bytes = count > 0 ? readProcessMemory(pid, sops, count * 6) : undefined;
@@ -594,7 +594,7 @@ export class LinuxInspector implements ProcessInspector {
     try {
       records = this.#lockRecords();
     } catch (error) {
-      unavailable.locks = error instanceof Error ? error.message : String(error);
+      unavailable.locks = messageOf(error);
       return held;
     }
     const lockedInodes = new Set(records.map((r) => fileKey(r.device, r.inode)));

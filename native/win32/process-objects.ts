@@ -1,6 +1,6 @@
 // The events, mutants, semaphores and timers one process holds, named or not, each with its
 // state; and an unnamed object opened again through the handle it is known by.
-import { NativeError, isNativeError, type NativeErrorData } from '../errors';
+import { NativeError, isNativeError, type NativeErrorData, messageOf } from '../errors';
 import type { ObjectState, SampledKind } from '../types';
 import { duplicateChecked, objectName, objectTypeName, openProcess, openProcessChecked, walkSyncHandles } from './foreign-handles';
 import type { NtHandle } from './handle';
@@ -55,7 +55,7 @@ export function stateOf(kind: SampledKind, copy: NtHandle, owner: NtHandle, ref:
 
 function errorData(error: unknown): NativeErrorData {
   if (isNativeError(error)) return error.toJSON();
-  return { kind: 'os-error', code: '', op: 'query', message: error instanceof Error ? error.message : String(error) };
+  return { kind: 'os-error', code: '', op: 'query', message: messageOf(error) };
 }
 
 /** Every event, mutant, semaphore and timer handle of process `pid`, named or not, with its state. */

@@ -2,7 +2,7 @@
 // waits through (mutexes, ALPC, COM, critical sections, SendMessage, process and thread waits),
 // and whether the OS found a cycle. Wine 8's OpenThreadWaitChainSession returns NULL with
 // ERROR_NOT_SUPPORTED, so support is probed at run time.
-import { NativeError, unsupported, type NativeErrorKind } from '../errors';
+import { NativeError, unsupported, type NativeErrorKind, messageOf } from '../errors';
 import { advapi32, kernel32, type WaitChainSession as Session } from './ntdll';
 
 // WAITCHAIN_NODE_INFO (Windows SDK wct.h, x64): ObjectType (WCT_OBJECT_TYPE) @0, ObjectStatus
@@ -177,7 +177,7 @@ export function waitChainUnsupportedReason(): string | null {
     WaitChainTraversal.open().close();
     unsupportedReason = null;
   } catch (error) {
-    unsupportedReason = error instanceof Error ? error.message : String(error);
+    unsupportedReason = messageOf(error);
   }
   return unsupportedReason;
 }

@@ -2,18 +2,11 @@
 // (what it waits on, for how long, who holds it or could signal it, the chain onward and how it
 // ends), what the process holds, and what the OS does not tell. Refreshes while shown.
 import { useEffect, useState, type FormEvent } from 'react';
-import type { WhyDocument, WhyObject, WhyProcessReport, WhyThread } from '../../protocol';
+import { processQueryOf, type ProcessQueryMessage, type WhyDocument, type WhyObject, type WhyProcessReport, type WhyThread } from '../../protocol';
 import { formatDuration, objectPhrase } from '../../core/why-words';
 import type { Client } from '../client';
 
-export type ProcessQuery = { pid: number } | { name: string };
-
-/** Digits are a pid; anything else is a process name. */
-export function parseQuery(text: string): ProcessQuery | undefined {
-  const value = text.trim();
-  if (!value) return undefined;
-  return /^\d+$/.test(value) ? { pid: Number(value) } : { name: value };
-}
+export type ProcessQuery = ProcessQueryMessage;
 
 const REFRESH_MS = 2500;
 
@@ -69,8 +62,8 @@ export function ProcessesView({ client, query, onQuery, onOpenObject, waiting, o
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const next = parseQuery(text);
-    if (next) onQuery(next);
+    // The engine checks the query (a pid in range, a name without "/"), and says what is wrong.
+    if (text.trim()) onQuery(processQueryOf(text.trim()));
   };
 
   return (
