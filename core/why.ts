@@ -22,6 +22,13 @@ export const MAX_CANDIDATES = 64;
 /** Objects whose holders are the ones that could end a wait: no owner, anyone mapping it may post or wake. */
 const HOLDER_KINDS = new Set(['posix-semaphore', 'futex', 'event', 'semaphore', 'timer']);
 
+/** The objects whose holders are worth asking for: those with no owner, by identity (not a private futex word). */
+function askableHolders(objects: Iterable<Pick<WaitObject, 'id' | 'kind'>>): string[] {
+  const ids = new Set<string>();
+  for (const object of objects) if (HOLDER_KINDS.has(object.kind) && !object.id.includes('@')) ids.add(object.id);
+  return [...ids];
+}
+
 export function whyDocument(backend: Backend, query: ProcessQuery, options: AnalysisOptions = {}): WhyDocument {
   if (!backend.inspector) {
     throw unsupported('why', `the ${backend.platform} backend cannot look into processes' threads yet`);
@@ -69,8 +76,6 @@ function unreadableReport(process: WhyProcessReport['process'], error: { kind: s
   };
 }
 
-// ---- phrases ------------------------------------------------------------------------------------
-
 // ---- one process --------------------------------------------------------------------------------
 
 interface Walk {
@@ -92,6 +97,11 @@ class Explainer {
   }
 
   report(): WhyProcessReport {
+    // Who holds the objects this process waits on or holds, asked once for all of them (on Windows
+    // each ask walks the system's handle table); the chains and the object table then reuse it.
+    const mine = [...this.inspection.threads.flatMap((thread) => thread.wait?.objects ?? []), ...this.inspection.holds.map((held) => held.object)];
+    const askFirst = askableHolders(mine);
+    if (askFirst.length) this.analysis.holdersOf(askFirst);
     const walks = new Map<number, Walk>();
     const threads: WhyThread[] = this.inspection.threads.map((thread) => {
       if (!thread.wait) return { ...thread, chain: null, end: null };
@@ -278,20 +288,7 @@ class Explainer {
   }
 
   #endPhrase(walk: Walk): string {
-    const last = walk.chain[walk.chain.length - 1];
-    switch (walk.end.reason) {
-      case 'running':
-        return `${this.#actor(last)} is running`;
-      case 'blocked':
-      case 'stopped':
-      case 'exited':
-      case 'limit':
-      case 'cycle':
-        return walk.end.text;
-      case 'no-owner':
-      case 'not-told':
-        return walk.end.text;
-    }
+    return walk.end.reason === 'running' ? `${this.#actor(walk.chain[walk.chain.length - 1])} is running` : walk.end.text;
   }
 
   #deadlockSentence(walk: Walk): string {
@@ -326,7 +323,7 @@ class Explainer {
 
   #objectTable(): Record<string, WhyObject> {
     const ids = [...this.#objects.keys()];
-    const askHolders = ids.filter((id) => HOLDER_KINDS.has(this.#objects.get(id)!.kind) && !id.includes('@'));
+    const askHolders = askableHolders([...this.#objects.values()]);
     const holders = askHolders.length ? this.analysis.holdersOf(askHolders) : new Map();
     const waiters = new Map<string, WhyObject['waiters']>();
     for (const inspection of this.analysis.inspections()) {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { REQUEST_NAMES, type RequestName } from './channels';
 import { nameProblem } from './names';
 import { MAX_WAITER_OPERATIONS } from '../native/types';
-import { objectStateSchema } from './states';
+import { countSchema, objectStateSchema, pidSchema } from './states';
 import { graphNodeSchema, processQuerySchema, whyDocumentSchema } from './why';
 
 export {
@@ -22,10 +22,10 @@ export { MAX_NAME_CHARS, isUnnamedPath, nameProblem, printable } from './names';
 export * from './states';
 export * from './why';
 
-// ---- Object states, as `list --json` prints them ----------------------------------------------
+// ---- Object reports, as `list --json` prints them ---------------------------------------------
 
-const count = z.number().int().nonnegative();
-const pid = z.number().int().nonnegative();
+const count = countSchema;
+const pid = pidSchema;
 
 const holderSchema = z.object({ pid, processName: z.string() });
 const waiterSchema = z.object({
@@ -303,7 +303,6 @@ function parseWith(schema: z.ZodType, payload: unknown, channel: string): unknow
 
 /** A request as it crosses a socket or port; the reply carries the same id. */
 export const wireRequestSchema = z.object({ id: z.number().int().nonnegative(), channel: z.string(), payload: z.unknown() });
-export type WireRequest = z.infer<typeof wireRequestSchema>;
 /** A reply by id, or (id -1) a stream update; the next update follows an `ack`. */
 export const wireReplySchema = z.union([
   z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),

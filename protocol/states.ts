@@ -1,8 +1,12 @@
 // Object states as `list --json` prints them; shared by the protocol's messages and the why document.
 import { z } from 'zod';
 
-const count = z.number().int().nonnegative();
-const pid = z.number().int().nonnegative();
+/** A count, an index, a thread id: a whole number from 0. */
+export const countSchema = z.number().int().nonnegative();
+/** A process id. */
+export const pidSchema = z.number().int().nonnegative();
+const count = countSchema;
+const pid = pidSchema;
 
 export const eventStateSchema = z.object({ eventType: z.enum(['manual', 'auto']), signaled: z.boolean() });
 export const mutexStateSchema = z.object({

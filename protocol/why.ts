@@ -3,10 +3,8 @@
 // request answers it (the app's Processes view). Stable: fields are only ever added.
 // Field meanings: README.md ("syncscope why") and native/types.ts, whose plain data it carries.
 import { z } from 'zod';
-import { objectStateSchema } from './states';
+import { countSchema as count, objectStateSchema, pidSchema as pid } from './states';
 
-const count = z.number().int().nonnegative();
-const pid = z.number().int().nonnegative();
 const reasons = z.record(z.string(), z.string());
 
 export const processQuerySchema = z.union([
