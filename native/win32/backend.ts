@@ -10,6 +10,7 @@ import { unreadableHandles } from './foreign-handles';
 import { findHolders, holdersOf } from './holders';
 import { isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
 import { Win32Inspector } from './inspector';
+import { lastSyscallUnsupportedReason } from './last-syscall';
 import { processSnapshotUnsupportedReason } from './process-handles';
 import { openUnnamed } from './process-objects';
 import { threadStatesUnsupportedReason } from './thread-waits';
@@ -27,7 +28,7 @@ import {
   ProcessHandleCount,
   ProcessSessionInformation,
 } from './structs';
-import { findWaiters, waitersUnsupportedReason } from './waiters';
+import { findWaiters } from './waiters';
 import { probe } from '../capability';
 
 const processInfo = Buffer.alloc(4);
@@ -207,7 +208,7 @@ export class Win32Backend implements Backend {
         }
         return null;
       }),
-      waiters: probe(waitersUnsupportedReason),
+      waiters: probe(lastSyscallUnsupportedReason),
       actions: probe(() =>
         withUnnamed((s) => nt.NtCreateEvent(s, GENERIC_ALL_SYNC, null, 0, 0), (h) => {
           check(nt.NtSetEvent(h, null), 'NtSetEvent');

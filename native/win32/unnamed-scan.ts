@@ -8,12 +8,13 @@ import type { ObjectEntry, SampledKind } from '../types';
 import { objectName, openProcess, openProcessChecked, walkSyncHandles } from './foreign-handles';
 import type { HandleRef } from './identity';
 import { unnamedObjectLabel } from './inspection-model';
+import { lastSyscallUnsupportedReason } from './last-syscall';
 import { listProcessHandles } from './process-handles';
 import { listProcesses } from './system-info';
 import { PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION } from './structs';
 import { typeNameOfKind } from './names';
 import type { UnnamedObjects } from './unnamed-objects';
-import { walkSingleObjectWaits, waitersUnsupportedReason } from './waiters';
+import { walkSingleObjectWaits } from './waiters';
 
 export const UNNAMED_SCOPE_PREFIX = 'unnamed:';
 export const WAITED_SCOPE = 'unnamed:waited';
@@ -54,7 +55,7 @@ export function scanHeldUnnamed(pid: number, known: UnnamedObjects): ObjectEntry
 
 /** The unnamed objects some thread of another process waits on (NtWaitForSingleObject). */
 export function scanWaitedUnnamed(known: UnnamedObjects): ObjectEntry[] {
-  const reason = waitersUnsupportedReason();
+  const reason = lastSyscallUnsupportedReason();
   if (reason) throw unsupported('scan', `${WAITED_SCOPE}: ${reason}`);
   const names = new Map(listProcesses().map((p) => [p.pid, p.name]));
   const found = new Map<string, ObjectEntry>();

@@ -16,9 +16,6 @@ import { sampledKindOfType } from './type-names';
 
 const THREAD_STATE_WAITING = 5;
 
-/** Null when waiters can be found here; otherwise why not. */
-export const waitersUnsupportedReason = lastSyscallUnsupportedReason;
-
 /** A thread blocked in NtWaitForSingleObject on an event, mutant, semaphore or timer. */
 export interface SingleObjectWait {
   process: ProcessInfo;
