@@ -61,17 +61,3 @@ export function sameObject(first: bigint, second: bigint): boolean {
   return compare(first, second) !== 0;
 }
 
-/**
- * Groups items that refer to one object, keeping first-seen order: each group's first item is
- * the first one seen, and groups are in the order of their first items. `same` is asked at most
- * once per item and group.
- */
-export function groupByObject<T>(items: Iterable<T>, same: (a: T, b: T) => boolean): T[][] {
-  const groups: T[][] = [];
-  for (const item of items) {
-    const group = groups.find((candidate) => same(candidate[0], item));
-    if (group) group.push(item);
-    else groups.push([item]);
-  }
-  return groups;
-}

@@ -1,8 +1,8 @@
-// Unnamed objects' paths and labels, and grouping handles into objects (pure logic).
+// Unnamed objects' paths and labels, and thread states' names (pure logic).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NativeError } from '../../native/errors';
-import { groupByObject, isUnnamedPath, parseUnnamedPath, unnamedLabel, unnamedPath } from '../../native/win32/identity';
+import { isUnnamedPath, parseUnnamedPath, unnamedLabel, unnamedPath } from '../../native/win32/identity';
 import { osStateOf, threadStateName, waitReasonName } from '../../native/win32/thread-waits';
 
 test('unnamedPath and parseUnnamedPath round-trip; hex is lowercase and case-insensitive on input', () => {
@@ -25,20 +25,6 @@ test('parseUnnamedPath: names and NT paths are not unnamed paths; out-of-range n
 test('unnamedLabel: kind, handle in hex, process name and pid', () => {
   assert.equal(unnamedLabel('event', { pid: 4242, handle: 0x1a4n }, 'app.exe'), 'unnamed event, handle 0x1a4 in app.exe (4242)');
   assert.equal(unnamedLabel('mutex', { pid: 9, handle: 0x10n }, ''), 'unnamed mutex, handle 0x10 in ? (9)');
-});
-
-test('groupByObject: first-seen order within and across groups, one comparison per group', () => {
-  const items = [
-    { id: 'a1', object: 'A' }, { id: 'b1', object: 'B' }, { id: 'a2', object: 'A' }, { id: 'c1', object: 'C' }, { id: 'b2', object: 'B' },
-  ];
-  let comparisons = 0;
-  const groups = groupByObject(items, (x, y) => {
-    comparisons++;
-    return x.object === y.object;
-  });
-  assert.deepEqual(groups.map((g) => g.map((i) => i.id)), [['a1', 'a2'], ['b1', 'b2'], ['c1']]);
-  assert.equal(comparisons, 0 + 1 + 1 + 2 + 2); // each item against the groups before its own
-  assert.deepEqual(groupByObject([], () => true), []);
 });
 
 test('thread states and wait reasons by their phnt ntkeapi.h numbers', () => {
