@@ -36,15 +36,14 @@ import {
 import { fdHoldsLock, lockHolderPids, lockState, readLockRecords } from './file-locks';
 import { formatKey, parseTarget, SEM_FILE_SIZE, SEM_PATH_PREFIX, semInodePath } from './names';
 import {
-  FUTEX_PRIVATE_FLAG,
   PTHREAD_MUTEX_HEAD_BYTES,
   decodePthreadMutexHead,
   decodeSembufs,
-  intArg,
   looksLikeLockedMutex,
   parseCmdline,
   parseMapsLine,
   parseStat,
+  parseSyscall,
   parseStatusTgid,
   parseStatusUid,
   type LockRecord,
@@ -56,12 +55,9 @@ import { ProcessNames, describeDenied, fdTarget, listFds, listPids, listTids, ne
 import { readProcessMemory } from './remote-memory';
 import { timeSinceLastRan, type BlockedThreadRef } from './sched-clock';
 import { SysvSemaphoreSet } from './sysv-semaphores';
-import { FUTEX_CMD_MASK, FUTEX_WAIT, FUTEX_WAIT_BITSET, F_OFD_SETLKW, F_SETLKW, P_ALL, P_PID, syscallName, syscallTable } from './syscalls';
+import { syscallName, syscallTable } from './syscalls';
 import { fileKey, mappingLabel, namedSemaphoreFiles, readThroughMapper, semaphoreMappings } from './unlinked-semaphores';
-import { matchLockWaiters, scanBlockedThreads, type BlockedThreads } from './waiters';
-
-/** waitid's id type for a process group. */
-const P_PGID = 2;
+import { decodeBlockedCall, matchLockWaiters, scanBlockedThreads, type BlockedCall, type BlockedThreads } from './waiters';
 
 const STATE_WORDS: Record<string, string> = {
   R: 'running',
@@ -305,22 +301,20 @@ export class LinuxInspector implements ProcessInspector {
       thread.unavailable = `${file}: ${code}${code === 'EACCES' || code === 'EPERM' ? ` (another user's process: run as uid ${info.user ?? '?'} or root)` : ''}`;
       return thread;
     }
-    const fields = text.trim().split(/\s+/);
-    if (fields[0] === 'running') {
+    if (text.trim() === 'running') {
       thread.state = 'running';
       return thread;
     }
-    if (fields[0] === '-1' || fields.length < 7) return thread; // blocked, but not in a system call
-    const nr = Number(fields[0]);
-    const args = fields.slice(1, 7).map((field) => BigInt(field));
-    thread.call = syscallName(nr);
+    const call = parseSyscall(text);
+    if (!call) return thread; // blocked, but not in a system call
+    thread.call = syscallName(call.nr);
     const table = syscallTable();
     if (!table) {
       thread.unavailable = `blocked system calls are decoded on x64 and arm64 only, not ${process.arch}`;
       return thread;
     }
     try {
-      const wait = this.#decodeWait(pid, tid, nr, args, table);
+      const wait = this.#decodeWait(pid, tid, decodeBlockedCall(call, table));
       if (wait) pending.set(tid, wait);
     } catch (error) {
       thread.unavailable = `what ${thread.call} waits for could not be read: ${messageOf(error)}`;
@@ -328,33 +322,16 @@ export class LinuxInspector implements ProcessInspector {
     return thread;
   }
 
-  #decodeWait(pid: number, tid: number, nr: number, args: bigint[], table: NonNullable<ReturnType<typeof syscallTable>>): PendingWait | undefined {
-    const [a0, a1, a2] = args;
-    switch (nr) {
-      case table.futex: {
-        const op = Number(a1 & BigInt(FUTEX_CMD_MASK));
-        if (op !== FUTEX_WAIT && op !== FUTEX_WAIT_BITSET) return undefined;
-        const privateFutex = (Number(a1 & 0xffn) & FUTEX_PRIVATE_FLAG) !== 0;
-        return { objects: [this.#futexObject(pid, a0, privateFutex, Number(BigInt.asUintN(32, a2)))], mode: 'any' };
-      }
-      case table.semop:
-      case table.semtimedop:
-        return this.#sysvWait(pid, intArg(a0), a1, Number(BigInt.asUintN(32, a2)));
-      case table.flock:
-        return this.#lockWait(pid, tid, intArg(a0));
-      case table.fcntl: {
-        const cmd = intArg(a1);
-        return cmd === F_SETLKW || cmd === F_OFD_SETLKW ? this.#lockWait(pid, tid, intArg(a0)) : undefined;
-      }
-      case table.wait4:
-        return this.#childWait(pid, intArg(a0), 'wait4');
-      case table.waitid: {
-        const idType = intArg(a0);
-        if (idType === P_PID) return this.#childWait(pid, intArg(a1), 'waitid');
-        if (idType === P_ALL) return this.#childWait(pid, -1, 'waitid');
-        if (idType === P_PGID) return this.#childWait(pid, -intArg(a1) || 0, 'waitid');
-        return undefined;
-      }
+  #decodeWait(pid: number, tid: number, blocked: BlockedCall | undefined): PendingWait | undefined {
+    switch (blocked?.kind) {
+      case 'futex':
+        return { objects: [this.#futexObject(pid, blocked.address, blocked.privateFutex, blocked.expected)], mode: 'any' };
+      case 'semop':
+        return this.#sysvWait(pid, blocked.semid, blocked.sops, blocked.nsops);
+      case 'lock':
+        return this.#lockWait(pid, tid, blocked.fd);
+      case 'child':
+        return this.#childWait(pid, blocked.child, blocked.call);
       default:
         return undefined;
     }

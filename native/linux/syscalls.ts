@@ -31,6 +31,7 @@ export const F_OFD_SETLKW = 38;
 /** waitid(2) id types. */
 export const P_ALL = 0;
 export const P_PID = 1;
+export const P_PGID = 2;
 
 /**
  * Names of the system calls a blocked thread is commonly found in, for people ("sleeping in

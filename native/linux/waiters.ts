@@ -6,9 +6,10 @@
 //   System V set     semtimedop(semid, ...) or semop(semid, ...)
 //   file lock        flock(fd, ...) or fcntl(fd, F_SETLKW | F_OFD_SETLKW, ...), fd on the inode
 //   child process    wait4(pid) or waitid(P_PID, pid) (any child: every child of the process)
+// decodeBlockedCall reads one call; the inspector decodes each thread's call with it too.
 import { MAX_WAITER_OPERATIONS, type Waiter } from '../types';
-import type { LockRecord } from './parse';
-import { decodeSembufs, intArg } from './parse';
+import type { LockRecord, SyscallLine } from './parse';
+import { FUTEX_PRIVATE_FLAG, decodeSembufs, intArg } from './parse';
 import { readProcessMemory } from './remote-memory';
 import {
   ProcessNames,
@@ -30,8 +31,10 @@ import {
   F_OFD_SETLKW,
   F_SETLKW,
   P_ALL,
+  P_PGID,
   P_PID,
   syscallTable,
+  type SyscallTable,
 } from './syscalls';
 
 interface Thread {
@@ -49,6 +52,53 @@ export interface BlockedThreads {
   tally: ReadTally;
 }
 
+/** What a thread blocked in a system call waits on, from the call's number and arguments. */
+export type BlockedCall =
+  /** futex(FUTEX_WAIT[_BITSET]) on the word at `address`, while it holds `expected`. */
+  | { kind: 'futex'; address: bigint; privateFutex: boolean; expected: number }
+  /** semop or semtimedop: `nsops` struct sembuf at `sops`, in the waiter's memory. */
+  | { kind: 'semop'; semid: number; sops: bigint; nsops: number }
+  /** flock, or fcntl(F_SETLKW) (`ofd`: F_OFD_SETLKW) on descriptor `fd`. */
+  | { kind: 'lock'; fd: number; ofd: boolean }
+  /**
+   * wait4 or waitid. child > 0: that child; -1: any child; 0: any in the caller's group; < -1: any
+   * in group -child. `group`: waitid(P_PGID, pgid), child -pgid (0 for the caller's group).
+   */
+  | { kind: 'child'; call: 'wait4' | 'waitid'; child: number; group?: true };
+
+/** The wait a blocked call makes, or undefined when the call is not one that waits on an object. */
+export function decodeBlockedCall(call: SyscallLine, table: SyscallTable): BlockedCall | undefined {
+  const [a0, a1, a2] = call.args;
+  switch (call.nr) {
+    case table.futex: {
+      const op = Number(a1 & BigInt(FUTEX_CMD_MASK));
+      if (op !== FUTEX_WAIT && op !== FUTEX_WAIT_BITSET) return undefined;
+      const privateFutex = (Number(a1 & 0xffn) & FUTEX_PRIVATE_FLAG) !== 0;
+      return { kind: 'futex', address: a0, privateFutex, expected: Number(BigInt.asUintN(32, a2)) };
+    }
+    case table.semop:
+    case table.semtimedop:
+      return { kind: 'semop', semid: intArg(a0), sops: a1, nsops: Number(BigInt.asUintN(32, a2)) };
+    case table.flock:
+      return { kind: 'lock', fd: intArg(a0), ofd: false };
+    case table.fcntl: {
+      const cmd = intArg(a1);
+      return cmd === F_SETLKW || cmd === F_OFD_SETLKW ? { kind: 'lock', fd: intArg(a0), ofd: cmd === F_OFD_SETLKW } : undefined;
+    }
+    case table.wait4:
+      return { kind: 'child', call: 'wait4', child: intArg(a0) };
+    case table.waitid: {
+      const idType = intArg(a0);
+      if (idType === P_PID) return { kind: 'child', call: 'waitid', child: intArg(a1) };
+      if (idType === P_ALL) return { kind: 'child', call: 'waitid', child: -1 };
+      if (idType === P_PGID) return { kind: 'child', call: 'waitid', child: -intArg(a1) || 0, group: true };
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** One pass over every thread of every other process (this process is left out, as for holders). */
 export function scanBlockedThreads(arch: string = process.arch): BlockedThreads {
   const table = syscallTable(arch);
@@ -59,34 +109,22 @@ export function scanBlockedThreads(arch: string = process.arch): BlockedThreads 
     for (const tid of listTids(pid, result.tally)) {
       const call = readSyscall(pid, tid, result.tally);
       if (!call) continue;
-      const [a0, a1, a2] = call.args;
-      switch (call.nr) {
-        case table.futex: {
-          const op = Number(a1 & BigInt(FUTEX_CMD_MASK));
-          if (op === FUTEX_WAIT || op === FUTEX_WAIT_BITSET) result.futex.push({ pid, tid, address: a0 });
+      const blocked = decodeBlockedCall(call, table);
+      switch (blocked?.kind) {
+        case 'futex':
+          result.futex.push({ pid, tid, address: blocked.address });
           break;
-        }
-        case table.semop:
-        case table.semtimedop:
-          result.semop.push({ pid, tid, semid: intArg(a0), sops: a1, nsops: Number(BigInt.asUintN(32, a2)) });
+        case 'semop':
+          result.semop.push({ pid, tid, semid: blocked.semid, sops: blocked.sops, nsops: blocked.nsops });
           break;
-        case table.flock:
-          result.locks.push({ pid, tid, fd: intArg(a0), ofd: false });
+        case 'lock':
+          result.locks.push({ pid, tid, fd: blocked.fd, ofd: blocked.ofd });
           break;
-        case table.fcntl: {
-          const cmd = intArg(a1);
-          if (cmd === F_SETLKW || cmd === F_OFD_SETLKW) result.locks.push({ pid, tid, fd: intArg(a0), ofd: cmd === F_OFD_SETLKW });
+        case 'child':
+          // A wait on a process group is decoded for the inspector only (matchChildWaits reads
+          // child -1 as any child, which waitid(P_PGID, 1) is not).
+          if (!blocked.group) result.children.push({ pid, tid, child: blocked.child });
           break;
-        }
-        case table.wait4:
-          result.children.push({ pid, tid, child: intArg(a0) });
-          break;
-        case table.waitid: {
-          const idType = intArg(a0);
-          if (idType === P_PID) result.children.push({ pid, tid, child: intArg(a1) });
-          else if (idType === P_ALL) result.children.push({ pid, tid, child: -1 });
-          break;
-        }
       }
     }
   }

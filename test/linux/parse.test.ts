@@ -24,7 +24,8 @@ import {
   looksLikeLockedMutex,
 } from '../../native/linux/parse';
 import { mappingLabel, semaphoreMappings } from '../../native/linux/unlinked-semaphores';
-import { matchLockWaiters, matchSemaphoreWaiters, matchSysvWaiters, type BlockedThreads } from '../../native/linux/waiters';
+import { decodeBlockedCall, matchLockWaiters, matchSemaphoreWaiters, matchSysvWaiters, type BlockedThreads } from '../../native/linux/waiters';
+import { syscallTable } from '../../native/linux/syscalls';
 import { ProcessNames, newTally } from '../../native/linux/procfs';
 
 // Recorded on kernel 6.18: a flock holder with a READ waiter and a WRITE waiter nested under it,
@@ -161,6 +162,37 @@ describe('Linux names', () => {
 
 describe('Linux waiter matching', () => {
   const names = { get: (pid: number) => `p${pid}` } as unknown as ProcessNames;
+
+  test('decodeBlockedCall: futex waits, semop, flock and fcntl lock waits, wait4 and waitid (x64 numbers)', () => {
+    const table = syscallTable('x64')!;
+    const decode = (text: string) => decodeBlockedCall(parseSyscall(text)!, table);
+    // futex(addr, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 2, ...), as recorded.
+    assert.deepEqual(decode('202 0x7fb2c88e0000 0x189 0x2 0x0 0x0 0xffffffff 0x7ffc 0x7f00'), {
+      kind: 'futex',
+      address: 0x7fb2c88e0000n,
+      privateFutex: true,
+      expected: 2,
+    });
+    // FUTEX_WAIT | FUTEX_CLOCK_REALTIME on a shared word; FUTEX_WAKE is no wait.
+    assert.deepEqual(decode('202 0x7000 0x100 0xffffffff 0x0 0x0 0x0 0x7ffc 0x7f00'), { kind: 'futex', address: 0x7000n, privateFutex: false, expected: 0xffffffff });
+    assert.equal(decode('202 0x7000 0x81 0x1 0x0 0x0 0x0 0x7ffc 0x7f00'), undefined);
+    assert.deepEqual(decode('220 0x3 0x1000 0x2 0x0 0x0 0x0 0x7ffc 0x7f00'), { kind: 'semop', semid: 3, sops: 0x1000n, nsops: 2 });
+    assert.deepEqual(decode('65 0x0 0x2000 0x1 0x0 0x0 0x0 0x7ffc 0x7f00'), { kind: 'semop', semid: 0, sops: 0x2000n, nsops: 1 });
+    assert.deepEqual(decode('73 0x3 0x2 0x0 0x0 0x0 0x0 0x7ffc 0x7f00'), { kind: 'lock', fd: 3, ofd: false });
+    assert.deepEqual(decode('72 0x4 0x7 0x7ffc0000 0x0 0x0 0x0 0x7ffc 0x7f00'), { kind: 'lock', fd: 4, ofd: false });
+    assert.deepEqual(decode('72 0x5 0x26 0x7ffc0000 0x0 0x0 0x0 0x7ffc 0x7f00'), { kind: 'lock', fd: 5, ofd: true });
+    assert.equal(decode('72 0x5 0x6 0x7ffc0000 0x0 0x0 0x0 0x7ffc 0x7f00'), undefined, 'F_SETLK does not wait');
+    assert.deepEqual(decode('61 0xffffffffffffffff 0x7ffc 0x0 0x0 0x0 0x0 0x7ffc 0x7f00'), { kind: 'child', call: 'wait4', child: -1 });
+    assert.deepEqual(decode('61 0x4d2 0x7ffc 0x0 0x0 0x0 0x0 0x7ffc 0x7f00'), { kind: 'child', call: 'wait4', child: 1234 });
+    assert.deepEqual(decode('247 0x1 0x37 0x7ffc 0x4 0x0 0x0 0x7ffc 0x7f00'), { kind: 'child', call: 'waitid', child: 55 });
+    assert.deepEqual(decode('247 0x0 0x0 0x7ffc 0x4 0x0 0x0 0x7ffc 0x7f00'), { kind: 'child', call: 'waitid', child: -1 });
+    assert.deepEqual(decode('247 0x2 0x4d 0x7ffc 0x4 0x0 0x0 0x7ffc 0x7f00'), { kind: 'child', call: 'waitid', child: -77, group: true });
+    assert.deepEqual(decode('247 0x2 0x0 0x7ffc 0x4 0x0 0x0 0x7ffc 0x7f00'), { kind: 'child', call: 'waitid', child: 0, group: true });
+    assert.equal(decode('247 0x3 0x9 0x7ffc 0x4 0x0 0x0 0x7ffc 0x7f00'), undefined, 'P_PIDFD is not decoded');
+    assert.equal(decode('0 0x3 0x7ffc 0x100 0x0 0x0 0x0 0x7ffc 0x7f00'), undefined, 'read waits on no object');
+    // arm64 numbers: futex is 98 there.
+    assert.equal(decodeBlockedCall(parseSyscall('98 0x7000 0x80 0x2 0x0 0x0 0x0 0x7ffc 0x7f00')!, syscallTable('arm64')!)?.kind, 'futex');
+  });
 
   test('a futex wait matches a semaphore by device and inode, even through a deleted temp name', () => {
     const blocked = blockedNone();
