@@ -41,7 +41,7 @@ import {
   decodeSembufs,
   looksLikeLockedMutex,
   parseCmdline,
-  parseMapsLine,
+  parseMaps,
   parseStat,
   parseSyscall,
   parseStatusTgid,
@@ -51,7 +51,7 @@ import {
   type StatLine,
 } from './parse';
 import { readSemaphoreOnce, semFileId } from './posix-semaphores';
-import { ProcessNames, describeDenied, fdTarget, listFds, listPids, listTids, newTally, readProc, type ReadTally } from './procfs';
+import { ProcessNames, describeDenied, fdPath, fdTarget, listFds, listPids, listTids, newTally, readProc, type ReadTally } from './procfs';
 import { readProcessMemory } from './remote-memory';
 import { timeSinceLastRan, type BlockedThreadRef } from './sched-clock';
 import { SysvSemaphoreSet } from './sysv-semaphores';
@@ -465,7 +465,7 @@ export class LinuxInspector implements ProcessInspector {
     const record = this.#lockOfThread.get(`${pid}:${tid}`);
     const target = fdTarget(pid, fd, this.#tally);
     if (!record) {
-      const file = readLink(`/proc/${pid}/fd/${fd}`);
+      const file = fdPath(pid, fd);
       return {
         objects: [
           {
@@ -626,15 +626,7 @@ export class LinuxInspector implements ProcessInspector {
   #mapsLinesOf(pid: number): MapsLine[] | undefined {
     if (!this.#mapsLines.has(pid)) {
       const text = this.#maps(pid);
-      let lines: MapsLine[] | undefined;
-      if (text !== undefined) {
-        lines = [];
-        for (const raw of text.split('\n')) {
-          const line = parseMapsLine(raw);
-          if (line) lines.push(line);
-        }
-      }
-      this.#mapsLines.set(pid, lines);
+      this.#mapsLines.set(pid, text === undefined ? undefined : parseMaps(text));
     }
     return this.#mapsLines.get(pid);
   }
@@ -663,10 +655,3 @@ export class LinuxInspector implements ProcessInspector {
   }
 }
 
-function readLink(file: string): string | undefined {
-  try {
-    return fs.readlinkSync(file);
-  } catch {
-    return undefined;
-  }
-}

@@ -203,6 +203,16 @@ export function parseMapsLine(line: string): MapsLine | undefined {
   };
 }
 
+/** Every mapping of a maps text, in order (lines that are not one are skipped). */
+export function parseMaps(text: string): MapsLine[] {
+  const lines: MapsLine[] = [];
+  for (const raw of text.split('\n')) {
+    const line = parseMapsLine(raw);
+    if (line) lines.push(line);
+  }
+  return lines;
+}
+
 // ---- /proc/<pid>/task/<tid>/syscall ------------------------------------------------------------
 
 export interface SyscallLine {

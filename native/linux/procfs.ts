@@ -2,7 +2,7 @@
 // simply skipped; one we may not read (EACCES, EPERM) is counted so that answers can say they are
 // incomplete.
 import fs from 'node:fs';
-import { parseMapsLine, parseSyscall, splitDev, deviceString, type MapsLine, type SyscallLine } from './parse';
+import { parseMaps, parseSyscall, splitDev, deviceString, type MapsLine, type SyscallLine } from './parse';
 
 export interface ReadTally {
   /** Pids whose files we were not allowed to read. */
@@ -67,13 +67,7 @@ export class ProcessNames {
 
 export function readMaps(pid: number, tally?: ReadTally): MapsLine[] | undefined {
   const text = readProc(`/proc/${pid}/maps`, pid, tally);
-  if (text === undefined) return undefined;
-  const lines: MapsLine[] = [];
-  for (const line of text.split('\n')) {
-    const parsed = parseMapsLine(line);
-    if (parsed) lines.push(parsed);
-  }
-  return lines;
+  return text === undefined ? undefined : parseMaps(text);
 }
 
 export function readSyscall(pid: number, tid: number, tally?: ReadTally): SyscallLine | undefined {

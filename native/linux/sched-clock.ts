@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import { errnoName, lastErrno, libc } from './libc';
 import { parseExecStart, parseStat } from './parse';
+import { readProc } from './procfs';
 
 export interface BlockedThreadRef {
   pid: number;
@@ -25,20 +26,14 @@ export type SinceLastRan = { ms: number } | { unavailable: string };
 const MASK_BYTES = 128;
 const SELF_SCHED = '/proc/thread-self/sched';
 
-function readExecStart(path: string): bigint | undefined {
-  try {
-    return parseExecStart(fs.readFileSync(path, 'latin1'));
-  } catch {
-    return undefined;
-  }
+function readExecStart(path: string, pid = 0): bigint | undefined {
+  const text = readProc(path, pid);
+  return text === undefined ? undefined : parseExecStart(text);
 }
 
 function lastCpu(pid: number, tid: number): number | undefined {
-  try {
-    return parseStat(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'))?.processor;
-  } catch {
-    return undefined;
-  }
+  const text = readProc(`/proc/${pid}/task/${tid}/stat`, pid);
+  return text === undefined ? undefined : parseStat(text)?.processor;
 }
 
 /** Why durations cannot be read on this kernel at all, or null when they can. */
@@ -90,7 +85,7 @@ function measureOnCpu(cpu: number, threads: BlockedThreadRef[], result: Map<numb
     return;
   }
   for (const thread of threads) {
-    const theirs = readExecStart(`/proc/${thread.pid}/task/${thread.tid}/sched`);
+    const theirs = readExecStart(`/proc/${thread.pid}/task/${thread.tid}/sched`, thread.pid);
     // Read after moving: this thread runs on `cpu` now, so its own start is on the same clock.
     const ours = readExecStart(SELF_SCHED);
     if (theirs === undefined || ours === undefined) {

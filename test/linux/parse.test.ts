@@ -11,6 +11,7 @@ import {
   intArg,
   parseLockLine,
   parseLocks,
+  parseMaps,
   parseMapsLine,
   parseSyscall,
   parseSysvipcSem,
@@ -109,6 +110,18 @@ describe('Linux parsers', () => {
     });
     assert.equal(parseMapsLine('7ffd1000-7ffd3000 r-xp 00000000 00:00 0                  [vdso]')?.inode, 0);
     assert.equal(parseMapsLine('nonsense'), undefined);
+  });
+
+  test('parseMaps: every mapping of a maps text in order, other lines skipped', () => {
+    const lines = parseMaps(`55d1c0a00000-55d1c0a21000 rw-p 00000000 00:00 0                          [heap]
+7fb2c88e0000-7fb2c88e1000 rw-s 00000000 00:1b 2                          /dev/shm/sem.foo
+nonsense
+`);
+    assert.deepEqual(lines.map((l) => [l.start, l.inode, l.path]), [
+      [0x55d1c0a00000n, 0, '[heap]'],
+      [0x7fb2c88e0000n, 2, '/dev/shm/sem.foo'],
+    ]);
+    assert.deepEqual(parseMaps(''), []);
   });
 
   test('parseSyscall: number and six arguments; running or not in a syscall is undefined', () => {
