@@ -2,11 +2,13 @@
 // state; and an unnamed object opened again through the handle it is known by.
 import { NativeError, isNativeError, type NativeErrorData, messageOf } from '../errors';
 import type { ObjectState, SampledKind } from '../types';
-import { duplicateChecked, objectName, objectTypeName, openProcess, openProcessChecked, walkSyncHandles } from './foreign-handles';
+import {
+  duplicateChecked, objectName, objectTypeName, openProcess, openProcessChecked, walkSyncHandles, type SyncHandleVisit,
+} from './foreign-handles';
 import type { NtHandle } from './handle';
 import { hex, parseUnnamedPath, unnamedLabel, unnamedPath, type HandleRef } from './identity';
 import { OpenObject, queryState } from './objects';
-import { listProcessHandles, type HandleSource } from './process-handles';
+import { listProcessHandles, type HandleSource, type ProcessHandleList } from './process-handles';
 import { findProcess, listProcesses } from './system-info';
 import { PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION, QUERY_STATE } from './structs';
 import { sampledKindOfType } from './type-names';
@@ -58,37 +60,41 @@ function errorData(error: unknown): NativeErrorData {
   return { kind: 'os-error', code: '', op: 'query', message: messageOf(error) };
 }
 
-/** Every event, mutant, semaphore and timer handle of process `pid`, named or not, with its state. */
-export function listSyncHandles(pid: number, identify?: Identify): ProcessSyncHandles {
-  const info = findProcess(pid);
+/**
+ * Visits every event, mutant, semaphore and timer handle of process `pid` (this process's own
+ * included) with a copy in this process. The process is opened for the walk and closed after it.
+ * Returns where the handle list came from.
+ */
+export function walkProcessSyncHandles(pid: number, visit: (visit: SyncHandleVisit) => void): Omit<ProcessHandleList, 'pid' | 'entries'> {
   // The snapshot needs PROCESS_QUERY_INFORMATION; copying needs PROCESS_DUP_HANDLE.
   const owner = openProcess(pid, PROCESS_DUP_HANDLE | PROCESS_QUERY_INFORMATION) ?? openProcessChecked(pid, PROCESS_DUP_HANDLE);
   try {
     const list = listProcessHandles(pid, owner);
-    const handles: SyncHandle[] = [];
-    walkSyncHandles(list.entries, list.source, () => owner, ({ entry, kind, copy }) => {
-      const ref = { pid, handle: entry.handle };
-      const handle: SyncHandle = { handle: entry.handle, kind, grantedAccess: entry.grantedAccess };
-      const name = objectName(copy.value);
-      if (name) handle.path = name;
-      else if (identify) handle.identity = identify(ref, kind, copy);
-      try {
-        handle.state = stateOf(kind, copy, owner, ref, entry.grantedAccess);
-      } catch (error) {
-        handle.error = errorData(error);
-      }
-      handles.push(handle);
-    }, true);
-    return {
-      pid,
-      processName: info.name,
-      source: list.source,
-      ...(list.snapshotUnavailable ? { snapshotUnavailable: list.snapshotUnavailable } : {}),
-      handles,
-    };
+    walkSyncHandles(list.entries, list.source, () => owner, visit, true);
+    return { source: list.source, ...(list.snapshotUnavailable ? { snapshotUnavailable: list.snapshotUnavailable } : {}) };
   } finally {
     owner.close();
   }
+}
+
+/** Every event, mutant, semaphore and timer handle of process `pid`, named or not, with its state. */
+export function listSyncHandles(pid: number, identify?: Identify): ProcessSyncHandles {
+  const info = findProcess(pid);
+  const handles: SyncHandle[] = [];
+  const list = walkProcessSyncHandles(pid, ({ entry, kind, copy, owner }) => {
+    const ref = { pid, handle: entry.handle };
+    const handle: SyncHandle = { handle: entry.handle, kind, grantedAccess: entry.grantedAccess };
+    const name = objectName(copy.value);
+    if (name) handle.path = name;
+    else if (identify) handle.identity = identify(ref, kind, copy);
+    try {
+      handle.state = stateOf(kind, copy, owner, ref, entry.grantedAccess);
+    } catch (error) {
+      handle.error = errorData(error);
+    }
+    handles.push(handle);
+  });
+  return { pid, processName: info.name, ...list, handles };
 }
 
 /** An unnamed object opened through its handle; its name is its label, read from the process list when asked. */

@@ -5,13 +5,12 @@
 // program hangs starts from that program, or from what is waited on.
 import { invalidArgument, unsupported } from '../errors';
 import type { ObjectEntry, SampledKind } from '../types';
-import { objectName, openProcess, openProcessChecked, walkSyncHandles } from './foreign-handles';
+import { objectName } from './foreign-handles';
 import type { HandleRef } from './identity';
 import { unnamedObjectLabel } from './inspection-model';
 import { lastSyscallUnsupportedReason } from './last-syscall';
-import { listProcessHandles } from './process-handles';
+import { walkProcessSyncHandles } from './process-objects';
 import { listProcesses } from './system-info';
-import { PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION } from './structs';
 import { typeNameOfKind } from './names';
 import type { UnnamedObjects } from './unnamed-objects';
 import { walkSingleObjectWaits } from './waiters';
@@ -36,20 +35,14 @@ function entry(path: string, kind: SampledKind, scope: string, names: ReadonlyMa
 export function scanHeldUnnamed(pid: number, known: UnnamedObjects): ObjectEntry[] {
   const names = new Map(listProcesses().map((p) => [p.pid, p.name]));
   if (!names.has(pid)) throw invalidArgument('scan', `no process ${pid} (scope unnamed:${pid})`);
-  const owner = openProcess(pid, PROCESS_DUP_HANDLE | PROCESS_QUERY_INFORMATION) ?? openProcessChecked(pid, PROCESS_DUP_HANDLE);
   const scope = `${UNNAMED_SCOPE_PREFIX}${pid}`;
   const found = new Map<string, ObjectEntry>();
-  try {
-    const list = listProcessHandles(pid, owner);
-    walkSyncHandles(list.entries, list.source, () => owner, ({ entry: handle, kind, copy }) => {
-      if (objectName(copy.value) !== '') return; // named (listed by its directory), or unreadable
-      const ref: HandleRef = { pid, handle: handle.handle };
-      const path = known.identify(ref, kind, copy);
-      if (!found.has(path)) found.set(path, entry(path, kind, scope, names));
-    }, true);
-  } finally {
-    owner.close();
-  }
+  walkProcessSyncHandles(pid, ({ entry: handle, kind, copy }) => {
+    if (objectName(copy.value) !== '') return; // named (listed by its directory), or unreadable
+    const ref: HandleRef = { pid, handle: handle.handle };
+    const path = known.identify(ref, kind, copy);
+    if (!found.has(path)) found.set(path, entry(path, kind, scope, names));
+  });
   return [...found.values()];
 }
 
