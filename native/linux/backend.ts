@@ -40,8 +40,7 @@ import {
 } from './waiters';
 import { probe } from '../capability';
 import { LinuxInspector } from './inspector';
-import { findUnlinkedSemaphores, namedSemaphoreFiles, UnlinkedSemaphoreObject, unlinkedEntries } from './unlinked-semaphores';
-import { readProc } from './procfs';
+import { findUnlinkedSemaphores, mapsOfProcess, namedSemaphoreFiles, UnlinkedSemaphoreObject, unlinkedEntries } from './unlinked-semaphores';
 
 export const LINUX_KINDS: readonly LinuxKind[] = ['posix-semaphore', 'sysv-semaphore', 'file-lock'];
 
@@ -58,7 +57,7 @@ function unlinkedSemaphoresRecently(): ObjectEntry[] {
   const now = Date.now();
   if (!recentUnlinked || now - recentUnlinked.at > UNLINKED_SCAN_MS) {
     const named = namedSemaphoreFiles(checkedSemaphoreId);
-    recentUnlinked = { at: now, entries: unlinkedEntries(findUnlinkedSemaphores(named, (pid) => readProc(`/proc/${pid}/maps`, pid))) };
+    recentUnlinked = { at: now, entries: unlinkedEntries(findUnlinkedSemaphores(named, mapsOfProcess())) };
   }
   return recentUnlinked.entries;
 }

@@ -120,20 +120,12 @@ export function unlinkedEntries(found: Map<string, UnlinkedSemaphore>): ObjectEn
   return entries;
 }
 
-const mapsOfProcess = (tally?: ReadTally) => (pid: number) => readProc(`/proc/${pid}/maps`, pid, tally);
+/** A process's maps text, for findUnlinkedSemaphores (a refused read is counted in `tally`). */
+export const mapsOfProcess = (tally?: ReadTally) => (pid: number) => readProc(`/proc/${pid}/maps`, pid, tally);
 
 /** The mappers of one unlinked semaphore now (a walk over every process's maps). */
 export function findMappers(device: string, inode: number, tally?: ReadTally): SemaphoreMapper[] {
-  const mappers: SemaphoreMapper[] = [];
-  const readMaps = mapsOfProcess(tally);
-  for (const pid of listPids()) {
-    if (pid === process.pid) continue;
-    const text = readMaps(pid);
-    if (!text || !text.includes(SEM_PATH_PREFIX)) continue;
-    const line = semaphoreMappings(text).find((l) => l.device === device && l.inode === inode);
-    if (line) mappers.push({ pid, line });
-  }
-  return mappers;
+  return findUnlinkedSemaphores(new Map(), mapsOfProcess(tally)).get(semInodePath(device, inode))?.mappers ?? [];
 }
 
 const hex = (value: bigint) => value.toString(16);
@@ -197,11 +189,14 @@ export function readThroughAnyMapper(mappers: readonly SemaphoreMapper[]): { sta
   throw last;
 }
 
-/** An unlinked semaphore opened for sampling: reads through a process that maps it, finding another when that one is gone. */
+/**
+ * An unlinked semaphore opened for sampling: reads through a process that maps it, finding another
+ * when that one is gone (an UnlinkedSemaphoreReader of its one semaphore).
+ */
 export class UnlinkedSemaphoreObject {
   readonly kind = 'posix-semaphore' as const;
   readonly name: string;
-  #mapper: SemaphoreMapper | undefined;
+  readonly #reader = new UnlinkedSemaphoreReader();
 
   constructor(
     readonly path: string,
@@ -213,24 +208,17 @@ export class UnlinkedSemaphoreObject {
       throw new NativeError('not-found', 'open', `no process maps the unlinked semaphore ${path} (it is gone)`, 'ENOENT');
     }
     this.name = mappingLabel(mappers[0].line);
-    this.#mapper = readThroughAnyMapper(mappers).mapper;
+    this.#reader.remember(path, readThroughAnyMapper(mappers).mapper);
   }
 
   sample(): PosixSemaphoreState {
-    if (this.#mapper) {
-      try {
-        return readThroughMapper(this.#mapper);
-      } catch (error) {
-        if (!(error instanceof NativeError) || error.kind !== 'vanished') throw error;
-      }
-    }
-    const { state, mapper } = readThroughAnyMapper(findMappers(this.device, this.inode));
-    this.#mapper = mapper;
+    const [state] = this.#reader.read([this.path]);
+    if (state instanceof Error) throw state;
     return state;
   }
 
   close(): void {
-    this.#mapper = undefined;
+    this.#reader.close();
   }
 }
 
@@ -275,6 +263,11 @@ export class UnlinkedSemaphoreReader {
       }
     }
     return results;
+  }
+
+  /** Reads `path` through `mapper` until it is gone. */
+  remember(path: string, mapper: SemaphoreMapper): void {
+    this.#mappers.set(path, mapper);
   }
 
   forget(path: string): void {
