@@ -19,6 +19,7 @@ import {
   SHM_DIRECTORY,
   SEM_INODE_PREFIX,
   SYSV_SOURCE,
+  kindOfPath,
   parseTarget,
   sysvPath,
   type LinuxTarget,
@@ -148,7 +149,7 @@ export class LinuxBackend implements Backend {
 
   open(name: string, kind?: KnownKind): SampledObject {
     const target = this.#target(name);
-    const targetKind = target.kind === 'sem-inode' ? 'posix-semaphore' : target.kind;
+    const targetKind = kindOfPath(target.path);
     if (kind && kind !== targetKind) {
       throw new NativeError('wrong-type', 'open', `${target.path} is a ${targetKind}, not a ${kind}`, 'EFTYPE');
     }
@@ -331,7 +332,7 @@ function groupByKind(paths: string[]): Record<LinuxKind, string[]> {
   for (const path of paths) {
     try {
       const target = parseTarget(path);
-      if (target.kind !== 'sysv-key' && target.path === path) groups[target.kind === 'sem-inode' ? 'posix-semaphore' : target.kind].push(path);
+      if (target.kind !== 'sysv-key' && target.path === path) groups[kindOfPath(path)].push(path);
     } catch {
       // not one of ours
     }

@@ -136,10 +136,12 @@ export function parseTarget(input: string, op = 'resolve'): LinuxTarget {
   return { kind: 'posix-semaphore', name: leaf, path: posixPath(leaf) };
 }
 
-/** The kind a resolved path names. */
+/**
+ * The kind a resolved path names (a target's `path`): the one place a target becomes a LinuxKind.
+ * An unlinked semaphore (sem-inode:) is a posix-semaphore like a named one.
+ */
 export function kindOfPath(path: string): LinuxKind {
   if (path.startsWith(SYSV_PREFIX)) return 'sysv-semaphore';
   if (path.startsWith(LOCK_PREFIX)) return 'file-lock';
-  if (path.startsWith(SEM_INODE_PREFIX)) return 'posix-semaphore';
   return 'posix-semaphore';
 }

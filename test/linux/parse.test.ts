@@ -157,6 +157,20 @@ describe('Linux names', () => {
     assert.throws(() => validatePosixName('é'.repeat(126)), /251 bytes/);
     // A POSIX name that looks like another form is reached with its leading slash.
     assert.equal(parseTarget('/sysv:1').kind, 'posix-semaphore');
+    // Every target's path names its kind (a POSIX name that looks like another form included).
+    for (const [name, kind] of [
+      ['/sysv:1', 'posix-semaphore'],
+      ['/lock:x', 'posix-semaphore'],
+      ['/sem-inode:x', 'posix-semaphore'],
+      ['foo', 'posix-semaphore'],
+      ['sysv:7', 'sysv-semaphore'],
+      ['lock:FLOCK:fe:00:2:0:EOF', 'file-lock'],
+      ['sem-inode:00:1b:1866', 'posix-semaphore'],
+    ]) {
+      const target = parseTarget(name);
+      assert.ok('path' in target);
+      assert.equal(kindOfPath(target.path), kind, name);
+    }
   });
 
   test('System V names: sysv:<semid>, sysv:key=<key>', () => {
