@@ -12,6 +12,7 @@ import {
   CURRENT_PROCESS,
   DUPLICATE_SAME_ACCESS,
   PROCESS_DUP_HANDLE,
+  SYNCHRONIZE,
   clientId,
   objectAttributes,
 } from './structs';
@@ -37,6 +38,23 @@ export function openProcessChecked(pid: number, access: number): NtHandle {
     throw new NativeError('vanished', 'NtOpenProcess', `no process ${pid} (it has exited, or never ran)`, 'STATUS_INVALID_CID');
   }
   throw statusError(status, 'NtOpenProcess', `process ${pid}`);
+}
+
+const noTime = Buffer.alloc(8); // a relative timeout of 0: NtWaitForSingleObject only polls
+
+/**
+ * Whether process `pid` still runs: 'exited' once it has (an exited process's object lives on, and
+ * opens by pid, while any handle to it is open: it is signaled then), 'absent' when there is no
+ * process `pid` to open, undefined when it cannot be opened to wait on (refused).
+ */
+export function processRunState(pid: number): 'running' | 'exited' | 'absent' | undefined {
+  const { status, handle } = openProcessStatus(pid, SYNCHRONIZE);
+  if (!handle) return status === STATUS.INVALID_CID || status === STATUS.INVALID_PARAMETER ? 'absent' : undefined;
+  try {
+    return ntdll().NtWaitForSingleObject(handle.value, 0, noTime) >>> 0 === STATUS.WAIT_0 ? 'exited' : 'running';
+  } finally {
+    handle.close();
+  }
 }
 
 function duplicateStatus(process: NtHandle, handle: bigint, access: number | 'same'): { status: number; copy?: NtHandle } {

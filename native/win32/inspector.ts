@@ -71,7 +71,7 @@ export class Win32Inspector implements ProcessInspector {
     };
     const identify: Identify = (ref, kind, copy) => this.context.known.identify(ref, kind, copy);
     const unavailable: Record<string, string> = {};
-    const waits = vanishedIfGone(pid, () => readThreadWaits(pid, identify));
+    const waits = vanishedIfGone(pid, () => readThreadWaits(listed, identify));
     if (waits.statesUnavailable) unavailable.threads = waits.statesUnavailable;
     if (waits.targetsUnavailable) unavailable.waits = waits.targetsUnavailable;
     const chains = this.#chains();
@@ -87,7 +87,7 @@ export class Win32Inspector implements ProcessInspector {
     );
     let holds: HeldObject[] = [];
     try {
-      holds = heldObjects(pid, vanishedIfGone(pid, () => listSyncHandles(pid, identify)).handles, model);
+      holds = heldObjects(pid, vanishedIfGone(pid, () => listSyncHandles(listed, identify)).handles, model);
     } catch (error) {
       if (!isNativeError(error) || error.kind !== 'access-denied') throw error;
       this.#unreadable.add(pid);

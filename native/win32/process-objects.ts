@@ -9,7 +9,7 @@ import type { NtHandle } from './handle';
 import { hex, parseUnnamedPath, unnamedLabel, unnamedPath, type HandleRef } from './identity';
 import { OpenObject, queryState } from './objects';
 import { listProcessHandles, type HandleSource, type ProcessHandleList } from './process-handles';
-import { findProcess, listProcesses } from './system-info';
+import { checkStillRunning, listProcesses, type ProcessInfo } from './system-info';
 import { PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION, QUERY_STATE } from './structs';
 import { sampledKindOfType } from './type-names';
 
@@ -77,9 +77,13 @@ export function walkProcessSyncHandles(pid: number, visit: (visit: SyncHandleVis
   }
 }
 
-/** Every event, mutant, semaphore and timer handle of process `pid`, named or not, with its state. */
-export function listSyncHandles(pid: number, identify?: Identify): ProcessSyncHandles {
-  const info = findProcess(pid);
+/**
+ * Every event, mutant, semaphore and timer handle of a listed process, named or not, with its
+ * state. Not-found when the process has exited since the list was read.
+ */
+export function listSyncHandles(listed: ProcessInfo, identify?: Identify): ProcessSyncHandles {
+  const { pid } = listed;
+  checkStillRunning(listed);
   const handles: SyncHandle[] = [];
   const list = walkProcessSyncHandles(pid, ({ entry, kind, copy, owner }) => {
     const ref = { pid, handle: entry.handle };
@@ -94,7 +98,7 @@ export function listSyncHandles(pid: number, identify?: Identify): ProcessSyncHa
     }
     handles.push(handle);
   });
-  return { pid, processName: info.name, ...list, handles };
+  return { pid, processName: listed.name, ...list, handles };
 }
 
 /** An unnamed object opened through its handle; its name is its label, read from the process list when asked. */

@@ -1,5 +1,6 @@
 // NtQuerySystemInformation snapshots: the process list (names, threads) and the handle table.
 import { NativeError } from '../errors';
+import { processRunState } from './foreign-handles';
 import { addressOf, ntdll } from './ntdll';
 import { STATUS, check } from './ntstatus';
 import { SystemExtendedHandleInformation, SystemProcessInformation, readUnicodeString } from './structs';
@@ -88,11 +89,26 @@ export function listProcesses(): ProcessInfo[] {
   return processes;
 }
 
+function noProcess(pid: number): NativeError {
+  return new NativeError('not-found', 'findProcess', `no process ${pid}`, 'STATUS_INVALID_CID');
+}
+
 /** One process from the process list; not-found when there is none with that pid. */
 export function findProcess(pid: number): ProcessInfo {
   const found = listProcesses().find((p) => p.pid === pid);
-  if (!found) throw new NativeError('not-found', 'findProcess', `no process ${pid}`, 'STATUS_INVALID_CID');
+  if (!found) throw noProcess(pid);
   return found;
+}
+
+/**
+ * Throws not-found, as findProcess would now, when a process of a list read earlier has exited
+ * since: one look at that process instead of a new list of every process. A pid that opens as no
+ * process is a gone one, or the idle process (pid 0), which no one opens: the list tells which.
+ * One that cannot be opened at all (refused) is taken as running; the reads that follow say why not.
+ */
+export function checkStillRunning(listed: ProcessInfo): void {
+  const state = processRunState(listed.pid);
+  if (state === 'exited' || (state === 'absent' && !listProcesses().some((p) => p.pid === listed.pid))) throw noProcess(listed.pid);
 }
 
 export interface HandleEntry {

@@ -12,7 +12,7 @@ import { lastSyscallUnsupportedReason, openThreadForQuery, queryLastSyscall, wai
 import { kernel32, ntdll } from './ntdll';
 import { ntSuccess, statusName } from './ntstatus';
 import { describeHandle, stateOf, type Identify } from './process-objects';
-import { findProcess, type ThreadInfo } from './system-info';
+import { checkStillRunning, findProcess, type ProcessInfo, type ThreadInfo } from './system-info';
 import {
   PROCESS_DUP_HANDLE,
   PROCESS_QUERY_LIMITED_INFORMATION,
@@ -239,9 +239,13 @@ function waitOfThread(thread: ThreadInfo, pid: number, owner: NtHandle | undefin
   }
 }
 
-/** Every thread of process `pid` with its state and, for waiting threads, what it waits on. */
-export function readThreadWaits(pid: number, identify?: Identify): ProcessThreadWaits {
-  const info = findProcess(pid);
+/**
+ * Every thread of a listed process, as that list has it, with its state and, for waiting threads,
+ * what it waits on. Not-found when the process has exited since the list was read.
+ */
+export function readThreadWaits(listed: ProcessInfo, identify?: Identify): ProcessThreadWaits {
+  const { pid } = listed;
+  checkStillRunning(listed);
   const statesUnavailable = threadStatesUnsupportedReason();
   const unsupported = lastSyscallUnsupportedReason();
   const support = { states: statesUnavailable === null, targets: unsupported };
@@ -254,10 +258,10 @@ export function readThreadWaits(pid: number, identify?: Identify): ProcessThread
     }
   }
   try {
-    const threads = info.threads.map((thread) => waitOfThread(thread, pid, owner, support, identify));
+    const threads = listed.threads.map((thread) => waitOfThread(thread, pid, owner, support, identify));
     return {
       pid,
-      processName: info.name,
+      processName: listed.name,
       threads,
       ...(statesUnavailable ? { statesUnavailable } : {}),
       ...(unsupported ? { targetsUnavailable: unsupported } : {}),

@@ -112,6 +112,13 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     assert.equal(report.missingProcess.error.kind, 'not-found');
   });
 
+  test('a process that exits after the inspector listed it is vanished when inspected, though a handle keeps its object', () => {
+    const { pid, found, listedWhenInspected, inspected } = report.exitedAfterList;
+    assert.equal(found, 1, 'the inspector listed the child');
+    assert.equal(listedWhenInspected, false, 'the child had left the process list before it was inspected');
+    assert.deepEqual(inspected, { error: { kind: 'vanished', code: 'STATUS_INVALID_CID', message: `process ${pid} exited while it was read` } });
+  });
+
   test('a handle resolves to the process it names, or to its object', () => {
     const { ready } = fixture;
     assert.deepEqual(report.resolved.process, { type: 'process', handle: ready.waiterProcess, pid: ready.waiterPid });
