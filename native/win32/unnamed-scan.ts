@@ -50,9 +50,10 @@ export function scanHeldUnnamed(pid: number, known: UnnamedObjects): ObjectEntry
 export function scanWaitedUnnamed(known: UnnamedObjects): ObjectEntry[] {
   const reason = lastSyscallUnsupportedReason();
   if (reason) throw unsupported('scan', `${WAITED_SCOPE}: ${reason}`);
-  const names = new Map(listProcesses().map((p) => [p.pid, p.name]));
+  const processes = listProcesses();
+  const names = new Map(processes.map((p) => [p.pid, p.name]));
   const found = new Map<string, ObjectEntry>();
-  walkSingleObjectWaits(({ process: proc, handle, copy, kind }) => {
+  walkSingleObjectWaits(processes, ({ process: proc, handle, copy, kind }) => {
     if (objectName(copy.value) !== '') return;
     const path = known.identify({ pid: proc.pid, handle }, kind, copy);
     if (!found.has(path)) found.set(path, entry(path, kind, WAITED_SCOPE, names));

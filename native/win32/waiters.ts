@@ -27,16 +27,17 @@ export interface SingleObjectWait {
 }
 
 /**
- * Visits every thread of other processes blocked in NtWaitForSingleObject on an event, mutant,
- * semaphore or timer. Threads in NtWaitForMultipleObjects are not resolved: the call's first
- * argument is a count. Returns the pids of processes with waiting threads that could not be read.
+ * Visits every thread of the other processes of `processes` (the process list, read by the caller)
+ * blocked in NtWaitForSingleObject on an event, mutant, semaphore or timer. Threads in
+ * NtWaitForMultipleObjects are not resolved: the call's first argument is a count. Returns the
+ * pids of processes with waiting threads that could not be read.
  */
-export function walkSingleObjectWaits(visit: (wait: SingleObjectWait) => void): number[] {
+export function walkSingleObjectWaits(processes: readonly ProcessInfo[], visit: (wait: SingleObjectWait) => void): number[] {
   const unread = new Set<number>();
   const single = syscallNumberOf('NtWaitForSingleObject');
   if (single === undefined || lastSyscallUnsupportedReason() !== null) return [];
   const statesKnown = threadStatesUnsupportedReason() === null;
-  for (const proc of listProcesses()) {
+  for (const proc of processes) {
     if (proc.pid === process.pid || proc.pid === 0) continue;
     const waiting = statesKnown ? proc.threads.filter((t) => t.state === THREAD_STATE_WAITING) : proc.threads;
     if (waiting.length === 0) continue;
@@ -84,7 +85,7 @@ export function findWaiters(paths: Iterable<string>, objects: readonly ObjectTar
   }
   for (const target of objects) result.set(target.key, []);
   if (result.size === 0) return { waiters: result };
-  const unread = walkSingleObjectWaits(({ process: proc, tid, copy, kind }) => {
+  const unread = walkSingleObjectWaits(listProcesses(), ({ process: proc, tid, copy, kind }) => {
     const waiter = { pid: proc.pid, tid, processName: proc.name };
     if (wanted.size > 0) {
       const name = objectName(copy.value);
