@@ -21,6 +21,7 @@ import {
   SYSV_SOURCE,
   kindOfPath,
   parseTarget,
+  semInodeOf,
   sysvPath,
   type LinuxTarget,
 } from './names';
@@ -320,7 +321,7 @@ export class LinuxBackend implements Backend {
 function semaphoresByFile(paths: string[]): Map<string, string> {
   const byFile = new Map<string, string>();
   for (const path of paths) {
-    const id = path.startsWith(SEM_INODE_PREFIX) ? unlinkedId(path) : (checkedSemaphoreId(path) ?? semFileId(path));
+    const id = path.startsWith(SEM_INODE_PREFIX) ? semInodeOf(path) : (checkedSemaphoreId(path) ?? semFileId(path));
     if (id) byFile.set(`${id.device}/${id.inode}`, path);
   }
   return byFile;
@@ -338,13 +339,4 @@ function groupByKind(paths: string[]): Record<LinuxKind, string[]> {
     }
   }
   return groups;
-}
-
-function unlinkedId(path: string): { device: string; inode: number } | undefined {
-  try {
-    const target = parseTarget(path);
-    return target.kind === 'sem-inode' ? { device: target.device, inode: target.inode } : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -34,7 +34,7 @@ import {
   type WaitObject,
 } from '../types';
 import { fdHoldsLock, lockHolderPids, lockState, readLockRecords } from './file-locks';
-import { formatKey, parseTarget, SEM_FILE_SIZE, SEM_PATH_PREFIX, semInodePath } from './names';
+import { formatKey, parseTarget, SEM_FILE_SIZE, SEM_INODE_PREFIX, SEM_PATH_PREFIX, semInodeOf, semInodePath } from './names';
 import {
   PTHREAD_MUTEX_HEAD_BYTES,
   decodePthreadMutexHead,
@@ -643,10 +643,10 @@ export class LinuxInspector implements ProcessInspector {
   #fileOfObject(id: string): { device: string; inode: number } | undefined {
     const futex = /^futex:([0-9a-f]+:[0-9a-f]+):(\d+)\+/.exec(id);
     if (futex) return { device: futex[1], inode: Number(futex[2]) };
-    if (!id.startsWith('/') && !id.startsWith('sem-inode:')) return undefined;
+    if (id.startsWith(SEM_INODE_PREFIX)) return semInodeOf(id);
+    if (!id.startsWith('/')) return undefined;
     try {
       const target = parseTarget(id);
-      if (target.kind === 'sem-inode') return { device: target.device, inode: target.inode };
       if (target.kind === 'posix-semaphore') return semFileId(target.path);
     } catch {
       // not a semaphore id

@@ -97,6 +97,17 @@ const SEM_INODE = /^([0-9a-f]{2,8}):([0-9a-f]{2,8}):(\d{1,20})$/;
 
 export const semInodePath = (device: string, inode: number) => `${SEM_INODE_PREFIX}${device}:${inode}`;
 
+/** Device and inode of an unlinked semaphore's path (`sem-inode:`); undefined for any other path. */
+export function semInodeOf(path: string): { device: string; inode: number } | undefined {
+  if (!path.startsWith(SEM_INODE_PREFIX)) return undefined;
+  try {
+    const target = parseTarget(path);
+    return target.kind === 'sem-inode' ? { device: target.device, inode: target.inode } : undefined;
+  } catch {
+    return undefined; // not a valid sem-inode: path
+  }
+}
+
 export function isLockId(id: string): boolean {
   return LOCK_ID.test(id);
 }

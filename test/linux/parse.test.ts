@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { describeState } from '../../cli/format';
 import { ACTIONS_BY_KIND, resolveAction } from '../../native/actions';
-import { validatePosixName, parseTarget, parseKey, formatKey, kindOfPath } from '../../native/linux/names';
+import { validatePosixName, parseTarget, parseKey, formatKey, kindOfPath, semInodeOf } from '../../native/linux/names';
 import {
   decodeSemWord,
   deviceString,
@@ -378,6 +378,8 @@ describe('Linux parsers for why', () => {
   test('sem-inode: ids parse to device and inode, and bad ones are refused', () => {
     assert.deepEqual(parseTarget('sem-inode:00:1b:1866'), { kind: 'sem-inode', device: '00:1b', inode: 1866, path: 'sem-inode:00:1b:1866', name: '00:1b:1866' });
     assert.equal(kindOfPath('sem-inode:00:1b:1866'), 'posix-semaphore');
+    assert.deepEqual(semInodeOf('sem-inode:00:1b:1866'), { device: '00:1b', inode: 1866 });
+    for (const other of ['sem-inode:00:1b', 'sem-inode:00:1b:0', '/dev/shm/sem.x', '/sem-inode:00:1b:1866', 'sysv:3']) assert.equal(semInodeOf(other), undefined, other);
     for (const bad of ['sem-inode:', 'sem-inode:00:1b', 'sem-inode:zz:1b:1', 'sem-inode:00:1b:0', 'sem-inode:00:1b:1:2']) {
       assert.throws(() => parseTarget(bad), (e: any) => e.kind === 'invalid-argument', bad);
     }
