@@ -7,8 +7,8 @@ import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
 import { unreadableHandles } from './foreign-handles';
-import { findHolders, holdersOf } from './holders';
-import { isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
+import { holdersOfPaths, withObjectTargets } from './holders';
+import { isNamedPath, isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
 import { Win32Inspector } from './inspector';
 import { lastSyscallUnsupportedReason } from './last-syscall';
 import { processSnapshotUnsupportedReason } from './process-handles';
@@ -111,31 +111,18 @@ export class Win32Backend implements Backend {
   }
 
   holders(paths: string[]): HolderResult {
-    const targets = this.#unnamed.openTargets(paths);
-    let scan: ReturnType<typeof findHolders>;
-    try {
-      scan = findHolders(paths.filter((path) => !isUnnamedPath(path)), targets);
-    } finally {
-      for (const target of targets) target.copy.close();
-    }
-    const incomplete = scan.unreadablePids.length
-      ? unreadableHandles(scan.unreadablePids)
-      : undefined;
-    const holders = new Map(paths.map((path) => [path, holdersOf(scan.handles.get(path) ?? [])]));
-    return { holders, incomplete };
+    const { holders, unreadablePids } = holdersOfPaths(paths, this.#unnamed);
+    return { holders, incomplete: unreadablePids.length ? unreadableHandles(unreadablePids) : undefined };
   }
 
   waiters(paths: string[]): WaiterResult {
     const capability = this.capabilities().waiters;
     if (!capability.supported) throw unsupported('waiters', capability.reason ?? 'not supported');
-    const targets = this.#unnamed.openTargets(paths);
-    try {
-      const found = findWaiters(paths.filter((path) => !isUnnamedPath(path)), targets);
+    return withObjectTargets(paths, this.#unnamed, (targets) => {
+      const found = findWaiters(paths.filter(isNamedPath), targets);
       for (const path of paths) if (!found.waiters.has(path)) found.waiters.set(path, []);
       return found;
-    } finally {
-      for (const target of targets) target.copy.close();
-    }
+    });
   }
 
   act(request: ActionRequest): Promise<ActionResult> {

@@ -5,9 +5,9 @@
 import type { Holder, SampledKind } from '../types';
 import { OpenedProcesses, objectName, walkSyncHandles } from './foreign-handles';
 import type { NtHandle } from './handle';
-import { sameObject } from './identity';
+import { isNamedPath, sameObject } from './identity';
 import { listHandles, listProcesses } from './system-info';
-
+import type { UnnamedObjects } from './unnamed-objects';
 
 /** An object asked about by identity: a copy of one of its handles in this process. */
 export interface ObjectTarget {
@@ -28,6 +28,49 @@ export interface HolderScan {
   unreadablePids: number[];
 }
 
+/**
+ * Runs `body` with copies of the unnamed objects among `paths` that are still there (see
+ * UnnamedObjects.openTargets), and closes every copy after.
+ */
+export function withObjectTargets<T>(paths: readonly string[], known: UnnamedObjects, body: (targets: ObjectTarget[]) => T): T {
+  const targets = known.openTargets(paths);
+  try {
+    return body(targets);
+  } finally {
+    for (const target of targets) target.copy.close();
+  }
+}
+
+/**
+ * Matches copies of handles to the objects asked about: named ones by their NT name (any case),
+ * any one (named or not) by CompareObjectHandles against a target of the same kind.
+ */
+export class ObjectMatcher {
+  /** Lower-case name -> the path as asked. */
+  readonly #named = new Map<string, string>();
+
+  constructor(paths: Iterable<string>, readonly targets: readonly ObjectTarget[]) {
+    for (const path of paths) this.#named.set(path.toLowerCase(), path);
+  }
+
+  /** The named paths asked about, one per name whatever its case (the last spelling given). */
+  get paths(): IterableIterator<string> {
+    return this.#named.values();
+  }
+
+  /** Calls `found` with the path or key of each object asked about that `copy`, of `kind`, refers to. */
+  match(copy: NtHandle, kind: SampledKind, found: (key: string) => void): void {
+    if (this.#named.size > 0) {
+      const name = objectName(copy.value);
+      const path = name ? this.#named.get(name.toLowerCase()) : undefined;
+      if (path !== undefined) found(path);
+    }
+    for (const target of this.targets) {
+      if (target.kind === kind && sameObject(target.copy.value, copy.value)) found(target.key);
+    }
+  }
+}
+
 /** The processes of a scan's handles, one entry per pid. */
 export function holdersOf(handles: readonly HeldHandle[]): Holder[] {
   const byPid = new Map<number, Holder>();
@@ -40,10 +83,9 @@ export function holdersOf(handles: readonly HeldHandle[]): Holder[] {
  * and to each object target.
  */
 export function findHolders(paths: Iterable<string>, objects: readonly ObjectTarget[] = []): HolderScan {
-  const wanted = new Map<string, string>();
-  for (const path of paths) wanted.set(path.toLowerCase(), path);
+  const matcher = new ObjectMatcher(paths, objects);
   const handles = new Map<string, HeldHandle[]>();
-  for (const path of wanted.values()) handles.set(path, []);
+  for (const path of matcher.paths) handles.set(path, []);
   for (const target of objects) handles.set(target.key, []);
   if (handles.size === 0) return { handles, unreadablePids: [] };
 
@@ -55,18 +97,34 @@ export function findHolders(paths: Iterable<string>, objects: readonly ObjectTar
   let unreadablePids: number[];
   try {
     ({ unreadablePids } = walkSyncHandles(listHandles(), 'system-table', (pid) => processes.get(pid), ({ entry, kind, copy }) => {
-      if (wanted.size > 0) {
-        const name = objectName(copy.value);
-        const path = name ? wanted.get(name.toLowerCase()) : undefined;
-        if (path !== undefined) add(path, entry.pid, entry.handle);
-      }
-      for (const target of objects) {
-        if (target.kind === kind && sameObject(target.copy.value, copy.value)) add(target.key, entry.pid, entry.handle);
-      }
+      matcher.match(copy, kind, (key) => add(key, entry.pid, entry.handle));
     }));
   } finally {
     processes.close();
   }
   for (const list of handles.values()) list.sort((a, b) => a.pid - b.pid || (a.handle < b.handle ? -1 : a.handle > b.handle ? 1 : 0));
   return { handles, unreadablePids };
+}
+
+export interface PathHolders {
+  /** Every path asked about, with the processes holding it. */
+  holders: Map<string, Holder[]>;
+  /** Processes whose handles could not be read (access denied, exited): the result may miss them. */
+  unreadablePids: number[];
+  /** False when there was nothing to look for: no named path, and no unnamed object still there. */
+  searched: boolean;
+}
+
+/**
+ * The processes (other than this one) holding each of `paths`, in one walk of the handle table:
+ * named objects (NT paths) by name, unnamed ones (handle:<pid>:0x<h>) by identity through
+ * `known`. An unnamed object that has vanished, and any other id, has none.
+ */
+export function holdersOfPaths(paths: readonly string[], known: UnnamedObjects): PathHolders {
+  return withObjectTargets(paths, known, (targets) => {
+    const named = paths.filter(isNamedPath);
+    const scan = findHolders(named, targets);
+    const holders = new Map(paths.map((path) => [path, holdersOf(scan.handles.get(path) ?? [])]));
+    return { holders, unreadablePids: scan.unreadablePids, searched: named.length > 0 || targets.length > 0 };
+  });
 }

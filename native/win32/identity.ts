@@ -38,6 +38,14 @@ export function isUnnamedPath(path: string): boolean {
   return UNNAMED_PATH.test(path);
 }
 
+/**
+ * True for a named object's path: an NT path, as object names read. Other ids (an unnamed
+ * object's handle:<pid>:0x<h>, a process:<pid>, a wct:... node) never match a handle by name.
+ */
+export function isNamedPath(path: string): boolean {
+  return path.startsWith('\\');
+}
+
 /** "unnamed event, handle 0x1a4 in app.exe (4242)". */
 export function unnamedLabel(kind: string, ref: HandleRef, processName: string): string {
   return `unnamed ${kind}, handle ${hex(ref.handle)} in ${processName || '?'} (${ref.pid})`;

@@ -9,7 +9,7 @@ import type { HolderResult, ProcessInspector } from '../backend';
 import { NativeError, isNativeError } from '../errors';
 import type { HeldObject, ProcessInfo, ProcessInspection, ProcessQuery } from '../types';
 import { unreadableHandles } from './foreign-handles';
-import { findHolders, holdersOf } from './holders';
+import { holdersOfPaths } from './holders';
 import { chainObject, heldObjects, threadInspection, threadState, type ModelContext } from './inspection-model';
 import { lastSyscallUnsupportedReason } from './last-syscall';
 import { listSyncHandles, type Identify } from './process-objects';
@@ -97,17 +97,9 @@ export class Win32Inspector implements ProcessInspector {
   }
 
   objectHolders(ids: string[]): HolderResult {
-    const holders = new Map(ids.map((id) => [id, [] as ReturnType<typeof holdersOf>]));
-    const named = ids.filter((id) => id.startsWith('\\'));
-    const targets = this.context.known.openTargets(ids);
-    try {
-      if (named.length === 0 && targets.length === 0) return { holders };
-      const scan = findHolders(named, targets);
-      for (const [key, handles] of scan.handles) holders.set(key, holdersOf(handles));
-      for (const pid of scan.unreadablePids) this.#unreadable.add(pid);
-    } finally {
-      for (const target of targets) target.copy.close();
-    }
+    const { holders, unreadablePids, searched } = holdersOfPaths(ids, this.context.known);
+    if (!searched) return { holders };
+    for (const pid of unreadablePids) this.#unreadable.add(pid);
     return { holders, incomplete: this.incomplete() };
   }
 

@@ -4,10 +4,9 @@
 // copy of it. Wine does not implement the class, so this is probed at run time.
 import type { WaiterResult } from '../backend';
 import type { SampledKind, Waiter } from '../types';
-import { duplicateFrom, objectName, objectTypeName, openProcess } from './foreign-handles';
+import { duplicateFrom, objectTypeName, openProcess } from './foreign-handles';
 import type { NtHandle } from './handle';
-import type { ObjectTarget } from './holders';
-import { sameObject } from './identity';
+import { ObjectMatcher, type ObjectTarget } from './holders';
 import { lastSyscallUnsupportedReason, openThreadForQuery, queryLastSyscall, syscallNumberOf } from './last-syscall';
 import { listProcesses, type ProcessInfo } from './system-info';
 import { PROCESS_DUP_HANDLE } from './structs';
@@ -77,24 +76,15 @@ export function walkSingleObjectWaits(processes: readonly ProcessInfo[], visit: 
 
 /** Threads of other processes blocked on each of the given paths (named) and object targets (any). */
 export function findWaiters(paths: Iterable<string>, objects: readonly ObjectTarget[] = []): WaiterResult {
-  const wanted = new Map<string, string>();
+  const named = [...paths];
+  const matcher = new ObjectMatcher(named, objects);
   const result = new Map<string, Waiter[]>();
-  for (const path of paths) {
-    wanted.set(path.toLowerCase(), path);
-    result.set(path, []);
-  }
+  for (const path of named) result.set(path, []);
   for (const target of objects) result.set(target.key, []);
   if (result.size === 0) return { waiters: result };
   const unread = walkSingleObjectWaits(listProcesses(), ({ process: proc, tid, copy, kind }) => {
     const waiter = { pid: proc.pid, tid, processName: proc.name };
-    if (wanted.size > 0) {
-      const name = objectName(copy.value);
-      const path = name ? wanted.get(name.toLowerCase()) : undefined;
-      if (path) result.get(path)!.push(waiter);
-    }
-    for (const target of objects) {
-      if (target.kind === kind && sameObject(target.copy.value, copy.value)) result.get(target.key)!.push(waiter);
-    }
+    matcher.match(copy, kind, (key) => result.get(key)!.push(waiter));
   });
   if (unread.length === 0) return { waiters: result };
   const shown = unread.slice(0, 20).join(', ') + (unread.length > 20 ? ', ...' : '');
