@@ -106,8 +106,9 @@ export class LinuxInspector implements ProcessInspector {
     if ('pid' in query) {
       if (!Number.isInteger(query.pid) || query.pid <= 0) return [];
       // A thread id finds its process.
-      const tgid = this.#processOf(query.pid);
-      const info = tgid === undefined ? undefined : this.#processInfo(tgid);
+      const owner = this.#processOf(query.pid);
+      // A process's status, read to find it, also holds its uid; a thread's process has its own.
+      const info = owner && this.#processInfo(owner.tgid, owner.tgid === query.pid ? owner.status : undefined);
       return info ? [info] : [];
     }
     const name = query.name;
@@ -246,24 +247,33 @@ export class LinuxInspector implements ProcessInspector {
     return this.#stats.get(key);
   }
 
-  /** The process a pid or thread id belongs to (/proc/<tid> exists for every thread, listed or not). */
-  #processOf(id: number): number | undefined {
+  /**
+   * The process a pid or thread id belongs to, with the id's status text it was read from
+   * (/proc/<tid> exists for every thread, listed or not).
+   */
+  #processOf(id: number): { tgid: number; status: string } | undefined {
     const status = readProc(`/proc/${id}/status`, id);
-    return status === undefined ? undefined : parseStatusTgid(status);
+    if (status === undefined) return undefined;
+    const tgid = parseStatusTgid(status);
+    return tgid === undefined ? undefined : { tgid, status };
   }
 
-  /** Read afresh (a process asked about may have exited since its stat was cached). */
-  #processInfo(pid: number): ProcessInfo | undefined {
+  /**
+   * Read afresh (a process asked about may have exited since its stat was cached); `status` when
+   * the caller has just read /proc/<pid>/status.
+   */
+  #processInfo(pid: number, status?: string): ProcessInfo | undefined {
     this.#stats.delete(pid);
     const stat = this.#stat(pid);
     if (!stat) return undefined;
     const cmdline = readProc(`/proc/${pid}/cmdline`, pid);
-    const status = readProc(`/proc/${pid}/status`, pid);
+    status ??= readProc(`/proc/${pid}/status`, pid);
     const uid = status === undefined ? undefined : parseStatusUid(status);
     const commandLine = cmdline === undefined ? null : parseCmdline(cmdline);
     return {
       pid,
-      name: this.#names.get(pid) || stat.comm,
+      // The comm stat holds, trimmed as ProcessNames trims /proc/<pid>/comm (holders show that one).
+      name: stat.comm.trimEnd() || stat.comm,
       parentPid: stat.ppid > 0 ? stat.ppid : null,
       commandLine: commandLine || null,
       user: uid === undefined ? null : String(uid),
@@ -385,7 +395,7 @@ export class LinuxInspector implements ProcessInspector {
     if (looksLikeLockedMutex(head, expected, privateFutex)) {
       const label = sharedWhere ? `pthread mutex in ${sharedWhere} at offset ${hex(offset!)}` : `pthread mutex at ${hex(address)} in ${this.#who(pid)}`;
       object.label = label;
-      const ownerPid = this.#processOf(head.owner);
+      const ownerPid = this.#processOf(head.owner)?.tgid;
       const sameMemory = sharedWhere !== undefined || ownerPid === pid;
       if (ownerPid !== undefined && sameMemory) {
         object.owner = { pid: ownerPid, tid: head.owner, inferred: true, source: 'glibc pthread_mutex_t.__owner' };

@@ -405,6 +405,24 @@ describe('why: bad input and processes that go away', { skip: skipAll, timeout: 
     assertCleanFailure(await runCli(['why', '0']), 2, /^syncscope: bad process "0"/);
   });
 
+  test('findProcesses by pid: a process and one of its thread ids find the same process, with its comm, parent, command line and uid', () => {
+    const inspector = new LinuxInspector();
+    const expected = {
+      pid: process.pid,
+      name: fs.readFileSync('/proc/self/comm', 'latin1').trimEnd(),
+      parentPid: process.ppid,
+      commandLine: fs.readFileSync('/proc/self/cmdline', 'latin1').replace(/\0+$/, '').split('\0').join(' '),
+      user: String(process.getuid!()),
+    };
+    assert.deepEqual(inspector.findProcesses({ pid: process.pid }), [expected]);
+    const tid = fs.readdirSync('/proc/self/task').map(Number).find((t) => t !== process.pid);
+    assert.ok(tid !== undefined, 'node runs more than one thread');
+    assert.deepEqual(inspector.findProcesses({ pid: tid }), [expected], `thread ${tid}`);
+    const pidMax = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+    assert.deepEqual(inspector.findProcesses({ pid: pidMax }), []);
+    inspector.close();
+  });
+
   test('a zombie (exited, not yet reaped) and a process that exits during the analysis: vanished, exit 3', { timeout: 60_000 }, async () => {
     // `sleep 0.1` exits; its parent (exec'd into `sleep 600`) never reaps it.
     const parent = new Program('sh', ['-c', 'sleep 0.1 & exec sleep 600']);
