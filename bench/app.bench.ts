@@ -15,7 +15,7 @@ import { AuditLog } from '../core/audit';
 import { Service } from '../core/service';
 import { loadBackend } from '../native';
 import { BrowserWindow, StandInRenderer, installAsElectron } from '../test/fixtures/electron-stand-in';
-import { type Figure, type PartResult, round } from './figures';
+import { finishPart, type Figure, type PartResult, round } from './figures';
 
 installAsElectron();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -123,15 +123,4 @@ async function main(): Promise<PartResult> {
   }
 }
 
-main().then(
-  (result) => {
-    const text = JSON.stringify(result, null, 2) + '\n';
-    if (outFile) fs.writeFileSync(outFile, text);
-    else process.stdout.write(text);
-    process.exit(0);
-  },
-  (error) => {
-    process.stderr.write(`[app] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+finishPart(main(), 'app', outFile, { exit: true });

@@ -1,5 +1,6 @@
 // The figures every part of `npm run bench` reports, how a figure is judged against its target,
 // and the table they are printed in. Shared by bench/bench.ts (the orchestrator) and the parts.
+import fs from 'node:fs';
 
 export interface Figure {
   /** Stable key, for --json readers and docs/PERFORMANCE.md. */
@@ -108,3 +109,26 @@ export interface PartResult {
   /** Facts about the run: sizes, versions, what was skipped and why. */
   notes: string[];
 }
+
+/**
+ * Ends a part: its result as JSON to `outFile` (or stdout), or its failure on stderr with exit
+ * code 1. `exit`: end the process now (a part whose children or timers would keep it alive).
+ */
+export function finishPart(run: Promise<PartResult>, part: string, outFile: string | undefined, options: { cleanup?: () => void; exit?: boolean } = {}): void {
+  run.then(
+    (result) => {
+      options.cleanup?.();
+      const text = JSON.stringify(result, null, 2) + '\n';
+      if (outFile) fs.writeFileSync(outFile, text);
+      else process.stdout.write(text);
+      if (options.exit) process.exit(0);
+    },
+    (error: unknown) => {
+      options.cleanup?.();
+      process.stderr.write(`[${part}] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+      if (options.exit) process.exit(1);
+    },
+  );
+}
+

@@ -22,7 +22,7 @@ import type { UpdateMessage } from '../protocol';
 import { LinuxBackend } from '../native/linux/backend';
 import { IPC_RMID, libc } from '../native/linux/libc';
 import { LOCKS_SOURCE, SHM_DIRECTORY, SYSV_SOURCE } from '../native/linux/names';
-import { type Figure, type PartResult, median, round } from './figures';
+import { finishPart, type Figure, type PartResult, median, round } from './figures';
 
 // ---- arguments ----------------------------------------------------------------------------------
 
@@ -699,16 +699,4 @@ async function main(): Promise<PartResult> {
   return { part: 'linux', figures, notes };
 }
 
-main().then(
-  (result) => {
-    cleanup();
-    const text = JSON.stringify(result, null, 2) + '\n';
-    if (outFile) fs.writeFileSync(outFile, text);
-    else process.stdout.write(text);
-  },
-  (error) => {
-    cleanup();
-    process.stderr.write(`[linux] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+finishPart(main(), 'linux', outFile, { cleanup });

@@ -19,7 +19,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { AuditLog } from '../core/audit';
 import { Service } from '../core/service';
 import { startServer, type RunningServer } from '../serve/server';
-import { type Figure, type PartResult, median, percentile, round } from './figures';
+import { finishPart, type Figure, type PartResult, median, percentile, round } from './figures';
 import { memoryBackend } from './memory-backend';
 
 function argument(name: string, fallback: string): string {
@@ -346,14 +346,4 @@ async function main(): Promise<PartResult> {
   }
 }
 
-main().then(
-  (result) => {
-    const text = JSON.stringify(result, null, 2) + '\n';
-    if (outFile) fs.writeFileSync(outFile, text);
-    else process.stdout.write(text);
-  },
-  (error) => {
-    process.stderr.write(`[renderer] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+finishPart(main(), 'renderer', outFile);
