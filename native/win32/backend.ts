@@ -6,10 +6,12 @@ import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } f
 import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
-import { unreadableHandles } from './foreign-handles';
+import { unopenedProcesses } from './foreign-handles';
 import { holdersOfPaths, withObjectTargets } from './holders';
 import { isNamedPath, isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
 import { Win32Inspector } from './inspector';
+import { enableDebugPrivilege } from './privilege';
+import { architectureNote } from '../architecture';
 import { lastSyscallUnsupportedReason } from './last-syscall';
 import { processSnapshotUnsupportedReason } from './process-handles';
 import { openUnnamed } from './process-objects';
@@ -47,6 +49,11 @@ export class Win32Backend implements Backend {
   readonly platform = 'win32' as const;
   readonly sampledKinds = SAMPLED_KINDS;
   readonly sessionId = currentSessionId();
+
+  constructor() {
+    // Before any other process is opened: with it, an elevated SyncScope reads services too.
+    enableDebugPrivilege();
+  }
   readonly #leases = new MutexLeases();
   readonly #unnamed = new UnnamedObjects();
   #waited: { at: number; entries: ObjectEntry[] } | undefined;
@@ -112,7 +119,8 @@ export class Win32Backend implements Backend {
 
   holders(paths: string[]): HolderResult {
     const { holders, unreadablePids } = holdersOfPaths(paths, this.#unnamed);
-    return { holders, incomplete: unreadablePids.length ? unreadableHandles(unreadablePids) : undefined };
+    if (unreadablePids.length === 0) return { holders };
+    return { holders, incomplete: unopenedProcesses(unreadablePids.length), unreadablePids: [...unreadablePids].sort((a, b) => a - b) };
   }
 
   waiters(paths: string[]): WaiterResult {
@@ -169,6 +177,7 @@ export class Win32Backend implements Backend {
     return {
       platform: 'win32',
       osRelease: os.release(),
+      architecture: architectureNote('win32', process.arch),
       enumerate: probe(() => {
         listDirectory(GLOBAL_DIRECTORY);
         return null;
@@ -211,6 +220,10 @@ export class Win32Backend implements Backend {
       threadStates: probe(threadStatesUnsupportedReason),
       objectIdentity: probe(objectComparisonUnsupportedReason),
       waitChains: probe(waitChainUnsupportedReason),
+      debugPrivilege: probe(() => {
+        const privilege = enableDebugPrivilege();
+        return privilege.enabled ? null : privilege.reason;
+      }),
     };
   }
 

@@ -4,7 +4,7 @@
 // copy of it. Wine does not implement the class, so this is probed at run time.
 import type { WaiterResult } from '../backend';
 import type { SampledKind, Waiter } from '../types';
-import { duplicateFrom, objectTypeName, openProcess } from './foreign-handles';
+import { duplicateFrom, objectTypeName, openProcess, unopenedProcesses } from './foreign-handles';
 import type { NtHandle } from './handle';
 import { ObjectMatcher, type ObjectTarget } from './holders';
 import { lastSyscallUnsupportedReason, openThreadForQuery, queryLastSyscall, syscallNumberOf } from './last-syscall';
@@ -87,6 +87,5 @@ export function findWaiters(paths: Iterable<string>, objects: readonly ObjectTar
     matcher.match(copy, kind, (key) => result.get(key)!.push(waiter));
   });
   if (unread.length === 0) return { waiters: result };
-  const shown = unread.slice(0, 20).join(', ') + (unread.length > 20 ? ', ...' : '');
-  return { waiters: result, incomplete: `${unread.length} process(es) with waiting threads could not be opened (pids ${shown}); run as their user or elevated` };
+  return { waiters: result, incomplete: unopenedProcesses(unread.length), unreadablePids: [...unread].sort((a, b) => a - b) };
 }
