@@ -2,7 +2,8 @@
 // (/proc/sysvipc/sem) and file locks (/proc/locks). Names and paths: see names.ts.
 import fs from 'node:fs';
 import os from 'node:os';
-import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject } from '../actions';
+import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject, ReleasedAtExit } from '../actions';
+import { PendingWaits } from '../wait-thread';
 import type { Backend, FileLease, HolderResult, SampledObject, StateReader, WaiterResult } from '../backend';
 import { NativeError, invalidArgument, unsupported } from '../errors';
 import type { Capability, CapabilityReport, FileLockState, Holder, KnownKind, LinuxKind, ObjectEntry, Waiter } from '../types';
@@ -110,6 +111,7 @@ export class LinuxBackend implements Backend {
   readonly platform = 'linux' as const;
   readonly sampledKinds: readonly string[] = LINUX_KINDS;
   #capabilities: CapabilityReport | undefined;
+  readonly #pending = new PendingWaits();
 
   defaultScopes(): string[] {
     return [SHM_DIRECTORY, SYSV_SOURCE, LOCKS_SOURCE, MAPS_SOURCE];
@@ -243,8 +245,8 @@ export class LinuxBackend implements Backend {
     return lockFile(path, exclusive);
   }
 
-  async act(request: ActionRequest): Promise<ActionResult> {
-    return performAction(this.#target(request.name), request);
+  async act(request: ActionRequest, signal?: AbortSignal): Promise<ActionResult> {
+    return performAction(this.#target(request.name), request, { pending: this.#pending, signal });
   }
 
   create(spec: AnyCreateSpec): CreatedObject {
@@ -311,7 +313,14 @@ export class LinuxBackend implements Backend {
     };
   }
 
+  /** Linux holds nothing past an action (units taken are gone): only pending waits end. */
+  async endWaits(): Promise<ReleasedAtExit[]> {
+    await this.#pending.cancelAll();
+    return [];
+  }
+
   dispose(): void {
+    this.#pending.cancelNow();
     recentScan = undefined;
     recentUnlinked = undefined;
   }
