@@ -2,6 +2,7 @@
 // once leave libuv's pool (4 threads) to file I/O; cancel, timeout and shutdown end the wait and
 // its thread; another real process (glibc's sem_getvalue, util-linux ipcs) checks the objects.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,7 +11,7 @@ import { Service } from '../../core/service';
 import { loadBackend, type Backend, type CreatedObject } from '../../native';
 import { liveResourceCount } from '../../native/linux/fd';
 import { liveWaitThreadCount } from '../../native/wait-thread';
-import { Fixture, RUN_PREFIX, cleanPosix, cleanupAll, ipcmk, ipcsSemaphores, notLinux, tempDir, waitFor } from '../support/linux';
+import { Fixture, ROOT, RUN_PREFIX, cleanPosix, cleanupAll, ipcmk, ipcsSemaphores, notLinux, tempDir, waitFor } from '../support/linux';
 
 /** The value glibc's sem_getvalue reports in another process. */
 async function oracleValue(name: string): Promise<number> {
@@ -129,5 +130,25 @@ describe('waits that block nobody (Linux)', { skip: notLinux, timeout: 90_000 },
     assert.equal(liveWaitThreadCount(), 0);
     const entries = audit.read();
     assert.equal(entries.filter((e) => e.action === 'trywait' && !e.ok && /cancelled/.test(e.detail)).length, 2);
+  });
+
+  test('the CLI: Ctrl-C cancels a pending trywait and exits 130', { timeout: 60_000 }, async () => {
+    const semid = ipcmk(1);
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), 'trywait', `sysv:${semid}`, '--timeout', '600000'], {
+      cwd: ROOT,
+      env: { ...process.env, SYNCSCOPE_AUDIT_LOG: path.join(dir, 'cli-audit.log') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitFor('ipcs to show the CLI waiting', () => ipcsSemaphores(semid)[0]?.ncount === 1, 30_000);
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.match(stderr, /cancelled: Ctrl-C/);
+    assert.equal(ipcsSemaphores(semid)[0].ncount, 0);
+    const entry = new AuditLog(path.join(dir, 'cli-audit.log')).read(1)[0];
+    assert.equal(entry.ok, false);
+    assert.match(entry.detail, /cancelled/);
   });
 });
