@@ -5,7 +5,7 @@
 import type { ActionRequest, ActionResult, CreateSpec, CreatedObject } from '../actions';
 import { MAX_COUNT, resolveAction } from '../actions';
 import { NativeError, invalidArgument } from '../errors';
-import type { SampledKind, SemaphoreState } from '../types';
+import type { MutexState, SampledKind, SemaphoreState } from '../types';
 import type { PendingWaits } from '../wait-thread';
 import { handleSlot, takeHandle, type NtHandle } from './handle';
 import { ntdll } from './ntdll';
@@ -191,6 +191,8 @@ export async function performAction(path: string, request: ActionRequest, contex
       throw refuse();
   }
   result.state = readStateAfter(kind, path);
+  // A mutex SyncScope holds is owned by its wait thread: that thread tells whether it owns it.
+  if (kind === 'mutex') result.state = (await leases.stateOnOwner(path, result.state as MutexState | undefined)) ?? result.state;
   return result;
 }
 

@@ -6,10 +6,12 @@
 //   wait       events and timers: one wait.
 //   semaphore  `count` units, all or none: units taken before a timeout or cancel go back.
 //   mutex      one wait; once acquired the thread stays alive as the mutex's owner and answers
-//              'again' (a recursive acquire), 'release' and 'release-all' (shutdown) messages,
+//              'again' (a recursive acquire), 'query' (its state as the owner reads it),
+//              'release' and 'release-all' (shutdown) messages,
 //              because only the owning thread can release a mutex. It ends when depth reaches 0.
 // Messages out: { type: 'done', outcome: signaled | abandoned | timeout | cancelled | failed,
-// status, threadId }, then (mutex) { type: 'again' | 'released', status, depth } and
+// status, threadId }, then (mutex) { type: 'again' | 'released', status, depth },
+// { type: 'state', status, currentCount, ownedByCaller, abandoned } and
 // { type: 'released-all', released, status }.
 
 export interface Win32WaitData {
@@ -32,6 +34,7 @@ export function win32WaitThreadMain(): void {
   );
   const NtWaitForSingleObject = ntdll.func('int32_t NtWaitForSingleObject(void *h, uint8_t alertable, void *timeout)');
   const NtReleaseMutant = ntdll.func('int32_t NtReleaseMutant(void *h, void *prev)');
+  const NtQueryMutant = ntdll.func('int32_t NtQueryMutant(void *h, int32_t cls, void *info, uint32_t length, void *returned)');
   const NtReleaseSemaphore = ntdll.func('int32_t NtReleaseSemaphore(void *h, int32_t count, void *prev)');
   const GetCurrentThreadId = kernel32.func('uint32_t GetCurrentThreadId()');
   const WAIT_ANY = 1;
@@ -80,6 +83,11 @@ export function win32WaitThreadMain(): void {
       const again = (NtWaitForSingleObject(data.object, 0, relative(0)) as number) >>> 0;
       if (again === 0 || again === STATUS_ABANDONED_WAIT_0) depth++;
       post({ type: 'again', status: again, depth });
+    } else if (message.type === 'query') {
+      // MutantBasicInformation read on the owning thread: OwnedByCaller is this thread's answer.
+      const info = Buffer.alloc(8);
+      const queried = (NtQueryMutant(data.object, 0, info, 8, null) as number) >>> 0;
+      post({ type: 'state', status: queried, currentCount: info.readInt32LE(0), ownedByCaller: info.readUInt8(4) !== 0, abandoned: info.readUInt8(5) !== 0 });
     } else if (message.type === 'release') {
       const released = (NtReleaseMutant(data.object, null) as number) >>> 0;
       if (released === 0) depth--;

@@ -3,6 +3,7 @@
 // Win32 mutex can be released only by its owning thread).
 import type { ReleasedAtExit } from '../actions';
 import { NativeError } from '../errors';
+import type { MutexState } from '../types';
 import { PendingWaits, WaitThread, tracked, type WaitThreadMessage } from '../wait-thread';
 import { handleSlot, takeHandle, type NtHandle } from './handle';
 import { ntdll } from './ntdll';
@@ -96,6 +97,18 @@ interface MutexOwner {
   /** The owning thread's OS thread id. */
   threadId: number;
   depth: number;
+  /** One conversation with the owning thread at a time, so that each reply meets its request. */
+  talking: Promise<unknown>;
+}
+
+/** Sends one message to a mutex's owning thread and returns its reply, after earlier ones. */
+function ask(owner: MutexOwner, message: WaitThreadMessage): Promise<WaitThreadMessage> {
+  const reply = owner.talking.catch(() => undefined).then(() => {
+    owner.thread.send(message);
+    return owner.thread.next();
+  });
+  owner.talking = reply;
+  return reply;
 }
 
 /** Mutexes the inspector acquired, by path; only these can it release. */
@@ -127,8 +140,7 @@ export class MutexLeases {
     const owner = this.#held.get(key);
     if (owner) {
       // Recursive: the owning thread acquires it again (a mutex never blocks its owner).
-      owner.thread.send({ type: 'again' });
-      const reply = await owner.thread.next();
+      const reply = await ask(owner, { type: 'again' });
       const status = (reply.status as number) >>> 0;
       if (status !== 0 && status !== 0x80) throw statusError(status, 'NtWaitForSingleObject', path);
       owner.depth = reply.depth as number;
@@ -158,7 +170,7 @@ export class MutexLeases {
         return null;
       }
       const threadId = first.threadId as number;
-      this.#held.set(key, { path, object, cancelEvent: started.cancelEvent, thread: started.thread, threadId, depth: 1 });
+      this.#held.set(key, { path, object, cancelEvent: started.cancelEvent, thread: started.thread, threadId, depth: 1, talking: Promise.resolve() });
       return { abandoned: outcome === 'abandoned', threadId };
     })();
     return this.pending.add(started.cancel, settled);
@@ -175,8 +187,7 @@ export class MutexLeases {
     const key = path.toLowerCase();
     const owner = this.#held.get(key);
     if (!owner) throw notOwnerError(path);
-    owner.thread.send({ type: 'release' });
-    const reply = await owner.thread.next();
+    const reply = await ask(owner, { type: 'release' });
     check(reply.status as number, 'NtReleaseMutant', path);
     owner.depth = reply.depth as number;
     if (owner.depth === 0) {
@@ -189,6 +200,23 @@ export class MutexLeases {
     return this.#held.has(path.toLowerCase());
   }
 
+  /**
+   * A held mutex's state as its owning thread reads it (OwnedByCaller is that thread's answer);
+   * owner ids come from `read`, the caller's own query. Undefined when SyncScope does not hold it.
+   */
+  async stateOnOwner(path: string, read: MutexState | undefined): Promise<MutexState | undefined> {
+    const owner = this.#held.get(path.toLowerCase());
+    if (!owner) return undefined;
+    const reply = await ask(owner, { type: 'query' });
+    if ((reply.status as number) !== 0) return read;
+    return {
+      ...read,
+      locked: (reply.currentCount as number) <= 0,
+      abandoned: reply.abandoned as boolean,
+      ownedByCaller: reply.ownedByCaller as boolean,
+    };
+  }
+
   /** The owning thread of a held mutex (tests compare it with the OS's answer). */
   ownerThreadId(path: string): number | undefined {
     return this.#held.get(path.toLowerCase())?.threadId;
@@ -199,10 +227,9 @@ export class MutexLeases {
     const owners = [...this.#held.values()];
     this.#held.clear();
     return Promise.all(owners.map(async (owner): Promise<ReleasedAtExit> => {
-      owner.thread.send({ type: 'release-all' });
       let reply: WaitThreadMessage | undefined;
       try {
-        reply = await Promise.race([owner.thread.next(), owner.thread.join().then(() => undefined)]);
+        reply = await Promise.race([ask(owner, { type: 'release-all' }), owner.thread.join().then(() => undefined)]);
       } catch {
         reply = undefined;
       }

@@ -54,6 +54,7 @@ describe('waits that block nobody (Windows, under Wine)', { skip, timeout: 300_0
     assert.notEqual(owner, facts.mainThreadId, 'not the event loop\'s thread');
     // Wine does not tell a mutex's owner (MutantOwnerInformation); OwnedByCaller tells the
     // event loop's thread is not it. Where the owner is told, it must be the wait thread.
+    assert.equal(facts.mutexAcquired.state.ownedByCaller, true, 'the state the acquire returns is read on the owning thread');
     assert.equal(facts.mutexStateFromMainThread.locked, true);
     assert.equal(facts.mutexStateFromMainThread.ownedByCaller, false);
     if (facts.mutexStateFromMainThread.ownerThreadId !== undefined) assert.equal(facts.mutexStateFromMainThread.ownerThreadId, owner);
