@@ -70,11 +70,17 @@ function report(event: string, detail: Record<string, unknown> = {}): void {
 function stop(): void {
   if (stopping) return;
   stopping = true;
-  backend.dispose();
-  // A wait blocked in the kernel on a libuv worker thread (flock, sem_clockwait, a Win32 wait)
-  // would hold process.exit() back for as long as it blocks, which in the deadlock demo is
-  // forever. Whatever this process holds, the kernel releases when it dies.
-  process.kill(process.pid, 'SIGKILL');
+  // Pending waits are cancelled and held mutexes released on their owning threads (bounded:
+  // a mutex left then is abandoned by the kill). A flock blocked on a libuv worker thread would
+  // hold process.exit() back for as long as it blocks, which in the deadlock demo is forever.
+  // Whatever this process still holds, the kernel releases when it dies.
+  const bound = new Promise((resolve) => setTimeout(resolve, 1000));
+  void Promise.race([backend.endWaits?.(), bound])
+    .catch(() => undefined)
+    .finally(() => {
+      backend.dispose();
+      process.kill(process.pid, 'SIGKILL');
+    });
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

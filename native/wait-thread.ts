@@ -97,6 +97,7 @@ export function tracked(thread: WaitThread): WaitThread {
 /** The pending waits of one backend, so that shutdown can cancel them all and join their threads. */
 export class PendingWaits {
   readonly #pending = new Set<{ cancel: () => void; settled: Promise<unknown> }>();
+  readonly #joins = new Set<Promise<unknown>>();
 
   /** Runs one wait; `cancel` stops it (idempotent); the entry leaves when `settled` settles. */
   add<T>(cancel: () => void, settled: Promise<T>): Promise<T> {
@@ -107,15 +108,26 @@ export class PendingWaits {
     return settled;
   }
 
+  /**
+   * Joins a thread whose wait has answered, in the background: its caller goes on at once (the
+   * thread touches nothing after its answer), and shutdown still waits for it to end.
+   */
+  joinLater(thread: WaitThread, then: () => void = () => undefined): void {
+    const joined = thread.join().then(then, then);
+    this.#joins.add(joined);
+    void joined.then(() => this.#joins.delete(joined));
+  }
+
   get size(): number {
     return this.#pending.size;
   }
 
-  /** Cancels every pending wait and waits (bounded by each wait's own join) until all have settled. */
+  /** Cancels every pending wait and waits (bounded by each wait's own join) until all have ended. */
   async cancelAll(): Promise<void> {
     const entries = [...this.#pending];
     for (const entry of entries) entry.cancel();
     await Promise.allSettled(entries.map((entry) => entry.settled));
+    await Promise.allSettled([...this.#joins]);
   }
 
   /** Signals every pending wait to stop, without waiting (an abrupt exit). */

@@ -24,7 +24,7 @@ export type SemaphoreWait =
 
 /**
  * Takes `count` units (all or none) on a thread of its own, waiting up to timeoutMs. The caller
- * keeps the mapping (POSIX) alive until this settles: by then the thread has ended.
+ * keeps the mapping (POSIX) alive until this settles: the thread touches it no more after its answer.
  */
 export function waitOnThread(
   target: SemaphoreWait,
@@ -60,7 +60,7 @@ export function waitOnThread(
       return message.outcome as WaitOutcome;
     } finally {
       signal?.removeEventListener('abort', cancel);
-      await thread.join();
+      pending.joinLater(thread);
     }
   })();
   return pending.add(cancel, settled);

@@ -64,7 +64,8 @@ function outcomeOf(message: WaitThreadMessage, path: string): WaitOutcome {
 
 /**
  * Waits on an event or timer (mode 'wait') or takes `count` units of a semaphore, all or none,
- * on a thread of its own; the caller keeps `object` open until this settles (the thread has ended).
+ * on a thread of its own; the caller keeps `object` open until this settles (after its answer the
+ * thread touches it no more).
  */
 export function waitOnThread(
   object: NtHandle,
@@ -81,8 +82,8 @@ export function waitOnThread(
     try {
       return outcomeOf(await started.thread.next(), path);
     } finally {
-      await started.thread.join();
-      started.cancelEvent.close();
+      // The cancel event stays open until the thread has ended: its wait may still name it.
+      pending.joinLater(started.thread, () => started.cancelEvent.close());
     }
   })();
   return pending.add(started.cancel, settled);

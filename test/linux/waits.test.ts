@@ -99,7 +99,7 @@ describe('waits that block nobody (Linux)', { skip: notLinux, timeout: 90_000 },
   test('a wait that times out ends with its thread', { timeout: 30_000 }, async () => {
     const error = await rejection(backend.act({ action: 'trywait', name, timeoutMs: 300 }));
     assert.equal(error.kind, 'timeout');
-    assert.equal(liveWaitThreadCount(), 0);
+    await waitFor('the wait thread to end', () => liveWaitThreadCount() === 0);
     assert.equal(liveResourceCount(), resourcesAtStart);
   });
 
@@ -117,14 +117,15 @@ describe('waits that block nobody (Linux)', { skip: notLinux, timeout: 90_000 },
   test('the service: cancelAction by id, and dispose cancels what is still pending (both audited)', { timeout: 30_000 }, async () => {
     const audit = new AuditLog(path.join(dir, 'audit.log'), 'test');
     const service = new Service(loadBackend(), { audit });
-    const byId = service.handlers.act({ action: 'trywait', name, timeoutMs: 600_000, actionId: 'wait-1' });
-    const atExit = service.handlers.act({ action: 'trywait', name, timeoutMs: 600_000, actionId: 'wait-2' });
+    // Each failure is taken at once (a rejection left unhandled until awaited fails the run).
+    const byId = rejection(Promise.resolve(service.handlers.act({ action: 'trywait', name, timeoutMs: 600_000, actionId: 'wait-1' })));
+    const atExit = rejection(Promise.resolve(service.handlers.act({ action: 'trywait', name, timeoutMs: 600_000, actionId: 'wait-2' })));
     await waitFor('two wait threads', () => liveWaitThreadCount() === 2);
     assert.deepEqual(await service.handlers.cancelAction({ actionId: 'wait-1' }), { cancelled: true });
-    assert.equal((await rejection(Promise.resolve(byId))).kind, 'cancelled');
+    assert.equal((await byId).kind, 'cancelled');
     assert.deepEqual(await service.handlers.cancelAction({ actionId: 'wait-1' }), { cancelled: false });
     await service.dispose();
-    const error = await rejection(Promise.resolve(atExit));
+    const error = await atExit;
     assert.equal(error.kind, 'cancelled');
     assert.match(error.message, /the session ended/);
     assert.equal(liveWaitThreadCount(), 0);
