@@ -8,6 +8,7 @@ import type { Backend, FileLease, HolderResult, SampledObject, StateReader, Wait
 import { NativeError, invalidArgument, unsupported } from '../errors';
 import type { Capability, CapabilityReport, FileLockState, Holder, KnownKind, LinuxKind, ObjectEntry, Waiter } from '../types';
 import { performAction } from './actions';
+import { linuxWaitThreads } from './waits';
 import { processFdCount } from './fd';
 import { lockFile } from './file-lease';
 import { findLock, readLockRecords, sampleLock, scanFileLocks, type LockWaiterPid } from './file-locks';
@@ -316,6 +317,7 @@ export class LinuxBackend implements Backend {
   /** Linux holds nothing past an action (units taken are gone): only pending waits end. */
   async endWaits(): Promise<ReleasedAtExit[]> {
     await this.#pending.cancelAll();
+    await linuxWaitThreads.drain();
     return [];
   }
 

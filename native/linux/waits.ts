@@ -1,15 +1,18 @@
-// A semaphore wait that could block runs on its own thread (../wait-thread.ts), never on the
-// event loop's thread or libuv's pool. Cancelling sets a shared flag that the thread checks
+// A semaphore wait that could block runs on a pooled thread of its own (../wait-thread.ts), never
+// on the event loop's thread or libuv's pool. Cancelling sets a shared flag that the thread checks
 // between slices of WAIT_SLICE_MS (Linux cannot wake a sem_clockwait or semtimedop on purpose),
 // so a cancel takes effect within about one slice.
 import { NativeError } from '../errors';
-import { PendingWaits, WaitThread, tracked } from '../wait-thread';
+import { PendingWaits, WaitThreadPool, waitOnPooledThread } from '../wait-thread';
 import { errnoError } from './errno';
 import { ERRNO } from './libc';
-import { linuxWaitThreadMain, type LinuxWaitData } from './wait-thread-body';
+import { linuxWaitThreadMain, type LinuxWaitMessage } from './wait-thread-body';
 
 /** Cancel latency bound, and the wake-ups a pending wait costs (50 a second). */
 export const WAIT_SLICE_MS = 20;
+
+/** This process's Linux wait threads. */
+export const linuxWaitThreads = new WaitThreadPool(linuxWaitThreadMain);
 
 export type WaitOutcome = 'signaled' | 'timeout' | 'cancelled';
 
@@ -18,50 +21,51 @@ export function cancelledError(op: string, path: string, signal: AbortSignal | u
   return new NativeError('cancelled', op, `the wait on ${path} was cancelled: ${reason}`, 'CANCELLED');
 }
 
-export type SemaphoreWait =
+export type WaitTarget =
   | { mode: 'posix'; address: bigint }
-  | { mode: 'sysv'; semid: number; index: number };
+  | { mode: 'sysv'; semid: number; index: number }
+  | { mode: 'flock'; fd: number; operation: number };
+
+/** The wait message for a target; its cancel flag is set to cancel. */
+export function waitMessage(target: WaitTarget, count: number, timeoutMs: number): LinuxWaitMessage {
+  return {
+    type: 'wait',
+    ...target,
+    count,
+    timeoutMs,
+    sliceMs: WAIT_SLICE_MS,
+    cancelFlag: new SharedArrayBuffer(4),
+    errno: { EINTR: ERRNO.EINTR, EAGAIN: ERRNO.EAGAIN, ETIMEDOUT: ERRNO.ETIMEDOUT },
+  };
+}
 
 /**
  * Takes `count` units (all or none) on a thread of its own, waiting up to timeoutMs. The caller
  * keeps the mapping (POSIX) alive until this settles: the thread touches it no more after its answer.
  */
-export function waitOnThread(
-  target: SemaphoreWait,
+export async function waitOnThread(
+  target: Exclude<WaitTarget, { mode: 'flock' }>,
   path: string,
   count: number,
   timeoutMs: number,
   pending: PendingWaits,
   signal?: AbortSignal,
 ): Promise<WaitOutcome> {
-  if (signal?.aborted) return Promise.resolve('cancelled');
-  const cancelFlag = new SharedArrayBuffer(4);
-  const data: LinuxWaitData = {
-    ...target,
-    count,
-    timeoutMs,
-    sliceMs: WAIT_SLICE_MS,
-    cancelFlag,
-    errno: { EINTR: ERRNO.EINTR, EAGAIN: ERRNO.EAGAIN, ETIMEDOUT: ERRNO.ETIMEDOUT },
-  };
-  const thread = tracked(new WaitThread(linuxWaitThreadMain, data as unknown as Record<string, unknown>));
-  const cancel = () => Atomics.store(new Int32Array(cancelFlag), 0, 1);
+  if (signal?.aborted) return 'cancelled';
+  const message = waitMessage(target, count, timeoutMs);
+  const cancel = () => Atomics.store(new Int32Array(message.cancelFlag), 0, 1);
   signal?.addEventListener('abort', cancel, { once: true });
-  const settled = (async (): Promise<WaitOutcome> => {
-    try {
-      const message = await thread.next();
-      if (message.outcome === 'failed') {
-        const errno = message.errno as number;
-        if (target.mode === 'sysv' && (errno === ERRNO.EIDRM || errno === ERRNO.EINVAL)) {
-          throw new NativeError('vanished', 'semop', `System V semaphore set ${target.semid} is gone`, errno === ERRNO.EIDRM ? 'EIDRM' : 'EINVAL');
-        }
-        throw errnoError(errno, target.mode === 'posix' ? 'sem_clockwait' : 'semtimedop', path);
+  try {
+    const { answer } = await waitOnPooledThread(linuxWaitThreads, pending, { ...message }, cancel);
+    if (answer.outcome === 'failed') {
+      const errno = answer.errno as number;
+      if (target.mode === 'sysv' && (errno === ERRNO.EIDRM || errno === ERRNO.EINVAL)) {
+        throw new NativeError('vanished', 'semop', `System V semaphore set ${target.semid} is gone`, errno === ERRNO.EIDRM ? 'EIDRM' : 'EINVAL');
       }
-      return message.outcome as WaitOutcome;
-    } finally {
-      signal?.removeEventListener('abort', cancel);
-      pending.joinLater(thread);
+      throw errnoError(errno, target.mode === 'posix' ? 'sem_clockwait' : 'semtimedop', path);
     }
-  })();
-  return pending.add(cancel, settled);
+    return answer.outcome as WaitOutcome;
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+  }
 }

@@ -4,7 +4,7 @@ import type { Backend, HolderResult, SampledObject, WaiterResult } from '../back
 import { unsupported } from '../errors';
 import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } from '../types';
 import { createObject, performAction } from './actions';
-import { MutexLeases } from './waits';
+import { MutexLeases, win32WaitThreads } from './waits';
 import { PendingWaits } from '../wait-thread';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
@@ -219,7 +219,9 @@ export class Win32Backend implements Backend {
 
   async endWaits(): Promise<ReleasedAtExit[]> {
     await this.#pending.cancelAll();
-    return this.#leases.releaseAll();
+    const released = await this.#leases.releaseAll();
+    await win32WaitThreads.drain();
+    return released;
   }
 
   dispose(): void {

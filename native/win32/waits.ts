@@ -1,73 +1,67 @@
-// Blocking waits, each on its own cancellable thread (../wait-thread.ts), and the mutexes
+// Blocking waits, each on a pooled thread of its own (../wait-thread.ts), and the mutexes
 // SyncScope acquired, each owned by the thread that acquired it until the user releases it (a
-// Win32 mutex can be released only by its owning thread).
+// Win32 mutex can be released only by its owning thread, so that thread is kept for it).
 import type { ReleasedAtExit } from '../actions';
 import { NativeError } from '../errors';
 import type { MutexState } from '../types';
-import { PendingWaits, WaitThread, tracked, type WaitThreadMessage } from '../wait-thread';
+import { PendingWaits, WaitThreadPool, waitOnPooledThread, type WaitThread, type WaitThreadMessage } from '../wait-thread';
 import { handleSlot, takeHandle, type NtHandle } from './handle';
 import { ntdll } from './ntdll';
-import { check, statusError } from './ntstatus';
+import { STATUS, check, statusError } from './ntstatus';
 import { openNamed, queryMutex } from './objects';
 import { GENERIC_ALL_SYNC, NotificationEvent, QUERY_STATE, SYNCHRONIZE } from './structs';
-import { win32WaitThreadMain, type Win32WaitData } from './wait-thread-body';
+import { win32WaitThreadMain, type Win32WaitMessage } from './wait-thread-body';
 
 export type WaitOutcome = 'signaled' | 'abandoned' | 'timeout' | 'cancelled';
 
-/** The reason an AbortSignal carries, in words. */
-export function abortReason(signal: AbortSignal | undefined): string {
-  const reason = signal?.reason;
-  return typeof reason === 'string' ? reason : 'cancelled';
-}
+/** This process's Windows wait threads. */
+export const win32WaitThreads = new WaitThreadPool(win32WaitThreadMain);
 
 export function cancelledError(op: string, path: string, signal: AbortSignal | undefined): NativeError {
-  return new NativeError('cancelled', op, `the wait on ${path} was cancelled: ${abortReason(signal)}`, 'CANCELLED');
+  const reason = typeof signal?.reason === 'string' ? signal.reason : 'cancelled';
+  return new NativeError('cancelled', op, `the wait on ${path} was cancelled: ${reason}`, 'CANCELLED');
 }
 
-/** An unnamed manual-reset event the engine sets to end one wait. */
+/** An unnamed manual-reset event that ends one wait when set. */
 function createCancelEvent(): NtHandle {
   const slot = handleSlot();
-  check(ntdll().NtCreateEvent(slot, GENERIC_ALL_SYNC, null, NotificationEvent, 0), 'NtCreateEvent', 'a wait\'s cancel event');
+  check(ntdll().NtCreateEvent(slot, GENERIC_ALL_SYNC, null, NotificationEvent, 0), 'NtCreateEvent', "a wait's cancel event");
   return takeHandle(slot);
 }
 
-interface StartedWait {
-  thread: WaitThread;
-  cancelEvent: NtHandle;
-  /** Sets the cancel event: the wait thread sees it at once. */
-  cancel: () => void;
-}
-
-/** Starts a wait thread on `object`; the signal sets its cancel event. */
-function startWait(object: NtHandle, mode: Win32WaitData['mode'], count: number, timeoutMs: number, signal: AbortSignal | undefined): StartedWait {
+/**
+ * One wait on a pooled thread, with its own cancel event that `signal` (or shutdown) sets. The
+ * caller keeps `object` open until this settles; after its answer the thread touches neither.
+ */
+async function waitWithCancelEvent(
+  object: NtHandle,
+  path: string,
+  mode: Win32WaitMessage['mode'],
+  count: number,
+  timeoutMs: number,
+  pending: PendingWaits,
+  signal: AbortSignal | undefined,
+  keep: (answer: WaitThreadMessage) => boolean = () => false,
+): Promise<{ outcome: WaitOutcome; thread: WaitThread; threadId: number }> {
   const cancelEvent = createCancelEvent();
-  let thread: WaitThread;
-  try {
-    thread = tracked(new WaitThread(win32WaitThreadMain, { object: object.value, cancel: cancelEvent.value, mode, count, timeoutMs }));
-  } catch (error) {
-    cancelEvent.close();
-    throw error;
-  }
   const cancel = () => {
     if (!cancelEvent.closed) ntdll().NtSetEvent(cancelEvent.value, null);
   };
   signal?.addEventListener('abort', cancel, { once: true });
-  void thread.exited.then(() => signal?.removeEventListener('abort', cancel));
   if (signal?.aborted) cancel();
-  return { thread, cancelEvent, cancel };
+  try {
+    const message: Win32WaitMessage = { type: 'wait', object: object.value, cancel: cancelEvent.value, mode, count, timeoutMs };
+    const { thread, answer } = await waitOnPooledThread(win32WaitThreads, pending, { ...message }, cancel, keep);
+    if (answer.outcome === 'failed') throw statusError(answer.status as number, 'NtWaitForMultipleObjects', path);
+    return { outcome: answer.outcome as WaitOutcome, thread, threadId: answer.threadId as number };
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+    cancelEvent.close();
+  }
 }
 
-function outcomeOf(message: WaitThreadMessage, path: string): WaitOutcome {
-  if (message.outcome === 'failed') throw statusError(message.status as number, 'NtWaitForMultipleObjects', path);
-  return message.outcome as WaitOutcome;
-}
-
-/**
- * Waits on an event or timer (mode 'wait') or takes `count` units of a semaphore, all or none,
- * on a thread of its own; the caller keeps `object` open until this settles (after its answer the
- * thread touches it no more).
- */
-export function waitOnThread(
+/** Waits on an event or timer (mode 'wait') or takes `count` units of a semaphore, all or none. */
+export async function waitOnThread(
   object: NtHandle,
   path: string,
   mode: 'wait' | 'semaphore',
@@ -76,41 +70,30 @@ export function waitOnThread(
   pending: PendingWaits,
   signal?: AbortSignal,
 ): Promise<WaitOutcome> {
-  if (signal?.aborted) return Promise.resolve('cancelled');
-  const started = startWait(object, mode, count, timeoutMs, signal);
-  const settled = (async () => {
-    try {
-      return outcomeOf(await started.thread.next(), path);
-    } finally {
-      // The cancel event stays open until the thread has ended: its wait may still name it.
-      pending.joinLater(started.thread, () => started.cancelEvent.close());
-    }
-  })();
-  return pending.add(started.cancel, settled);
+  if (signal?.aborted) return 'cancelled';
+  return (await waitWithCancelEvent(object, path, mode, count, timeoutMs, pending, signal)).outcome;
 }
 
 /** A mutex SyncScope holds: the thread that acquired it owns it until released. */
 interface MutexOwner {
   path: string;
   object: NtHandle;
-  cancelEvent: NtHandle;
   thread: WaitThread;
   /** The owning thread's OS thread id. */
   threadId: number;
   depth: number;
-  /** One conversation with the owning thread at a time, so that each reply meets its request. */
+  /** One conversation with the owning thread at a time, so that each answer meets its question. */
   talking: Promise<unknown>;
 }
 
-/** Sends one message to a mutex's owning thread and returns its reply, after earlier ones. */
+/** Asks a mutex's owning thread one thing, after what was asked before. */
 function ask(owner: MutexOwner, message: WaitThreadMessage): Promise<WaitThreadMessage> {
-  const reply = owner.talking.catch(() => undefined).then(() => {
-    owner.thread.send(message);
-    return owner.thread.next();
-  });
-  owner.talking = reply;
-  return reply;
+  const answer = owner.talking.catch(() => undefined).then(() => owner.thread.ask(message));
+  owner.talking = answer;
+  return answer;
 }
+
+const acquired = (answer: WaitThreadMessage) => answer.outcome === 'signaled' || answer.outcome === 'abandoned';
 
 /** Mutexes the inspector acquired, by path; only these can it release. */
 export class MutexLeases {
@@ -141,60 +124,45 @@ export class MutexLeases {
     const owner = this.#held.get(key);
     if (owner) {
       // Recursive: the owning thread acquires it again (a mutex never blocks its owner).
-      const reply = await ask(owner, { type: 'again' });
-      const status = (reply.status as number) >>> 0;
-      if (status !== 0 && status !== 0x80) throw statusError(status, 'NtWaitForSingleObject', path);
-      owner.depth = reply.depth as number;
-      return { abandoned: status === 0x80, threadId: owner.threadId };
+      const answer = await ask(owner, { type: 'again', object: owner.object.value });
+      const status = (answer.status as number) >>> 0;
+      if (status !== STATUS.WAIT_0 && status !== STATUS.ABANDONED_WAIT_0) throw statusError(status, 'NtWaitForSingleObject', path);
+      owner.depth++;
+      return { abandoned: status === STATUS.ABANDONED_WAIT_0, threadId: owner.threadId };
     }
     const object = openNamed(path, 'mutex', SYNCHRONIZE | QUERY_STATE);
-    let started: StartedWait;
+    let wait;
     try {
-      started = startWait(object, 'mutex', 1, timeoutMs, signal);
+      wait = await waitWithCancelEvent(object, path, 'wait', 1, timeoutMs, this.pending, signal, acquired);
     } catch (error) {
       object.close();
       throw error;
     }
-    const settled = (async () => {
-      let outcome: WaitOutcome;
-      let first: WaitThreadMessage;
-      try {
-        first = await started.thread.next();
-        outcome = outcomeOf(first, path);
-      } catch (error) {
-        await this.#end(started.thread, started.cancelEvent, object);
-        throw error;
-      }
-      if (outcome === 'timeout' || outcome === 'cancelled') {
-        await this.#end(started.thread, started.cancelEvent, object);
-        if (outcome === 'cancelled') throw cancelledError('acquire', path, signal);
-        return null;
-      }
-      const threadId = first.threadId as number;
-      this.#held.set(key, { path, object, cancelEvent: started.cancelEvent, thread: started.thread, threadId, depth: 1, talking: Promise.resolve() });
-      return { abandoned: outcome === 'abandoned', threadId };
-    })();
-    return this.pending.add(started.cancel, settled);
+    if (wait.outcome === 'timeout' || wait.outcome === 'cancelled') {
+      object.close();
+      if (wait.outcome === 'cancelled') throw cancelledError('acquire', path, signal);
+      return null;
+    }
+    this.#held.set(key, { path, object, thread: wait.thread, threadId: wait.threadId, depth: 1, talking: Promise.resolve() });
+    return { abandoned: wait.outcome === 'abandoned', threadId: wait.threadId };
   }
 
-  async #end(thread: WaitThread, cancelEvent: NtHandle, object: NtHandle): Promise<void> {
-    await thread.join();
-    cancelEvent.close();
-    object.close();
+  /** Gives up a mutex that is no longer held: its thread goes back to the pool, its handle closes. */
+  #letGo(key: string, owner: MutexOwner): void {
+    this.#held.delete(key);
+    if (owner.thread.alive) win32WaitThreads.give(owner.thread);
+    else win32WaitThreads.abandon(owner.thread);
+    owner.object.close();
   }
 
-  /** Releases once, on the owning thread; the thread ends when the last acquire is released. */
+  /** Releases once, on the owning thread; the thread is let go when the last acquire is released. */
   async release(path: string): Promise<void> {
     const key = path.toLowerCase();
     const owner = this.#held.get(key);
     if (!owner) throw notOwnerError(path);
-    const reply = await ask(owner, { type: 'release' });
-    check(reply.status as number, 'NtReleaseMutant', path);
-    owner.depth = reply.depth as number;
-    if (owner.depth === 0) {
-      this.#held.delete(key);
-      await this.#end(owner.thread, owner.cancelEvent, owner.object);
-    }
+    const answer = await ask(owner, { type: 'release', object: owner.object.value, times: 1 });
+    check(answer.status as number, 'NtReleaseMutant', path);
+    if (--owner.depth === 0) this.#letGo(key, owner);
   }
 
   holds(path: string): boolean {
@@ -208,56 +176,48 @@ export class MutexLeases {
   async stateOnOwner(path: string, read: MutexState | undefined): Promise<MutexState | undefined> {
     const owner = this.#held.get(path.toLowerCase());
     if (!owner) return undefined;
-    const reply = await ask(owner, { type: 'query' });
-    if ((reply.status as number) !== 0) return read;
+    const answer = await ask(owner, { type: 'query', object: owner.object.value });
+    if ((answer.status as number) !== 0) return read;
     return {
       ...read,
-      locked: (reply.currentCount as number) <= 0,
-      abandoned: reply.abandoned as boolean,
-      ownedByCaller: reply.ownedByCaller as boolean,
+      locked: (answer.currentCount as number) <= 0,
+      abandoned: answer.abandoned as boolean,
+      ownedByCaller: answer.ownedByCaller as boolean,
     };
   }
 
-  /** The owning thread of a held mutex (tests compare it with the OS's answer). */
-  ownerThreadId(path: string): number | undefined {
-    return this.#held.get(path.toLowerCase())?.threadId;
-  }
-
-  /** Shutdown: each owning thread releases its mutex as many times as it was acquired, then ends. */
+  /** Shutdown: each owning thread releases its mutex as many times as it was acquired. */
   async releaseAll(): Promise<ReleasedAtExit[]> {
-    const owners = [...this.#held.values()];
-    this.#held.clear();
-    return Promise.all(owners.map(async (owner): Promise<ReleasedAtExit> => {
-      let reply: WaitThreadMessage | undefined;
+    const owners = [...this.#held.entries()];
+    return Promise.all(owners.map(async ([key, owner]): Promise<ReleasedAtExit> => {
+      let answer: WaitThreadMessage | undefined;
       try {
-        reply = await Promise.race([ask(owner, { type: 'release-all' }), owner.thread.join().then(() => undefined)]);
+        answer = await ask(owner, { type: 'release', object: owner.object.value, times: owner.depth });
       } catch {
-        reply = undefined;
+        answer = undefined;
       }
-      await this.#end(owner.thread, owner.cancelEvent, owner.object);
-      const released = (reply?.released as number | undefined) ?? 0;
-      if (reply && reply.status === 0) {
-        return { path: owner.path, kind: 'mutex', ok: true, detail: `released at exit: its owner thread ${owner.threadId} released it ${released} time(s)` };
+      const depth = owner.depth;
+      this.#letGo(key, owner);
+      if (answer && answer.status === 0) {
+        return { path: owner.path, kind: 'mutex', ok: true, detail: `released at exit by its owner thread ${owner.threadId} (acquired ${depth} time(s))` };
       }
+      const why = answer ? statusError(answer.status as number, 'NtReleaseMutant').code : 'its thread did not answer';
       return {
         path: owner.path,
         kind: 'mutex',
         ok: false,
-        detail: `not released at exit (${reply ? statusError(reply.status as number, 'NtReleaseMutant').code : 'its thread did not answer'}): its owner thread ${owner.threadId} ended, so Windows marks it abandoned`,
+        detail: `not released at exit (${why}): when its owner thread ${owner.threadId} ends, Windows marks it abandoned`,
       };
     }));
   }
 
   /** An abrupt exit: owning threads are told to release, nobody waits for them (what is left is abandoned). */
   releaseAllNow(): void {
-    for (const owner of this.#held.values()) {
-      owner.thread.send({ type: 'release-all' });
-      void owner.thread.exited.then(() => {
-        owner.cancelEvent.close();
-        owner.object.close();
-      });
+    for (const [key, owner] of [...this.#held.entries()]) {
+      void ask(owner, { type: 'release', object: owner.object.value, times: owner.depth })
+        .catch(() => undefined)
+        .then(() => this.#held.get(key) === owner && this.#letGo(key, owner));
     }
-    this.#held.clear();
   }
 }
 

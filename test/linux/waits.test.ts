@@ -10,7 +10,7 @@ import { AuditLog } from '../../core/audit';
 import { Service } from '../../core/service';
 import { loadBackend, type Backend, type CreatedObject } from '../../native';
 import { liveResourceCount } from '../../native/linux/fd';
-import { liveWaitThreadCount } from '../../native/wait-thread';
+import { busyWaitThreadCount, liveWaitThreadCount } from '../../native/wait-thread';
 import { Fixture, ROOT, RUN_PREFIX, cleanPosix, cleanupAll, ipcmk, ipcsSemaphores, notLinux, tempDir, waitFor } from '../support/linux';
 
 /** The value glibc's sem_getvalue reports in another process. */
@@ -62,7 +62,7 @@ describe('waits that block nobody (Linux)', { skip: notLinux, timeout: 90_000 },
       wait.then(() => (settled[i] = true), () => (settled[i] = true));
       return wait;
     });
-    await waitFor('five wait threads', () => liveWaitThreadCount() === 5);
+    await waitFor('five busy wait threads', () => busyWaitThreadCount() === 5);
     // Before, each wait sat on one of libuv's 4 pool threads and this read never completed.
     const read = await Promise.race([
       fs.promises.readFile(file),
@@ -88,18 +88,22 @@ describe('waits that block nobody (Linux)', { skip: notLinux, timeout: 90_000 },
       assert.equal(error.kind, 'cancelled', error.message);
       assert.match(error.message, /cancelled by the test/);
     }
-    await waitFor('every wait thread to end', () => liveWaitThreadCount() === 0);
+    await waitFor('every wait to end', () => busyWaitThreadCount() === 0);
     // Nobody still waits: a unit posted now stays, as another process reads it.
     await backend.act({ action: 'post', name });
     assert.equal(await oracleValue(name), 1);
     await backend.act({ action: 'drain', name });
     assert.equal(liveResourceCount(), resourcesAtStart);
+    // Idle threads wait in the pool for the next wait; shutdown ends every one.
+    assert.ok(liveWaitThreadCount() > 0 && liveWaitThreadCount() <= 4, `idle threads kept: ${liveWaitThreadCount()}`);
+    await backend.endWaits!();
+    assert.equal(liveWaitThreadCount(), 0);
   });
 
   test('a wait that times out ends with its thread', { timeout: 30_000 }, async () => {
     const error = await rejection(backend.act({ action: 'trywait', name, timeoutMs: 300 }));
     assert.equal(error.kind, 'timeout');
-    await waitFor('the wait thread to end', () => liveWaitThreadCount() === 0);
+    assert.equal(busyWaitThreadCount(), 0);
     assert.equal(liveResourceCount(), resourcesAtStart);
   });
 
@@ -110,7 +114,7 @@ describe('waits that block nobody (Linux)', { skip: notLinux, timeout: 90_000 },
     await waitFor('ipcs to show one waiter for an increase', () => ipcsSemaphores(semid)[0]?.ncount === 1);
     controller.abort('cancelled by the test');
     assert.equal((await rejection(wait)).kind, 'cancelled');
-    await waitFor('the wait thread to end', () => liveWaitThreadCount() === 0);
+    assert.equal(busyWaitThreadCount(), 0);
     assert.equal(ipcsSemaphores(semid)[0].ncount, 0);
   });
 
@@ -120,7 +124,7 @@ describe('waits that block nobody (Linux)', { skip: notLinux, timeout: 90_000 },
     // Each failure is taken at once (a rejection left unhandled until awaited fails the run).
     const byId = rejection(Promise.resolve(service.handlers.act({ action: 'trywait', name, timeoutMs: 600_000, actionId: 'wait-1' })));
     const atExit = rejection(Promise.resolve(service.handlers.act({ action: 'trywait', name, timeoutMs: 600_000, actionId: 'wait-2' })));
-    await waitFor('two wait threads', () => liveWaitThreadCount() === 2);
+    await waitFor('two busy wait threads', () => busyWaitThreadCount() === 2);
     assert.deepEqual(await service.handlers.cancelAction({ actionId: 'wait-1' }), { cancelled: true });
     assert.equal((await byId).kind, 'cancelled');
     assert.deepEqual(await service.handlers.cancelAction({ actionId: 'wait-1' }), { cancelled: false });

@@ -43,6 +43,7 @@ describe('waits that block nobody (Windows, under Wine)', { skip, timeout: 300_0
       assert.match(wait.message, /cancelled by the test/);
     }
     assert.equal(facts.waitThreadsAfterCancel, 0);
+    assert.ok(facts.idleThreadsAfterCancel <= 4, `idle threads kept in the pool: ${facts.idleThreadsAfterCancel}`);
     assert.equal(facts.timedOut.kind, 'timeout', facts.timedOut.message);
     assert.equal(facts.waitThreadsAfterTimeout, 0);
   });
@@ -81,5 +82,6 @@ describe('waits that block nobody (Windows, under Wine)', { skip, timeout: 300_0
     assert.match(atExit[0].target, /_Mx$/);
     assert.equal(facts.audit.filter((e: any) => e.action === 'acquire' && !e.ok && /cancelled/.test(e.detail)).length, 2);
     assert.equal(facts.handlesAtEnd, 0, 'every handle closed');
+    assert.equal(facts.threadsAtEnd, 0, 'shutdown ended every wait thread');
   });
 });
