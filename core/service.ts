@@ -124,27 +124,37 @@ export class Service {
     if (this.readOnly) throw new NativeError('access-denied', what, `${what} is disabled: this session is read-only`, 'READ_ONLY');
   }
 
+  /**
+   * Performs an action. Its wait (if it has one) ends on `cancelAction` with its actionId, when
+   * `signal` aborts (the connection that asked for it closed), or at dispose.
+   */
+  async act({ actionId, ...request }: RequestOf<'act'>, signal?: AbortSignal): Promise<ResponseOf<'act'>> {
+    this.requireActions('acting on objects');
+    if (actionId !== undefined && this.pendingActions.has(actionId)) {
+      throw new NativeError('invalid-argument', 'act', `an action named ${actionId} is already pending`, 'DUPLICATE_ACTION_ID');
+    }
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', forward, { once: true });
+    if (signal?.aborted) forward();
+    if (actionId !== undefined) this.pendingActions.set(actionId, controller);
+    try {
+      const result = await this.audit.record(request.action, request.name, () => this.backend.act(request as never, controller.signal));
+      // Show the effect at once instead of at the next tick. The action is done: a failed
+      // refresh must not turn its reply into an error (the user might do it again).
+      this.sampler.refresh('state');
+      return result as ResponseOf<'act'>;
+    } finally {
+      signal?.removeEventListener('abort', forward);
+      if (actionId !== undefined) this.pendingActions.delete(actionId);
+    }
+  }
+
   private makeHandlers(): Handlers {
     const sampler = this.sampler;
     return {
       show: ({ name }) => showReport(this.backend, name),
-      act: async ({ actionId, ...request }) => {
-        this.requireActions('acting on objects');
-        if (actionId !== undefined && this.pendingActions.has(actionId)) {
-          throw new NativeError('invalid-argument', 'act', `an action named ${actionId} is already pending`, 'DUPLICATE_ACTION_ID');
-        }
-        const controller = new AbortController();
-        if (actionId !== undefined) this.pendingActions.set(actionId, controller);
-        try {
-          const result = await this.audit.record(request.action, request.name, () => this.backend.act(request as never, controller.signal));
-          // Show the effect at once instead of at the next tick. The action is done: a failed
-          // refresh must not turn its reply into an error (the user might do it again).
-          sampler.refresh('state');
-          return result;
-        } finally {
-          if (actionId !== undefined) this.pendingActions.delete(actionId);
-        }
-      },
+      act: (request) => this.act(request),
       cancelAction: ({ actionId }) => {
         const pending = this.pendingActions.get(actionId);
         pending?.abort('cancelled by the user');

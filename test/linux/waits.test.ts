@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AuditLog } from '../../core/audit';
+import { serveEndpoint } from '../../core/endpoint';
 import { Service } from '../../core/service';
 import { loadBackend, type Backend, type CreatedObject } from '../../native';
 import { liveResourceCount } from '../../native/linux/fd';
@@ -135,6 +136,22 @@ describe('waits that block nobody (Linux)', { skip: notLinux, timeout: 90_000 },
     assert.equal(liveWaitThreadCount(), 0);
     const entries = audit.read();
     assert.equal(entries.filter((e) => e.action === 'trywait' && !e.ok && /cancelled/.test(e.detail)).length, 2);
+  });
+
+  test('a connection that closes cancels the waits it asked for', { timeout: 30_000 }, async () => {
+    const service = new Service(loadBackend(), { audit: new AuditLog(path.join(dir, 'audit-connection.log'), 'test') });
+    const replies: Array<{ id: number; ok: boolean; error?: { kind: string; message: string } }> = [];
+    const endpoint = serveEndpoint(service, 'websocket', (reply) => replies.push(reply as (typeof replies)[number]));
+    const answered = endpoint.receive({ id: 1, channel: 'act', payload: { action: 'trywait', name, timeoutMs: 600_000 } });
+    await waitFor('a busy wait thread', () => busyWaitThreadCount() === 1);
+    endpoint.close();
+    await answered;
+    assert.equal(replies.length, 1);
+    assert.equal(replies[0].ok, false);
+    assert.equal(replies[0].error?.kind, 'cancelled');
+    assert.match(replies[0].error!.message, /the browser that asked for it went away/);
+    assert.equal(busyWaitThreadCount(), 0);
+    await service.dispose();
   });
 
   test('the CLI: Ctrl-C cancels a pending trywait and exits 130', { timeout: 60_000 }, async () => {
