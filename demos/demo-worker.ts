@@ -89,7 +89,8 @@ async function act(request: ActionRequest): Promise<ActionResult | undefined> {
   try {
     return await backend.act(request);
   } catch (error) {
-    if (isNativeError(error) && error.kind === 'timeout') return undefined;
+    // A wait that timed out is part of the demo; one cancelled because the worker is stopping ends it.
+    if (isNativeError(error) && (error.kind === 'timeout' || (stopping && error.kind === 'cancelled'))) return undefined;
     throw error;
   }
 }
@@ -349,7 +350,9 @@ if (!run) {
 run().then(
   () => stop(),
   (error: unknown) => {
-    if (!stopping) process.stderr.write(`demo worker ${args.role}: ${messageOf(error)}\n`);
+    // Stopping: stop() ends the process once its waits are cancelled and its mutexes released.
+    if (stopping) return;
+    process.stderr.write(`demo worker ${args.role}: ${messageOf(error)}\n`);
     process.exit(1);
   },
 );
