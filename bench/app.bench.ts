@@ -111,7 +111,7 @@ async function main(): Promise<PartResult> {
           detail: `engine in its own process: max ${separate.acquire.max} ms; with the engine in main's loop: p99 ${inMain.acquire.p99} ms, max ${inMain.acquire.max} ms`,
         }),
         figure('app.main-loop-max.in-main', "for comparison: main's longest stall with the engine in main's loop (sampling)", inMain.sampling.max, {
-          detail: `p99 ${inMain.sampling.p99} ms; the acquire on Linux waits on a libuv thread, so there it adds little`,
+          detail: `p99 ${inMain.sampling.p99} ms; the acquire waits on a wait thread of its own, so it adds little`,
         }),
       ],
       notes: [`app: ${count} POSIX semaphores, ${seconds} s of sampling at 10 Hz with 10 of them moving, then a 5 s acquire of one at 0; the stand-in relays port messages through main`],

@@ -12,8 +12,11 @@ import { registerServeCommand } from './serve';
 import { registerDemoCommand } from './demo';
 import { registerWhyCommand } from './why';
 
-/** Exit codes, stable for scripts: 0 ok, 1 other failure, 2 usage, 3 not found, 4 access denied, 5 timeout. */
-const EXIT = { failure: 1, usage: 2, 'not-found': 3, vanished: 3, 'access-denied': 4, timeout: 5 } as const;
+/**
+ * Exit codes, stable for scripts: 0 ok, 1 other failure, 2 usage, 3 not found, 4 access denied,
+ * 5 timeout, 130 a pending wait cancelled by Ctrl-C (the shell's code for SIGINT).
+ */
+const EXIT = { failure: 1, usage: 2, 'not-found': 3, vanished: 3, 'access-denied': 4, timeout: 5, cancelled: 130 } as const;
 
 let debug = false;
 let backendInstance: Backend | undefined;
@@ -135,18 +138,32 @@ function actionCommand(action: ActionName, description: string) {
       }
       if (!(await confirm(`unlink ${path} for every process? [y/N] `))) return print('not unlinked');
     }
-    const result = await audit().record(action, name, () =>
-      backend().act({
-        action,
-        name,
-        count: options.count,
-        timeoutMs: options.timeout,
-        dueMs: options.due,
-        periodMs: options.period,
-        index: options.index,
-        value: options.value,
-      }),
-    );
+    // Ctrl-C (or SIGTERM) while the wait is pending cancels it: the act fails with kind cancelled.
+    const pending = new AbortController();
+    const cancel = (signal: NodeJS.Signals) => pending.abort(signal === 'SIGINT' ? 'Ctrl-C' : signal);
+    process.once('SIGINT', cancel);
+    process.once('SIGTERM', cancel);
+    let result;
+    try {
+      result = await audit().record(action, name, () =>
+        backend().act(
+          {
+            action,
+            name,
+            count: options.count,
+            timeoutMs: options.timeout,
+            dueMs: options.due,
+            periodMs: options.period,
+            index: options.index,
+            value: options.value,
+          },
+          pending.signal,
+        ),
+      );
+    } finally {
+      process.off('SIGINT', cancel);
+      process.off('SIGTERM', cancel);
+    }
     if (options.json) printJson(result);
     else print(`${result.detail}${result.state ? `; now ${describeState(result)}` : ''}`);
     if (result.kind === 'mutex' && result.action === 'acquire') {
@@ -277,7 +294,15 @@ async function main(argv: string[]): Promise<number> {
     reportError(error);
     return exitCodeFor(error);
   } finally {
+    await endWaits();
     backendInstance?.dispose();
+  }
+}
+
+/** Pending waits end and held mutexes are released on their own threads, each release audited. */
+async function endWaits(): Promise<void> {
+  for (const released of (await backendInstance?.endWaits?.()) ?? []) {
+    audit().write('release at exit', released.path, released.ok, released.detail);
   }
 }
 

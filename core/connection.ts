@@ -1,11 +1,13 @@
 // One front-end connection (an Electron window, a browser's WebSocket): parses each request with
 // the protocol's schema, answers it from the service, and owns the connection's update stream.
-import { ProtocolError, isRequestName, parseRequest, printable, type RequestName, type SessionInfo, type UpdateMessage } from '../protocol';
+import { ProtocolError, isRequestName, parseRequest, printable, type RequestName, type RequestOf, type SessionInfo, type UpdateMessage } from '../protocol';
 import type { Service } from './service';
 import type { Subscription } from './update-stream';
 
 export class Connection {
   private subscription?: Subscription;
+  /** The waits of this connection's pending actions: they end when it closes. */
+  private readonly pendingActs = new AbortController();
 
   constructor(
     private readonly service: Service,
@@ -34,6 +36,8 @@ export class Connection {
       case 'ack':
         this.subscription?.ack();
         return { ok: true };
+      case 'act':
+        return this.service.act(request as RequestOf<'act'>, this.pendingActs.signal);
       default: {
         const handler = this.service.handlers[name] as (request: unknown) => unknown;
         return handler(request);
@@ -42,6 +46,7 @@ export class Connection {
   }
 
   close(): void {
+    this.pendingActs.abort(`the ${this.transport === 'electron' ? 'window' : 'browser'} that asked for it went away`);
     this.subscription?.close();
     this.subscription = undefined;
   }

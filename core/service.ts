@@ -35,6 +35,8 @@ export class Service {
   readonly recorder: Recorder;
   readonly handlers: Handlers;
   private readonly created = new Map<string, CreatedObject>();
+  /** Actions whose wait is pending, by the client's actionId: cancelAction aborts them. */
+  private readonly pendingActions = new Map<string, AbortController>();
   private demo?: DemoRunner;
   /** Demo starts and stops, one at a time: a second start must not orphan the first demo. */
   private demoQueue: Promise<unknown> = Promise.resolve();
@@ -76,6 +78,12 @@ export class Service {
     }
     this.sampler.stop();
     this.stopRecording();
+    // Pending waits end (each act is audited as cancelled) and held mutexes are released on the
+    // threads that own them, each with its own audit entry, before the backend lets go.
+    for (const pending of this.pendingActions.values()) pending.abort('the session ended');
+    for (const released of (await this.backend.endWaits?.()) ?? []) {
+      this.audit.write('release at exit', released.path, released.ok, released.detail);
+    }
     // Closing what it created is an action too (a Windows object goes with its last handle).
     for (const object of this.created.values()) {
       object.close();
@@ -116,17 +124,41 @@ export class Service {
     if (this.readOnly) throw new NativeError('access-denied', what, `${what} is disabled: this session is read-only`, 'READ_ONLY');
   }
 
+  /**
+   * Performs an action. Its wait (if it has one) ends on `cancelAction` with its actionId, when
+   * `signal` aborts (the connection that asked for it closed), or at dispose.
+   */
+  async act({ actionId, ...request }: RequestOf<'act'>, signal?: AbortSignal): Promise<ResponseOf<'act'>> {
+    this.requireActions('acting on objects');
+    if (actionId !== undefined && this.pendingActions.has(actionId)) {
+      throw new NativeError('invalid-argument', 'act', `an action named ${actionId} is already pending`, 'DUPLICATE_ACTION_ID');
+    }
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', forward, { once: true });
+    if (signal?.aborted) forward();
+    if (actionId !== undefined) this.pendingActions.set(actionId, controller);
+    try {
+      const result = await this.audit.record(request.action, request.name, () => this.backend.act(request as never, controller.signal));
+      // Show the effect at once instead of at the next tick. The action is done: a failed
+      // refresh must not turn its reply into an error (the user might do it again).
+      this.sampler.refresh('state');
+      return result as ResponseOf<'act'>;
+    } finally {
+      signal?.removeEventListener('abort', forward);
+      if (actionId !== undefined) this.pendingActions.delete(actionId);
+    }
+  }
+
   private makeHandlers(): Handlers {
     const sampler = this.sampler;
     return {
       show: ({ name }) => showReport(this.backend, name),
-      act: async (request) => {
-        this.requireActions('acting on objects');
-        const result = await this.audit.record(request.action, request.name, () => this.backend.act(request as never));
-        // Show the effect at once instead of at the next tick. The action is done: a failed
-        // refresh must not turn its reply into an error (the user might do it again).
-        sampler.refresh('state');
-        return result;
+      act: (request) => this.act(request),
+      cancelAction: ({ actionId }) => {
+        const pending = this.pendingActions.get(actionId);
+        pending?.abort('cancelled by the user');
+        return { cancelled: pending !== undefined };
       },
       create: async (spec) => {
         this.requireActions('creating objects');

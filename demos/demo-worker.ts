@@ -70,11 +70,17 @@ function report(event: string, detail: Record<string, unknown> = {}): void {
 function stop(): void {
   if (stopping) return;
   stopping = true;
-  backend.dispose();
-  // A wait blocked in the kernel on a libuv worker thread (flock, sem_clockwait, a Win32 wait)
-  // would hold process.exit() back for as long as it blocks, which in the deadlock demo is
-  // forever. Whatever this process holds, the kernel releases when it dies.
-  process.kill(process.pid, 'SIGKILL');
+  // Pending waits are cancelled and held mutexes released on their owning threads (bounded:
+  // a mutex left then is abandoned by the kill). A flock blocked on a libuv worker thread would
+  // hold process.exit() back for as long as it blocks, which in the deadlock demo is forever.
+  // Whatever this process still holds, the kernel releases when it dies.
+  const bound = new Promise((resolve) => setTimeout(resolve, 1000));
+  void Promise.race([backend.endWaits?.(), bound])
+    .catch(() => undefined)
+    .finally(() => {
+      backend.dispose();
+      process.kill(process.pid, 'SIGKILL');
+    });
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
@@ -83,7 +89,8 @@ async function act(request: ActionRequest): Promise<ActionResult | undefined> {
   try {
     return await backend.act(request);
   } catch (error) {
-    if (isNativeError(error) && error.kind === 'timeout') return undefined;
+    // A wait that timed out is part of the demo; one cancelled because the worker is stopping ends it.
+    if (isNativeError(error) && (error.kind === 'timeout' || (stopping && error.kind === 'cancelled'))) return undefined;
     throw error;
   }
 }
@@ -343,7 +350,9 @@ if (!run) {
 run().then(
   () => stop(),
   (error: unknown) => {
-    if (!stopping) process.stderr.write(`demo worker ${args.role}: ${messageOf(error)}\n`);
+    // Stopping: stop() ends the process once its waits are cancelled and its mutexes released.
+    if (stopping) return;
+    process.stderr.write(`demo worker ${args.role}: ${messageOf(error)}\n`);
     process.exit(1);
   },
 );

@@ -109,3 +109,12 @@ export function resolveAction(kind: string, action: ActionName): ActionName {
 }
 
 export const MAX_COUNT = 0x7fffffff;
+
+/** What a backend released when the session ended (a mutex it held), for the audit log. */
+export interface ReleasedAtExit {
+  path: string;
+  kind: string;
+  ok: boolean;
+  /** One sentence: released, or why not and what the OS does with it. */
+  detail: string;
+}

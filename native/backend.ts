@@ -1,5 +1,5 @@
 /** The interface every OS backend implements; the core and every front end use only this. */
-import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject } from './actions';
+import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject, ReleasedAtExit } from './actions';
 import type {
   CapabilityReport,
   Holder,
@@ -129,10 +129,23 @@ export interface Backend {
   allowInspectionBy?(pid: number): void;
   /** Locks a file as a real process would (flock on Linux): blocks until it is granted. Optional per OS. */
   lockFile?(path: string, exclusive: boolean): Promise<FileLease>;
-  act(request: ActionRequest): Promise<ActionResult>;
+  /**
+   * Performs an action. A wait that could block (acquire, trywait with a timeout) runs on its own
+   * thread, never the caller's or libuv's pool; `signal` cancels it (NativeError 'cancelled').
+   */
+  act(request: ActionRequest, signal?: AbortSignal): Promise<ActionResult>;
   create(spec: AnyCreateSpec): CreatedObject;
   /** OS handles (or descriptors) this process holds: leak tests watch it. */
   processHandleCount(): number;
-  /** Releases everything the backend holds (acquired mutexes, cached handles). */
+  /**
+   * Ends the session's waits: cancels every pending one, releases every mutex it acquired (on the
+   * thread that owns it) and joins their threads, each within a bound. Says what it released, for
+   * the audit log. Call before dispose(); absent where no wait outlives its action.
+   */
+  endWaits?(): Promise<ReleasedAtExit[]>;
+  /**
+   * Releases everything the backend holds (cached handles). Waits still pending are cancelled and
+   * held mutexes told to release without waiting (an abrupt exit: what is left is abandoned).
+   */
   dispose(): void;
 }

@@ -11,6 +11,8 @@ export type NativeErrorKind =
   | 'invalid-argument'
   | 'not-owner'
   | 'timeout'
+  /** A pending wait ended by the user (Cancel, Ctrl-C) or by shutdown. */
+  | 'cancelled'
   | 'unsupported'
   | 'os-error';
 

@@ -4,6 +4,7 @@ export const REQUEST_NAMES = [
   'session',
   'show',
   'act',
+  'cancelAction',
   'create',
   'capabilities',
   'setRates',

@@ -115,6 +115,9 @@ const name = z.string().superRefine((value, context) => {
 const knownPath = z.string().max(65_535);
 const ms = z.number().int().nonnegative().max(0x7fffffff);
 
+/** A client-chosen name of a pending action: letters, digits, `-`, `_`, `.`, `:`. */
+const actionId = z.string().regex(/^[\w.:-]{1,64}$/, 'an action id is 1 to 64 letters, digits, "-", "_", "." or ":"');
+
 export const actionRequestSchema = z.object({
   action: z.enum(['signal', 'set', 'reset', 'pulse', 'release', 'acquire', 'cancel', 'post', 'trywait', 'drain', 'unlink', 'setval']),
   name,
@@ -126,6 +129,8 @@ export const actionRequestSchema = z.object({
   timeoutMs: ms.optional(),
   dueMs: ms.optional(),
   periodMs: ms.optional(),
+  /** The client's name for this action while it is pending, so that cancelAction can end its wait. */
+  actionId: actionId.optional(),
 });
 export const actionResultSchema = z.object({
   path: z.string(),
@@ -228,6 +233,8 @@ export const REQUESTS = {
   session: { request: z.object({}), response: sessionSchema },
   show: { request: z.object({ name }), response: objectReportSchema },
   act: { request: actionRequestSchema, response: actionResultSchema },
+  /** Ends a pending action's wait (its `act` then fails with kind "cancelled"); false when none is pending by that id. */
+  cancelAction: { request: z.object({ actionId }), response: z.object({ cancelled: z.boolean() }) },
   create: { request: createSpecSchema, response: z.object({ kind: z.string(), path: z.string() }) },
   capabilities: { request: z.object({}), response: capabilityReportSchema },
   setRates: { request: ratesSchema.partial(), response: ratesSchema },

@@ -3,7 +3,8 @@
 // (semop -n, atomic), setval, unlink (IPC_RMID). File locks are read-only.
 //
 // Units the inspector takes are gone: a counting semaphore has no owner to give them back to.
-// A blocking wait runs on a libuv worker thread (koffi .async), so the event loop stays free.
+// Units there now are taken on the calling thread without blocking; a wait that would block runs
+// on its own cancellable thread (waits.ts), never on the event loop's thread or libuv's pool.
 import type { ActionRequest, ActionResult } from '../actions';
 import { resolveAction } from '../actions';
 import { NativeError, invalidArgument, unsupported } from '../errors';
@@ -18,14 +19,13 @@ import {
   SETVAL,
   libc,
   lastErrno,
-  monotonicNow,
   sembuf,
-  timespec,
-  CLOCK_MONOTONIC,
 } from './libc';
 import type { LinuxTarget } from './names';
 import { PosixSemaphore, mapSemaphore, unlinkPosixSemaphore } from './posix-semaphores';
 import { SysvSemaphoreSet, removeSysvSet } from './sysv-semaphores';
+import type { PendingWaits } from '../wait-thread';
+import { cancelledError, waitOnThread, type WaitOutcome } from './waits';
 
 function checkCount(value: number | undefined, op: string, max: number, fallback = 1): number {
   const count = value ?? fallback;
@@ -55,35 +55,25 @@ function stateOf(read: () => ObjectState): ObjectState | undefined {
 
 // ---- POSIX -------------------------------------------------------------------------------------
 
-/** sem_clockwait on a worker thread until the absolute CLOCK_MONOTONIC deadline; true when taken. */
-function clockwaitOffThread(sem: bigint, deadline: Buffer): Promise<{ ok: boolean; errno: number }> {
-  return new Promise((resolve, reject) => {
-    libc().sem_clockwait.async(sem, CLOCK_MONOTONIC, deadline, (error, result) => {
-      if (error) return reject(error);
-      // koffi saves errno per call; read it in the callback, before any other call on this thread.
-      resolve({ ok: result === 0, errno: result === 0 ? 0 : lastErrno() });
-    });
-  });
-}
-
-/** Takes one unit, waiting until `deadline` (null: do not wait). */
-async function takeOne(sem: Mapping, deadline: Buffer | null, path: string): Promise<boolean> {
+/** Takes one unit if there is one, without blocking. */
+function tryTakeOne(sem: Mapping, path: string): boolean {
   const nc = libc();
   for (;;) {
     if (nc.sem_trywait(sem.address) === 0) return true;
     const errno = lastErrno();
     if (errno === ERRNO.EINTR) continue;
     if (errno !== ERRNO.EAGAIN) throw errnoError(errno, 'sem_trywait', path);
-    if (!deadline) return false;
-    const outcome = await clockwaitOffThread(sem.address, deadline);
-    if (outcome.ok) return true;
-    if (outcome.errno === ERRNO.EINTR) continue;
-    if (outcome.errno === ERRNO.ETIMEDOUT) return false;
-    throw errnoError(outcome.errno, 'sem_clockwait', path);
+    return false;
   }
 }
 
-async function posixAction(target: Extract<LinuxTarget, { kind: 'posix-semaphore' }>, request: ActionRequest): Promise<ActionResult> {
+/** What a blocking action needs: the backend's pending waits and its own cancel signal. */
+export interface WaitContext {
+  pending: PendingWaits;
+  signal?: AbortSignal;
+}
+
+async function posixAction(target: Extract<LinuxTarget, { kind: 'posix-semaphore' }>, request: ActionRequest, context: WaitContext): Promise<ActionResult> {
   const { path } = target;
   const action = resolveAction('posix-semaphore', request.action);
   const base = { path, kind: 'posix-semaphore', action };
@@ -130,18 +120,22 @@ async function posixAction(target: Extract<LinuxTarget, { kind: 'posix-semaphore
       result = { ...base, previousCount: before?.count, detail: `posted ${count} unit(s) to ${path}` };
     } else if (action === 'drain') {
       let taken = 0;
-      while (taken < count && (await takeOne(sem, null, path))) taken++;
+      while (taken < count && tryTakeOne(sem, path)) taken++;
       result = { ...base, acquired: taken, detail: `drained ${taken} unit(s) from ${path}` };
     } else {
-      const deadline = timeoutMs > 0 ? timespec(timeoutMs, monotonicNow()) : null;
       let taken = 0;
-      while (taken < count && (await takeOne(sem, deadline, path))) taken++;
+      while (taken < count && tryTakeOne(sem, path)) taken++;
+      let outcome: WaitOutcome = 'signaled';
       if (taken < count) {
-        // All or nothing: hand back a partial take.
+        // All or nothing: hand back a partial take, then wait for all of them on a thread.
         for (let i = 0; i < taken; i++) nc.sem_post(sem.address);
-        throw timeoutError(action, count, path, timeoutMs);
+        outcome = timeoutMs === 0
+          ? 'timeout'
+          : await waitOnThread({ mode: 'posix', address: sem.address }, path, count, timeoutMs, context.pending, context.signal);
       }
-      result = { ...base, acquired: taken, detail: `took ${taken} unit(s) of ${path}` };
+      if (outcome === 'cancelled') throw cancelledError(action, path, context.signal);
+      if (outcome === 'timeout') throw timeoutError(action, count, path, timeoutMs);
+      result = { ...base, acquired: count, detail: `took ${count} unit(s) of ${path}` };
     }
   } finally {
     sem.close();
@@ -152,16 +146,7 @@ async function posixAction(target: Extract<LinuxTarget, { kind: 'posix-semaphore
 
 // ---- System V ----------------------------------------------------------------------------------
 
-function semtimedopOffThread(semid: number, op: Buffer, timeout: Buffer): Promise<{ ok: boolean; errno: number }> {
-  return new Promise((resolve, reject) => {
-    libc().semtimedop.async(semid, op, 1, timeout, (error, result) => {
-      if (error) return reject(error);
-      resolve({ ok: result === 0, errno: result === 0 ? 0 : lastErrno() });
-    });
-  });
-}
-
-async function sysvAction(target: Extract<LinuxTarget, { kind: 'sysv-semaphore' }>, request: ActionRequest): Promise<ActionResult> {
+async function sysvAction(target: Extract<LinuxTarget, { kind: 'sysv-semaphore' }>, request: ActionRequest, context: WaitContext): Promise<ActionResult> {
   const { path, semid } = target;
   const action = resolveAction('sysv-semaphore', request.action);
   const base = { path, kind: 'sysv-semaphore', action };
@@ -194,23 +179,20 @@ async function sysvAction(target: Extract<LinuxTarget, { kind: 'sysv-semaphore' 
     case 'trywait': {
       const count = checkCount(request.count, action, SEMVMX);
       const timeoutMs = checkTimeout(request.timeoutMs, action);
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        let outcome: { ok: boolean; errno: number };
-        if (timeoutMs === 0) {
-          const ok = nc.semop(semid, sembuf(index, -count, IPC_NOWAIT), 1) === 0;
-          outcome = { ok, errno: ok ? 0 : lastErrno() };
-        } else {
-          outcome = await semtimedopOffThread(semid, sembuf(index, -count, 0), timespec(Math.max(0, deadline - Date.now())));
+      // The kernel takes all units at once or none; without waiting first, then on a thread.
+      let outcome: WaitOutcome = 'signaled';
+      if (nc.semop(semid, sembuf(index, -count, IPC_NOWAIT), 1) !== 0) {
+        const errno = lastErrno();
+        if (errno === ERRNO.EIDRM || errno === ERRNO.EINVAL) {
+          throw new NativeError('vanished', 'semop', `System V semaphore set ${semid} is gone`, errno === ERRNO.EIDRM ? 'EIDRM' : 'EINVAL');
         }
-        if (outcome.ok) break;
-        if (outcome.errno === ERRNO.EINTR && Date.now() < deadline) continue;
-        if (outcome.errno === ERRNO.EAGAIN || outcome.errno === ERRNO.EINTR) throw timeoutError(action, count, which, timeoutMs);
-        if (outcome.errno === ERRNO.EIDRM || outcome.errno === ERRNO.EINVAL) {
-          throw new NativeError('vanished', 'semop', `System V semaphore set ${semid} is gone`, outcome.errno === ERRNO.EIDRM ? 'EIDRM' : 'EINVAL');
-        }
-        throw errnoError(outcome.errno, 'semop', which);
+        if (errno !== ERRNO.EAGAIN && errno !== ERRNO.EINTR) throw errnoError(errno, 'semop', which);
+        outcome = timeoutMs === 0
+          ? 'timeout'
+          : await waitOnThread({ mode: 'sysv', semid, index }, which, count, timeoutMs, context.pending, context.signal);
       }
+      if (outcome === 'cancelled') throw cancelledError(action, which, context.signal);
+      if (outcome === 'timeout') throw timeoutError(action, count, which, timeoutMs);
       result = { ...base, acquired: count, detail: `took ${count} unit(s) of ${which}` };
       break;
     }
@@ -231,12 +213,12 @@ async function sysvAction(target: Extract<LinuxTarget, { kind: 'sysv-semaphore' 
   return result;
 }
 
-export async function performAction(target: LinuxTarget, request: ActionRequest): Promise<ActionResult> {
+export async function performAction(target: LinuxTarget, request: ActionRequest, context: WaitContext): Promise<ActionResult> {
   switch (target.kind) {
     case 'posix-semaphore':
-      return posixAction(target, request);
+      return posixAction(target, request, context);
     case 'sysv-semaphore':
-      return sysvAction(target, request);
+      return sysvAction(target, request, context);
     case 'file-lock':
       throw invalidArgument(request.action, `file locks are read-only: SyncScope never breaks another process's lock (${target.path})`);
     case 'sem-inode':

@@ -2,12 +2,14 @@
 // (/proc/sysvipc/sem) and file locks (/proc/locks). Names and paths: see names.ts.
 import fs from 'node:fs';
 import os from 'node:os';
-import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject } from '../actions';
+import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject, ReleasedAtExit } from '../actions';
+import { PendingWaits } from '../wait-thread';
 import type { Backend, FileLease, HolderResult, SampledObject, StateReader, WaiterResult } from '../backend';
 import { NativeError, invalidArgument, unsupported } from '../errors';
 import { architectureNote } from '../architecture';
 import type { Capability, CapabilityReport, FileLockState, Holder, KnownKind, LinuxKind, ObjectEntry, Waiter } from '../types';
 import { performAction } from './actions';
+import { linuxWaitThreads } from './waits';
 import { processFdCount } from './fd';
 import { lockFile } from './file-lease';
 import { findLock, readLockRecords, sampleLock, scanFileLocks, type LockWaiterPid } from './file-locks';
@@ -111,6 +113,7 @@ export class LinuxBackend implements Backend {
   readonly platform = 'linux' as const;
   readonly sampledKinds: readonly string[] = LINUX_KINDS;
   #capabilities: CapabilityReport | undefined;
+  readonly #pending = new PendingWaits();
 
   defaultScopes(): string[] {
     return [SHM_DIRECTORY, SYSV_SOURCE, LOCKS_SOURCE, MAPS_SOURCE];
@@ -244,8 +247,8 @@ export class LinuxBackend implements Backend {
     return lockFile(path, exclusive);
   }
 
-  async act(request: ActionRequest): Promise<ActionResult> {
-    return performAction(this.#target(request.name), request);
+  async act(request: ActionRequest, signal?: AbortSignal): Promise<ActionResult> {
+    return performAction(this.#target(request.name), request, { pending: this.#pending, signal });
   }
 
   create(spec: AnyCreateSpec): CreatedObject {
@@ -313,7 +316,15 @@ export class LinuxBackend implements Backend {
     };
   }
 
+  /** Linux holds nothing past an action (units taken are gone): only pending waits end. */
+  async endWaits(): Promise<ReleasedAtExit[]> {
+    await this.#pending.cancelAll();
+    await linuxWaitThreads.drain();
+    return [];
+  }
+
   dispose(): void {
+    this.#pending.cancelNow();
     recentScan = undefined;
     recentUnlinked = undefined;
   }

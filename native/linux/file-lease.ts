@@ -4,24 +4,32 @@
 import fs from 'node:fs';
 import type { FileLease } from '../backend';
 import { errnoError } from './errno';
-import { ERRNO, LOCK_EX, LOCK_SH, LOCK_UN, libc, lastErrno } from './libc';
+import { LOCK_EX, LOCK_SH, LOCK_UN, libc } from './libc';
+import { linuxWaitThreads, waitMessage } from './waits';
 
-/** Blocks (on a libuv worker thread, so this process's event loop keeps running) until locked. */
+/**
+ * Blocks until locked, on a thread of its own (never the event loop's thread or libuv's pool).
+ * A flock wait cannot be cancelled: in a lock cycle it lasts until the process exits, and the
+ * thread does not keep the process alive.
+ */
 export async function lockFile(path: string, exclusive: boolean): Promise<FileLease> {
   const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  for (;;) {
-    const outcome = await new Promise<{ ok: boolean; errno: number }>((resolve, reject) =>
-      libc().flock.async(fd, exclusive ? LOCK_EX : LOCK_SH, (error, result) =>
-        error ? reject(error) : resolve({ ok: result === 0, errno: result === 0 ? 0 : lastErrno() }),
-      ),
-    ).catch((error: unknown) => {
-      fs.closeSync(fd);
+  try {
+    const thread = linuxWaitThreads.take();
+    // A lock cycle never ends this wait: the thread must not hold the process's exit back.
+    thread.keepsProcessAlive(false);
+    let answer;
+    try {
+      answer = await thread.ask({ ...waitMessage({ mode: 'flock', fd, operation: exclusive ? LOCK_EX : LOCK_SH }, 1, 0) });
+    } catch (error) {
+      linuxWaitThreads.abandon(thread);
       throw error;
-    });
-    if (outcome.ok) break;
-    if (outcome.errno === ERRNO.EINTR) continue;
+    }
+    linuxWaitThreads.give(thread);
+    if (answer.outcome !== 'signaled') throw errnoError(answer.errno as number, 'flock', path);
+  } catch (error) {
     fs.closeSync(fd);
-    throw errnoError(outcome.errno, 'flock', path);
+    throw error;
   }
   let released = false;
   return {

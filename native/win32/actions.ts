@@ -1,14 +1,17 @@
 // Actions on named objects and their creation. Each opens the object with only the rights the
 // action needs, and closes it before returning (a mutex the inspector acquires stays open until
-// it is released).
+// it is released). A wait that could block runs on its own cancellable thread (waits.ts), never
+// on the event loop's thread or libuv's pool.
 import type { ActionRequest, ActionResult, CreateSpec, CreatedObject } from '../actions';
 import { MAX_COUNT, resolveAction } from '../actions';
 import { NativeError, invalidArgument } from '../errors';
-import type { SampledKind, SemaphoreState } from '../types';
+import type { MutexState, SampledKind, SemaphoreState } from '../types';
+import type { PendingWaits } from '../wait-thread';
 import { handleSlot, takeHandle, type NtHandle } from './handle';
 import { ntdll } from './ntdll';
 import { STATUS, check, ntSuccess, statusError } from './ntstatus';
-import { openAnyKind, openNamed, queryMutex, queryState } from './objects';
+import { openAnyKind, openNamed, queryState } from './objects';
+import { cancelledError, waitOnThread, type MutexLeases } from './waits';
 import {
   GENERIC_ALL_SYNC,
   MODIFY_STATE,
@@ -21,10 +24,6 @@ import {
   objectAttributes,
   relativeDueTime,
 } from './structs';
-
-/** Longest single blocking wait, so an acquire with a long timeout keeps the event loop alive. */
-const WAIT_SLICE_MS = 10;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function checkCount(value: number | undefined, op: string, min = 1): number {
   const count = value ?? 1;
@@ -42,106 +41,18 @@ function checkMilliseconds(value: number | undefined, op: string, what: string):
   return ms;
 }
 
-/** One wait; returns the NTSTATUS (WAIT_0, ABANDONED_WAIT_0 or TIMEOUT). */
-function waitOnce(handle: NtHandle, timeoutMs: number, path: string): number {
-  const timeout = relativeDueTime(timeoutMs);
-  const status = ntdll().NtWaitForSingleObject(handle.value, 0, timeout) >>> 0;
+/** One wait on the calling thread that does not block: 0 timeout. Returns the NTSTATUS. */
+function tryWait(handle: NtHandle, path: string): number {
+  const status = ntdll().NtWaitForSingleObject(handle.value, 0, relativeDueTime(0)) >>> 0;
   if (status === STATUS.WAIT_0 || status === STATUS.ABANDONED_WAIT_0 || status === STATUS.TIMEOUT) return status;
   throw statusError(status, 'NtWaitForSingleObject', path);
 }
 
-/** Waits up to timeoutMs in short slices; resolves to the final wait status. */
-async function waitSliced(handle: NtHandle, timeoutMs: number, path: string): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const remaining = Math.max(0, deadline - Date.now());
-    const status = waitOnce(handle, Math.min(remaining, WAIT_SLICE_MS), path);
-    if (status !== STATUS.TIMEOUT || remaining <= WAIT_SLICE_MS) return status;
-    await sleep(1);
-  }
-}
-
-/**
- * One full wait on a libuv worker thread: the event loop stays free and, unlike sliced waits,
- * no PulseEvent can slip between two slices. Not for mutexes: the worker thread would own it.
- */
-function waitOffThread(handle: NtHandle, timeoutMs: number, path: string): Promise<number> {
-  const timeout = relativeDueTime(timeoutMs);
-  return new Promise((resolve, reject) => {
-    ntdll().NtWaitForSingleObject.async(handle.value, 0, timeout, (error, status) => {
-      if (error) return reject(error);
-      const value = status! >>> 0;
-      if (value === STATUS.WAIT_0 || value === STATUS.ABANDONED_WAIT_0 || value === STATUS.TIMEOUT) resolve(value);
-      else reject(statusError(value, 'NtWaitForSingleObject', path));
-    });
-  });
-}
-
-/** Mutexes the inspector acquired, by path; only these can it release. */
-export class MutexLeases {
-  readonly #held = new Map<string, { handle: NtHandle; depth: number }>();
-
-  async acquire(path: string, timeoutMs: number): Promise<{ abandoned: boolean } | null> {
-    const existing = this.#held.get(path.toLowerCase());
-    const handle = existing?.handle ?? openNamed(path, 'mutex', SYNCHRONIZE | QUERY_STATE);
-    let status: number;
-    try {
-      status = await waitSliced(handle, timeoutMs, path);
-    } catch (error) {
-      if (!existing) handle.close();
-      throw error;
-    }
-    if (status === STATUS.TIMEOUT) {
-      if (!existing) handle.close();
-      return null;
-    }
-    if (existing) existing.depth++;
-    else this.#held.set(path.toLowerCase(), { handle, depth: 1 });
-    return { abandoned: status === STATUS.ABANDONED_WAIT_0 };
-  }
-
-  release(path: string): void {
-    const lease = this.#held.get(path.toLowerCase());
-    if (!lease) throw notOwnerError(path);
-    check(ntdll().NtReleaseMutant(lease.handle.value, null), 'NtReleaseMutant', path);
-    if (--lease.depth === 0) {
-      lease.handle.close();
-      this.#held.delete(path.toLowerCase());
-    }
-  }
-
-  holds(path: string): boolean {
-    return this.#held.has(path.toLowerCase());
-  }
-
-  releaseAll(): void {
-    for (const [path, lease] of this.#held) {
-      while (lease.depth-- > 0) ntdll().NtReleaseMutant(lease.handle.value, null);
-      lease.handle.close();
-      this.#held.delete(path);
-    }
-  }
-}
-
-/** Why the inspector cannot release a mutex it did not acquire (open errors propagate as they are). */
-function notOwnerError(path: string): NativeError {
-  const probe = openNamed(path, 'mutex', QUERY_STATE);
-  let state;
-  try {
-    state = queryMutex(probe, path);
-  } finally {
-    probe.close();
-  }
-  if (!state.locked) return new NativeError('not-owner', 'release', `${path} is not locked`, 'STATUS_MUTANT_NOT_OWNED');
-  const owner = state.ownerThreadId !== undefined
-    ? ` (owner: thread ${state.ownerThreadId} of process ${state.ownerProcessId})`
-    : '';
-  return new NativeError(
-    'not-owner',
-    'release',
-    `${path} is held by another thread${owner}: only its owner can release a mutex, and the inspector releases only mutexes it acquired`,
-    'STATUS_MUTANT_NOT_OWNED',
-  );
+/** What a blocking action needs: the mutexes held, the pending waits, and its own cancel signal. */
+export interface WaitContext {
+  leases: MutexLeases;
+  pending: PendingWaits;
+  signal?: AbortSignal;
 }
 
 const previous = Buffer.alloc(4);
@@ -167,7 +78,8 @@ function kindOf(path: string): SampledKind {
 
 const ACCESS_FOR = { modify: MODIFY_STATE, wait: SYNCHRONIZE, waitModify: SYNCHRONIZE | MODIFY_STATE };
 
-export async function performAction(path: string, request: ActionRequest, leases: MutexLeases): Promise<ActionResult> {
+export async function performAction(path: string, request: ActionRequest, context: WaitContext): Promise<ActionResult> {
+  const { leases, pending, signal } = context;
   const op = request.action;
   const count = request.action === 'release' || request.action === 'acquire' || request.action === 'signal'
     ? checkCount(request.count, op)
@@ -218,43 +130,48 @@ export async function performAction(path: string, request: ActionRequest, leases
       break;
     }
     case 'semaphore:acquire': {
-      const acquired = await withHandle(ACCESS_FOR.waitModify, async (h) => {
-        const deadline = Date.now() + timeoutMs;
+      const taken = await withHandle(ACCESS_FOR.waitModify, async (h) => {
+        // Units there now are taken here; only a wait that would block gets a thread.
         let got = 0;
-        while (got < count) {
-          const status = await waitOffThread(h, Math.max(0, deadline - Date.now()), path);
-          if (status === STATUS.TIMEOUT) break;
-          got++;
-        }
-        // All or nothing: hand back a partial acquisition.
-        if (got > 0 && got < count) check(nt.NtReleaseSemaphore(h.value, got, null), 'NtReleaseSemaphore', path);
-        return got === count ? got : 0;
+        while (got < count && tryWait(h, path) === STATUS.WAIT_0) got++;
+        if (got === count) return 'signaled';
+        // All or nothing: hand back a partial take before waiting for all of them.
+        if (got > 0) check(nt.NtReleaseSemaphore(h.value, got, null), 'NtReleaseSemaphore', path);
+        if (timeoutMs === 0) return 'timeout';
+        return waitOnThread(h, path, 'semaphore', count, timeoutMs, pending, signal);
       });
-      if (acquired === 0) {
+      if (taken === 'cancelled') throw cancelledError(op, path, signal);
+      if (taken === 'timeout') {
         throw new NativeError('timeout', op, `could not acquire ${count} unit(s) of ${path} within ${timeoutMs} ms`, 'STATUS_TIMEOUT');
       }
-      result = { ...base, acquired, detail: `acquired ${acquired} unit(s) of ${path}` };
+      result = { ...base, acquired: count, detail: `acquired ${count} unit(s) of ${path}` };
       break;
     }
     case 'mutex:acquire': {
-      const outcome = await leases.acquire(path, timeoutMs);
+      const outcome = await leases.acquire(path, timeoutMs, signal);
       if (!outcome) throw new NativeError('timeout', op, `${path} stayed locked for ${timeoutMs} ms`, 'STATUS_TIMEOUT');
+      // Said where the audit log keeps it: if SyncScope dies before releasing, Windows abandons it.
+      const owner = `owned by SyncScope's thread ${outcome.threadId} until released (or at exit; if SyncScope is killed, Windows marks it abandoned)`;
       result = {
         ...base,
         acquired: 1,
         abandoned: outcome.abandoned,
-        detail: outcome.abandoned ? `acquired ${path}; its previous owner had abandoned it` : `acquired ${path}`,
+        detail: outcome.abandoned ? `acquired ${path}; its previous owner had abandoned it; ${owner}` : `acquired ${path}; ${owner}`,
       };
       break;
     }
     case 'mutex:release':
-      leases.release(path);
+      await leases.release(path);
       result = { ...base, detail: `released ${path}` };
       break;
     case 'event:acquire':
     case 'timer:acquire': {
-      const status = await withHandle(ACCESS_FOR.wait, (h) => waitOffThread(h, timeoutMs, path));
-      if (status === STATUS.TIMEOUT) throw new NativeError('timeout', op, `${path} was not signaled within ${timeoutMs} ms`, 'STATUS_TIMEOUT');
+      const outcome = await withHandle(ACCESS_FOR.wait, (h) => {
+        if (tryWait(h, path) !== STATUS.TIMEOUT) return 'signaled';
+        return timeoutMs === 0 ? 'timeout' : waitOnThread(h, path, 'wait', 1, timeoutMs, pending, signal);
+      });
+      if (outcome === 'cancelled') throw cancelledError(op, path, signal);
+      if (outcome === 'timeout') throw new NativeError('timeout', op, `${path} was not signaled within ${timeoutMs} ms`, 'STATUS_TIMEOUT');
       result = { ...base, acquired: 1, detail: `waited on ${path}: signaled` };
       break;
     }
@@ -274,6 +191,8 @@ export async function performAction(path: string, request: ActionRequest, leases
       throw refuse();
   }
   result.state = readStateAfter(kind, path);
+  // A mutex SyncScope holds is owned by its wait thread: that thread tells whether it owns it.
+  if (kind === 'mutex') result.state = (await leases.stateOnOwner(path, result.state as MutexState | undefined)) ?? result.state;
   return result;
 }
 

@@ -1,9 +1,11 @@
 import os from 'node:os';
-import type { ActionRequest, ActionResult, CreateSpec, CreatedObject } from '../actions';
+import type { ActionRequest, ActionResult, CreateSpec, CreatedObject, ReleasedAtExit } from '../actions';
 import type { Backend, HolderResult, SampledObject, WaiterResult } from '../backend';
 import { unsupported } from '../errors';
 import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } from '../types';
-import { MutexLeases, createObject, performAction } from './actions';
+import { createObject, performAction } from './actions';
+import { MutexLeases, win32WaitThreads } from './waits';
+import { PendingWaits } from '../wait-thread';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
 import { unopenedProcesses } from './foreign-handles';
@@ -49,15 +51,16 @@ export class Win32Backend implements Backend {
   readonly platform = 'win32' as const;
   readonly sampledKinds = SAMPLED_KINDS;
   readonly sessionId = currentSessionId();
+  readonly #pending = new PendingWaits();
+  readonly #leases = new MutexLeases(this.#pending);
+  readonly #unnamed = new UnnamedObjects();
+  #waited: { at: number; entries: ObjectEntry[] } | undefined;
+  #capabilities: CapabilityReport | undefined;
 
   constructor() {
     // Before any other process is opened: with it, an elevated SyncScope reads services too.
     enableDebugPrivilege();
   }
-  readonly #leases = new MutexLeases();
-  readonly #unnamed = new UnnamedObjects();
-  #waited: { at: number; entries: ObjectEntry[] } | undefined;
-  #capabilities: CapabilityReport | undefined;
 
   defaultScopes(): string[] {
     const local = sessionDirectory(this.sessionId);
@@ -133,12 +136,12 @@ export class Win32Backend implements Backend {
     });
   }
 
-  act(request: ActionRequest): Promise<ActionResult> {
+  act(request: ActionRequest, signal?: AbortSignal): Promise<ActionResult> {
     const path = this.resolve(request.name);
     if (isUnnamedPath(path)) {
       return Promise.reject(unsupported(request.action, `${path} is an unnamed object: SyncScope only reads those (actions take a named object)`));
     }
-    return performAction(path, request, this.#leases);
+    return performAction(path, request, { leases: this.#leases, pending: this.#pending, signal });
   }
 
   create(spec: CreateSpec): CreatedObject {
@@ -227,9 +230,17 @@ export class Win32Backend implements Backend {
     };
   }
 
+  async endWaits(): Promise<ReleasedAtExit[]> {
+    await this.#pending.cancelAll();
+    const released = await this.#leases.releaseAll();
+    await win32WaitThreads.drain();
+    return released;
+  }
+
   dispose(): void {
     this.#waited = undefined;
-    this.#leases.releaseAll();
+    this.#pending.cancelNow();
+    this.#leases.releaseAllNow();
   }
 }
 

@@ -88,7 +88,10 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
   const [range, setRange] = useState({ from: Date.now() - 30_000, to: Date.now() });
   const [count, setCount] = useState(1);
   const [dueMs, setDueMs] = useState(1000);
+  const [waitMs, setWaitMs] = useState(0);
   const [pending, setPending] = useState<{ label: string; action: ActionName }>();
+  /** An acquire whose wait is pending in the engine, named so that Cancel can end it. */
+  const [waiting, setWaiting] = useState<{ actionId: string; label: string; path: string; waitMs: number }>();
   const [result, setResult] = useState<{ ok: boolean; text: string }>();
 
   useEffect(() => {
@@ -121,17 +124,37 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
 
   const run = async (action: ActionName, label: string) => {
     setPending(undefined);
+    const waits = action === 'acquire' && waitMs > 0;
+    const actionId = waits ? `act-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}` : undefined;
+    if (actionId) {
+      setResult(undefined);
+      setWaiting({ actionId, label, path: record.path, waitMs });
+    }
     try {
       const outcome = await client.request('act', {
         action,
         name: record.path,
         ...(action === 'release' || action === 'acquire' ? { count } : {}),
+        ...(action === 'acquire' ? { timeoutMs: waitMs } : {}),
         ...(record.kind === 'timer' && action === 'set' ? { dueMs } : {}),
+        ...(actionId ? { actionId } : {}),
       });
       setResult({ ok: true, text: `${label}: ${outcome.detail}` });
       onActed();
     } catch (error) {
       setResult({ ok: false, text: `${label} failed: ${error instanceof Error ? error.message : String(error)}` });
+    } finally {
+      if (actionId) setWaiting((current) => (current?.actionId === actionId ? undefined : current));
+    }
+  };
+
+  /** Ends the pending wait; its act then fails with "cancelled", which the result line shows. */
+  const cancelWait = async () => {
+    if (!waiting) return;
+    try {
+      await client.request('cancelAction', { actionId: waiting.actionId });
+    } catch (error) {
+      setResult({ ok: false, text: `Cancel failed: ${error instanceof Error ? error.message : String(error)}` });
     }
   };
 
@@ -171,6 +194,11 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
               Count <input type="number" min={1} value={count} onChange={(e) => setCount(Math.max(1, Number(e.target.value)))} />
             </label>
           )}
+          {buttons.some((b) => b.action === 'acquire') && (
+            <label title="how long Acquire may wait; 0 tries once">
+              Wait up to (ms) <input type="number" min={0} max={0x7fffffff} value={waitMs} onChange={(e) => setWaitMs(Math.min(0x7fffffff, Math.max(0, Math.floor(Number(e.target.value)) || 0)))} />
+            </label>
+          )}
           {record.kind === 'timer' && (
             <label>
               Due (ms) <input type="number" min={0} value={dueMs} onChange={(e) => setDueMs(Math.max(0, Number(e.target.value)))} />
@@ -180,7 +208,7 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
             <button
               key={label}
               type="button"
-              disabled={readOnly || record.goneAt !== undefined}
+              disabled={readOnly || record.goneAt !== undefined || (waiting?.path === record.path && action === 'acquire')}
               title={readOnly ? 'read-only session: start serve with --allow-actions' : undefined}
               onClick={() => (createdByInspector && action !== 'unlink' ? void run(action, label) : setPending({ label, action }))}
             >
@@ -188,6 +216,14 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
             </button>
           ))}
         </div>
+      )}
+      {waiting?.path === record.path && (
+        <p role="status" className="result pending" data-testid="pending-wait">
+          {waiting.label}: waiting up to {waiting.waitMs} ms…{' '}
+          <button type="button" onClick={() => void cancelWait()}>
+            Cancel wait
+          </button>
+        </p>
       )}
       {result && (
         <p role="status" className={result.ok ? 'result ok' : 'result error'}>

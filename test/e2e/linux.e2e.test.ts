@@ -97,6 +97,55 @@ describe('browser E2E over the Linux backend', { skip, timeout: 300_000 }, () =>
     await page.close();
   });
 
+  test('a pending Acquire shows Cancel wait; Cancel ends the wait in the engine (another process sees no waiter left)', { timeout: 120_000 }, async () => {
+    const empty = `${name}_empty`;
+    const owner = startCli(['create', 'posix-semaphore', empty, '--count', '0', '--hold', '200']);
+    children.push(owner.child);
+    await waitForOutput(owner, /created posix-semaphore/, 20_000);
+    const stateOf = () => {
+      const shown = spawnSync(process.execPath, [CLI, 'show', empty, '--json'], { encoding: 'utf8' });
+      assert.equal(shown.status, 0, shown.stderr);
+      return JSON.parse(shown.stdout).state as { count: number; waiters: number };
+    };
+    const until = async (what: string, probe: () => boolean) => {
+      const deadline = Date.now() + 20_000;
+      while (!probe()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(url);
+      await page.getByLabel('Search by name').fill(empty);
+      const row = page.getByRole('row').filter({ hasText: empty });
+      await row.waitFor({ timeout: 20_000 });
+      await row.click();
+      await page.getByLabel('Wait up to (ms)').fill('600000');
+      await page.getByRole('button', { name: 'Acquire', exact: true }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+      const pending = page.getByTestId('pending-wait');
+      await pending.waitFor({ timeout: 10_000 });
+      // The engine's wait thread is in sem_clockwait: glibc counts it in the semaphore's word.
+      await until('another process to see one waiter', () => stateOf().waiters === 1);
+      await pending.getByRole('button', { name: 'Cancel wait' }).click();
+      await page.getByRole('status').filter({ hasText: /^Acquire failed: .*cancelled by the user/ }).waitFor({ timeout: 10_000 });
+      assert.equal(await pending.count(), 0, 'the pending line is gone');
+      await until('the waiter to leave', () => stateOf().waiters === 0);
+      // Nobody waits any more: a unit posted now stays.
+      const posted = spawnSync(process.execPath, [CLI, 'post', empty], { encoding: 'utf8' });
+      assert.equal(posted.status, 0, posted.stderr);
+      assert.equal(stateOf().count, 1);
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      owner.child.kill('SIGKILL');
+      fs.rmSync(`/dev/shm/sem.${empty}`, { force: true });
+    }
+  });
+
   test('the Demos menu starts real workers and the contention overview ranks their lock', { timeout: 120_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     await page.goto(url);

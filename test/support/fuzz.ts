@@ -44,6 +44,7 @@ export const VALID_PAYLOADS: Record<RequestName, Record<string, unknown>> = {
   session: {},
   show: { name: 'Ev' },
   act: { action: 'set', name: 'Ev' },
+  cancelAction: { actionId: 'a1' },
   create: { kind: 'event', name: 'NewEv' },
   capabilities: {},
   setRates: { stateMs: 100 },
