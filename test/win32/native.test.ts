@@ -218,6 +218,25 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
     assert.match(report.waiters.reason, /STATUS_NOT_IMPLEMENTED/);
   });
 
+  test('syscall numbers: read from this ntdll\'s stubs, and its export order used only where every plain stub agrees', { timeout: 120_000 }, async () => {
+    const out = path.join(tempDir('syscalls'), 'syscalls.json');
+    const run = await runFixture('win32-syscalls', [toWinePath(out)]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(fs.readFileSync(out, 'utf8'));
+    // Every number the table gives is the one the real stub holds (the fixture reads the stub itself).
+    assert.ok(Number.isInteger(report.numbers.NtWaitForSingleObject), JSON.stringify(report));
+    for (const [name, stubNumber] of Object.entries(report.stubs)) {
+      if (stubNumber !== null) assert.equal(report.numbers[name], stubNumber, name);
+      else assert.equal(typeof report.unknown[name], 'string', `${name} is unknown, with a reason`);
+    }
+    // The export order is trusted exactly when no plain stub contradicts it (Wine's does; Windows' does not).
+    assert.ok(report.order.agreeing + report.order.disagreeing > 0, 'the plain stubs were checked against the order');
+    assert.equal(report.order.trusted, report.order.disagreeing === 0 && report.order.agreeing > 0);
+    // MsgWaitForMultipleObjects' call lives in win32u, numbered from 0x1000.
+    if (report.numbers.NtUserMsgWaitForMultipleObjectsEx !== undefined) assert.ok(report.numbers.NtUserMsgWaitForMultipleObjectsEx >= 0x1000);
+    else assert.equal(typeof report.unknown.NtUserMsgWaitForMultipleObjectsEx, 'string');
+  });
+
   test('no handle growth over 10,000 query cycles', { timeout: 120_000 }, async () => {
     const dir = tempDir('hygiene');
     const out = path.join(dir, 'hygiene.json');
