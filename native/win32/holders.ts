@@ -3,7 +3,7 @@
 // ones by their NT name, any one (named or not) by CompareObjectHandles against a copy of it.
 // The table's Object addresses are never used (0 under Wine, hidden on recent Windows).
 import type { Holder, SampledKind } from '../types';
-import { OpenedProcesses, objectName, walkSyncHandles } from './foreign-handles';
+import { OpenedProcesses, syncObjectName, walkSyncHandles } from './foreign-handles';
 import type { NtHandle } from './handle';
 import { isNamedPath, sameObject } from './identity';
 import { listHandles, listProcesses } from './system-info';
@@ -61,7 +61,7 @@ export class ObjectMatcher {
   /** Calls `found` with the path or key of each object asked about that `copy`, of `kind`, refers to. */
   match(copy: NtHandle, kind: SampledKind, found: (key: string) => void): void {
     if (this.#named.size > 0) {
-      const name = objectName(copy.value);
+      const name = syncObjectName(copy.value, kind);
       const path = name ? this.#named.get(name.toLowerCase()) : undefined;
       if (path !== undefined) found(path);
     }

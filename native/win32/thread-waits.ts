@@ -5,7 +5,7 @@
 // thread says so instead of naming a target.
 import { isNativeError } from '../errors';
 import type { ObjectState, SampledKind } from '../types';
-import { duplicateChecked, duplicateFrom, objectName, objectTypeName, openProcessChecked } from './foreign-handles';
+import { duplicateChecked, duplicateFrom, objectTypeName, openProcessChecked, syncObjectName } from './foreign-handles';
 import type { NtHandle } from './handle';
 import { hex } from './identity';
 import { lastSyscallUnsupportedReason, openThreadForQuery, queryLastSyscall, waitSyscallNames } from './last-syscall';
@@ -159,7 +159,7 @@ export function resolveWaitHandle(owner: NtHandle, pid: number, handle: bigint, 
     const kind = sampledKindOfType(typeName);
     if (kind) {
       const target: WaitTarget = { type: 'object', handle, kind };
-      const name = objectName(copy.value);
+      const name = syncObjectName(copy.value, kind);
       if (name) target.path = name;
       else if (identify) target.identity = identify({ pid, handle }, kind, copy);
       try {

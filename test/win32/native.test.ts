@@ -218,9 +218,9 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
     assert.match(report.waiters.reason, /STATUS_NOT_IMPLEMENTED/);
   });
 
-  test('syscall numbers: read from this ntdll\'s stubs, and its export order used only where every plain stub agrees', { timeout: 120_000 }, async () => {
+  test('wait reading: syscall numbers from this ntdll\'s stubs, and its export order used only where every plain stub agrees', { timeout: 120_000 }, async () => {
     const out = path.join(tempDir('syscalls'), 'syscalls.json');
-    const run = await runFixture('win32-syscalls', [toWinePath(out)]);
+    const run = await runFixture('win32-wait-reading', [toWinePath(out)]);
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(fs.readFileSync(out, 'utf8'));
     // Every number the table gives is the one the real stub holds (the fixture reads the stub itself).
@@ -235,6 +235,10 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
     // MsgWaitForMultipleObjects' call lives in win32u, numbered from 0x1000.
     if (report.numbers.NtUserMsgWaitForMultipleObjectsEx !== undefined) assert.ok(report.numbers.NtUserMsgWaitForMultipleObjectsEx >= 0x1000);
     else assert.equal(typeof report.unknown.NtUserMsgWaitForMultipleObjectsEx, 'string');
+    // A synchronous pipe with a thread blocked reading it is told by its type alone: its name is
+    // never asked (that query can hang on Windows), so the answer is 'other', typed File.
+    assert.deepEqual(report.pipeTarget, { type: 'other', handle: report.pipeHandle, typeName: 'File' });
+    assert.equal(report.pipeName, null, 'syncObjectName asks nothing of a handle without a sampled kind');
   });
 
   test('no handle growth over 10,000 query cycles', { timeout: 120_000 }, async () => {
