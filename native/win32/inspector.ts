@@ -17,6 +17,7 @@ import { listProcesses, type ProcessInfo as ListedProcess } from './system-info'
 import { readThreadWaits, threadStateName, threadStatesUnsupportedReason } from './thread-waits';
 import type { UnnamedObjects } from './unnamed-objects';
 import { WaitChainTraversal, waitChainUnsupportedReason } from './wait-chain';
+import { multipleWaitsNote } from './waiters';
 
 export interface InspectorContext {
   known: UnnamedObjects;
@@ -29,6 +30,8 @@ export class Win32Inspector implements ProcessInspector {
   #processes: ListedProcess[] | undefined;
   readonly #unreadable = new Set<number>();
   #askedForWaiting = false;
+  /** Threads seen in a multiple-object wait, whose handles cannot be read: a cycle through them is unseen. */
+  #multipleWaits = 0;
   #waitChains: WaitChainTraversal | undefined;
 
   constructor(private readonly context: InspectorContext) {}
@@ -85,6 +88,8 @@ export class Win32Inspector implements ProcessInspector {
         }
       }),
     );
+    // Wait Chain Traversal may have named what a multiple-object wait is on; the rest stay unseen.
+    this.#multipleWaits += waits.threads.filter((wait, i) => wait.target?.type === 'multiple' && threads[i].wait === null).length;
     let holds: HeldObject[] = [];
     try {
       holds = heldObjects(pid, vanishedIfGone(pid, () => listSyncHandles(listed, identify)).handles, model);
@@ -111,6 +116,7 @@ export class Win32Inspector implements ProcessInspector {
     // Asked which processes wait, and none can be told: that empty answer is not the whole truth.
     const waits = lastSyscallUnsupportedReason();
     if (this.#askedForWaiting && waits) reasons.push(`no thread's wait can be told on this OS: ${waits}`);
+    if (this.#multipleWaits > 0) reasons.push(`${multipleWaitsNote(this.#multipleWaits)}: a wait through them is not followed`);
     return reasons.length ? reasons.join('; ') : undefined;
   }
 
