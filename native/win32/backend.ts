@@ -7,7 +7,7 @@ import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
 import { unreadableHandles } from './foreign-handles';
-import { holdersOfPaths, withObjectTargets } from './holders';
+import { holdersOfPaths, unmatchedUnnamed, withObjectTargets } from './holders';
 import { isNamedPath, isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
 import { Win32Inspector } from './inspector';
 import { lastSyscallUnsupportedReason } from './last-syscall';
@@ -18,7 +18,7 @@ import { waitChainUnsupportedReason } from './wait-chain';
 import { UnnamedObjects } from './unnamed-objects';
 import { WAITED_SCOPE, parseUnnamedScope, scanHeldUnnamed, scanWaitedUnnamed } from './unnamed-scan';
 import { GLOBAL_DIRECTORY, resolveObjectPath, sessionDirectory, validateCreateName } from './names';
-import { kernelbase, ntdll } from './ntdll';
+import { ntdll } from './ntdll';
 import { check, statusName, ntSuccess } from './ntstatus';
 import { SAMPLED_KINDS, openForQuery } from './objects';
 import { listHandles } from './system-info';
@@ -111,8 +111,9 @@ export class Win32Backend implements Backend {
   }
 
   holders(paths: string[]): HolderResult {
-    const { holders, unreadablePids } = holdersOfPaths(paths, this.#unnamed);
-    return { holders, incomplete: unreadablePids.length ? unreadableHandles(unreadablePids) : undefined };
+    const { holders, unreadablePids, unmatched } = holdersOfPaths(paths, this.#unnamed);
+    const gaps = [unreadablePids.length ? unreadableHandles(unreadablePids) : undefined, unmatched].filter((gap) => gap !== undefined);
+    return { holders, incomplete: gaps.length ? gaps.join('; ') : undefined };
   }
 
   waiters(paths: string[]): WaiterResult {
@@ -121,7 +122,8 @@ export class Win32Backend implements Backend {
     return withObjectTargets(paths, this.#unnamed, (targets) => {
       const found = findWaiters(paths.filter(isNamedPath), targets);
       for (const path of paths) if (!found.waiters.has(path)) found.waiters.set(path, []);
-      return found;
+      const gaps = [found.incomplete, unmatchedUnnamed(paths)].filter((gap) => gap !== undefined);
+      return gaps.length ? { ...found, incomplete: gaps.join('; ') } : { waiters: found.waiters };
     });
   }
 
@@ -188,11 +190,10 @@ export class Win32Backend implements Backend {
           return `NtQueryMutant(MutantOwnerInformation) returned ${statusName(status)}: the owner thread of a mutex is unknown`;
         });
       }),
+      // Named objects' holders are matched by name everywhere; unnamed ones need CompareObjectHandles,
+      // which objectIdentity reports (and each answer about an unnamed object says when missing).
       holders: probe(() => {
         listHandles();
-        if (!kernelbase().CompareObjectHandles) {
-          return 'CompareObjectHandles is missing (Windows before 10); holders are matched by name';
-        }
         return null;
       }),
       waiters: probe(lastSyscallUnsupportedReason),

@@ -102,10 +102,11 @@ export class Win32Inspector implements ProcessInspector {
   }
 
   objectHolders(ids: string[]): HolderResult {
-    const { holders, unreadablePids, searched } = holdersOfPaths(ids, this.context.known);
-    if (!searched) return { holders };
+    const { holders, unreadablePids, searched, unmatched } = holdersOfPaths(ids, this.context.known);
+    if (!searched) return unmatched ? { holders, incomplete: unmatched } : { holders };
     for (const pid of unreadablePids) this.#unreadable.add(pid);
-    return { holders, incomplete: this.incomplete() };
+    const incomplete = [this.incomplete(), unmatched].filter((gap) => gap !== undefined);
+    return { holders, incomplete: incomplete.length ? incomplete.join('; ') : undefined };
   }
 
   incomplete(): string | undefined {
