@@ -1,9 +1,11 @@
 // Test-side access to the Wine rig: run the CLI or fixtures under node.exe and talk to the
-// helper process through files.
+// helper process through files. On Windows the same calls run them natively (scripts/wine-rig.mjs
+// chooseRunner), so the Win32 suites run unchanged there.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { runtimeMissing } from './runtime';
 // @ts-expect-error: plain ESM script without types
 import * as rig from '../../scripts/wine-rig.mjs';
 
@@ -17,10 +19,25 @@ export interface RunResult {
   stderr: string;
 }
 
+/** True when the Windows side runs natively (on Windows), not under Wine. */
+export const nativeWindows: boolean = rig.chooseRunner().kind === 'native';
+
+/**
+ * Why a Win32 suite cannot run here, or undefined: on Windows it runs natively; elsewhere it
+ * needs Wine (skips loudly without it, fails under CI=true).
+ */
+export function win32RuntimeMissing(): string | undefined {
+  return nativeWindows ? undefined : runtimeMissing('Wine', ['wine', '--version']);
+}
+
 let provisioned = false;
 export function provisionWine(): void {
   if (provisioned) return;
   rig.provision();
+  if (nativeWindows) {
+    provisioned = true;
+    return;
+  }
   // Keep one wineserver alive across the suite's many short runs.
   spawnSync('wineserver', ['-p', '60'], { env: rig.wineEnv(), stdio: 'ignore' });
   provisioned = true;

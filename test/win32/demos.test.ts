@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { RecordingMessage } from '../../protocol';
-import { runtimeMissing } from '../support/runtime';
-import { provisionWine, runCli, runFixture, startCli, tempDir, toWinePath } from '../support/wine';
+import { provisionWine, runCli, runFixture, startCli, tempDir, toWinePath, win32RuntimeMissing } from '../support/wine';
 
-const skip = runtimeMissing('Wine', ['wine', '--version']);
+const skip = win32RuntimeMissing();
 
 type Change = RecordingMessage['changes'][number];
 interface DemoRun {

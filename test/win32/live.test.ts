@@ -4,10 +4,9 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { runtimeMissing } from '../support/runtime';
-import { provisionWine, runCli, startCli, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
+import { provisionWine, runCli, startCli, startFixture, tempDir, toWinePath, waitForFile, win32RuntimeMissing } from '../support/wine';
 
-const skip = runtimeMissing('Wine', ['wine', '--version']);
+const skip = win32RuntimeMissing();
 const prefix = `SyncScopeLive${process.pid}`;
 const repo = path.resolve(__dirname, '../..');
 

@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runtimeMissing } from '../support/runtime';
-import { Win32Helper, provisionWine, runCli, runFixture, startCli, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
+import { Win32Helper, provisionWine, runCli, runFixture, startCli, startFixture, tempDir, toWinePath, waitForFile, win32RuntimeMissing } from '../support/wine';
 
-const skip = runtimeMissing('Wine', ['wine', '--version']);
+const skip = win32RuntimeMissing();
 const prefix = `SyncScopeTest${process.pid}`;
 const session = '\\Sessions\\1\\BaseNamedObjects';
 const full = (leaf: string) => `${session}\\${prefix}_${leaf}`;

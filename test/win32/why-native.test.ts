@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { runtimeMissing } from '../support/runtime';
-import { provisionWine, runCli, runFixture, startUnnamedHolders, toWinePath, waitForFile } from '../support/wine';
+import { provisionWine, runCli, runFixture, startUnnamedHolders, toWinePath, waitForFile, win32RuntimeMissing } from '../support/wine';
 
-const skip = runtimeMissing('Wine', ['wine', '--version']);
+const skip = win32RuntimeMissing();
 
 const NO_LAST_SYSCALL = 'NtQueryInformationThread(ThreadLastSystemCall) returned STATUS_NOT_IMPLEMENTED: the OS does not say which object a thread waits on';
 const NO_THREAD_STATES = 'the process list reports this running thread as initialized (KTHREAD_STATE 0): this OS does not report thread states';
