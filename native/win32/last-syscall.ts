@@ -158,6 +158,9 @@ const hexOf = (value: number | bigint) => `0x${value.toString(16)}`;
 
 const PROBE_MS = 2000;
 const pause = new Int32Array(new SharedArrayBuffer(4));
+/** Relative 10 s: the probe's waiting thread never blocks for good. Module-level: the async call reads it later. */
+const probeTimeout = Buffer.alloc(8);
+probeTimeout.writeBigInt64LE(-10n * 10_000_000n);
 
 /**
  * Makes a thread of this process wait on a fresh unnamed event (koffi runs the wait on a worker
@@ -170,10 +173,8 @@ function probeWaitingThread(syscall: number): string | null {
   const created = nt.NtCreateEvent(slot, GENERIC_ALL_SYNC, null, 0 /* manual reset */, 0) >>> 0;
   if (!ntSuccess(created)) return `NtCreateEvent returned ${statusName(created)}: cannot make a thread wait to probe ThreadLastSystemCall`;
   const event = takeHandle(slot);
-  const timeout = Buffer.alloc(8);
-  timeout.writeBigInt64LE(-10n * 10_000_000n); // relative 10 s: the worker never blocks for good
   let closeWhenDone = false;
-  nt.NtWaitForSingleObject.async(event.value, 0, timeout, () => {
+  nt.NtWaitForSingleObject.async(event.value, 0, probeTimeout, () => {
     if (closeWhenDone) event.close();
   });
   const self = kernel32().GetCurrentThreadId();

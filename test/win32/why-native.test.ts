@@ -1,7 +1,8 @@
 // The native pieces of `why` under Wine (or natively on Windows): unnamed objects held by two
-// real node.exe processes, found, matched across processes, opened again by identity and sampled; thread waits and wait
-// chains where the OS has them, their exact "unavailable" reasons where it does not: each
-// assertion picks by the capability report of the backend (never by "is this Wine").
+// real node.exe processes, found, matched across processes, opened again by identity and
+// sampled; thread waits and wait chains where the OS has them, their exact "unavailable" reasons
+// where it does not: each assertion picks by the backend's capability report, never by "is this
+// Wine".
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
