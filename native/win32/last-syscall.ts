@@ -5,7 +5,7 @@ import { handleSlot, takeHandle, type NtHandle } from './handle';
 import { kernel32, ntdll, readMemory } from './ntdll';
 import { STATUS, ntSuccess, statusName } from './ntstatus';
 import { listProcesses } from './system-info';
-import { readExports, resolveSyscallNumbers, syscallNumberFromStub, type SyscallTable } from './syscall-numbers';
+import { exportTableRange, readExports, resolveSyscallNumbers, syscallNumberFromStub, type SyscallTable } from './syscall-numbers';
 import { GENERIC_ALL_SYNC, THREAD_GET_CONTEXT, THREAD_QUERY_INFORMATION, ThreadLastSystemCall, clientId, objectAttributes } from './structs';
 
 export { syscallNumberFromStub } from './syscall-numbers';
@@ -66,12 +66,8 @@ function loadedImage(module: string): Buffer | undefined {
   const base = kernel32().GetModuleHandleW(module);
   if (!base) return undefined;
   const headers = readMemory(base, 4096);
-  const pe = headers.readUInt32LE(0x3c);
-  if (pe + 24 + 120 > headers.length) return undefined;
-  const magic = headers.readUInt16LE(pe + 24);
-  const directories = pe + 24 + (magic === 0x20b ? 112 : 96);
-  const end = headers.readUInt32LE(directories) + headers.readUInt32LE(directories + 4);
-  return end > 0 ? readMemory(base, end) : headers;
+  const exports = exportTableRange(headers);
+  return exports ? readMemory(base, exports.rva + exports.size) : undefined;
 }
 
 let table: SyscallTable | undefined;
@@ -81,14 +77,15 @@ export function waitSyscallTable(): SyscallTable {
   if (table) return table;
   const ntdllImage = loadedImage('ntdll.dll');
   const stubAt = (image: Buffer) => (rva: number) => image.subarray(rva, rva + 8);
+  const unreadable = 'ntdll.dll is not loaded, or its export table cannot be read';
   table = ntdllImage
     ? resolveSyscallNumbers(WAIT_SYSCALLS, readExports(ntdllImage), stubAt(ntdllImage))
-    : { numbers: new Map(), unknown: new Map(WAIT_SYSCALLS.map((n) => [n, 'ntdll.dll is not loaded'])), order: { agreeing: 0, disagreeing: 0, trusted: false } };
+    : { numbers: new Map(), unknown: new Map(WAIT_SYSCALLS.map((n) => [n, unreadable])), order: { agreeing: 0, disagreeing: 0, trusted: false } };
   const win32u = loadedImage('win32u.dll');
   const msgWait = win32u ? readExports(win32u).find((entry) => entry.name === MSG_WAIT_SYSCALL) : undefined;
   const msgWaitNumber = msgWait && win32u ? syscallNumberFromStub(win32u.subarray(msgWait.rva, msgWait.rva + 8)) : undefined;
   if (msgWaitNumber !== undefined) table.numbers.set(MSG_WAIT_SYSCALL, msgWaitNumber);
-  else table.unknown.set(MSG_WAIT_SYSCALL, win32u ? `the ${MSG_WAIT_SYSCALL} stub in win32u is not a plain x64 syscall stub` : 'win32u.dll is not loaded');
+  else table.unknown.set(MSG_WAIT_SYSCALL, win32u ? `the ${MSG_WAIT_SYSCALL} stub in win32u is not a plain x64 syscall stub` : 'win32u.dll is not loaded, or its export table cannot be read');
   return table;
 }
 

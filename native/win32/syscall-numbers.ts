@@ -20,6 +20,22 @@ export interface ExportEntry {
 const PE32_PLUS = 0x20b;
 const PE32 = 0x10b;
 
+/** Where a PE image's export data lies (RVA and size), read from its headers; undefined when not a PE32(+) image with exports. */
+export function exportTableRange(headers: Buffer): { rva: number; size: number } | undefined {
+  const u16 = (at: number) => (at + 2 <= headers.length ? headers.readUInt16LE(at) : undefined);
+  const u32 = (at: number) => (at + 4 <= headers.length ? headers.readUInt32LE(at) : undefined);
+  if (u16(0) !== 0x5a4d) return undefined; // "MZ"
+  const pe = u32(0x3c);
+  if (pe === undefined || u32(pe) !== 0x00004550) return undefined; // "PE\0\0"
+  const optional = pe + 24;
+  const magic = u16(optional);
+  const directories = magic === PE32_PLUS ? optional + 112 : magic === PE32 ? optional + 96 : undefined;
+  if (directories === undefined) return undefined;
+  const rva = u32(directories);
+  const size = u32(directories + 4);
+  return rva && size ? { rva, size } : undefined;
+}
+
 /**
  * The named exports of a PE image mapped at RVA 0 of `image` (the loaded module's bytes from its
  * base up to at least the end of its export data). Empty when the bytes are not such an image.
@@ -27,16 +43,9 @@ const PE32 = 0x10b;
 export function readExports(image: Buffer): ExportEntry[] {
   const u16 = (at: number) => (at + 2 <= image.length ? image.readUInt16LE(at) : undefined);
   const u32 = (at: number) => (at + 4 <= image.length ? image.readUInt32LE(at) : undefined);
-  if (u16(0) !== 0x5a4d) return []; // "MZ"
-  const pe = u32(0x3c);
-  if (pe === undefined || u32(pe) !== 0x00004550) return []; // "PE\0\0"
-  const optional = pe + 24;
-  const magic = u16(optional);
-  const directories = magic === PE32_PLUS ? optional + 112 : magic === PE32 ? optional + 96 : undefined;
-  if (directories === undefined) return [];
-  const exportRva = u32(directories);
-  const exportSize = u32(directories + 4);
-  if (!exportRva || !exportSize) return [];
+  const range = exportTableRange(image);
+  if (!range) return [];
+  const { rva: exportRva, size: exportSize } = range;
   // IMAGE_EXPORT_DIRECTORY: NumberOfNames @24, AddressOfFunctions @28, AddressOfNames @32,
   // AddressOfNameOrdinals @36.
   const names = u32(exportRva + 24) ?? 0;
