@@ -14,7 +14,7 @@ import { DIRECTORY_QUERY, DIRECTORY_TRAVERSE, objectAttributes, readUnicodeStrin
 const ENTRY_NAME_OFFSET = 0;
 const ENTRY_TYPE_OFFSET = 16;
 const ENTRY_SIZE = 32;
-const STATUS_MORE_ENTRIES = 0x00000105;
+export const STATUS_MORE_ENTRIES = 0x00000105;
 
 export interface DirectoryEntryName {
   name: string;
@@ -85,32 +85,52 @@ function query(directory: NtHandle, single: number, restart: number): number {
 
 const tooSmall = (status: number) => (status === STATUS.BUFFER_TOO_SMALL || status === STATUS.BUFFER_OVERFLOW) && cursor.buffer.length < 1 << 20;
 
-/** Every entry, as many per call as fit; undefined when the OS lacks this form (Wine 8). */
-function queryMany(directory: NtHandle, path: string): DirectoryEntryName[] | undefined {
+/** One answer of NtQueryDirectoryObject in the multi-entry form: its status and the entries it wrote. */
+export interface DirectoryAnswer {
+  status: number;
+  entries: DirectoryEntryName[];
+}
+
+/**
+ * The multi-entry loop: asks (`restart` until an entry has been taken) until NO_MORE_ENTRIES or a
+ * SUCCESS that held the rest; an answer with no entry that fitted (BUFFER_TOO_SMALL, or
+ * MORE_ENTRIES with none, as Windows says it) grows the buffer (`grow` says false at its limit)
+ * and asks again from the same place. Undefined when the first answer is NOT_IMPLEMENTED (Wine 8).
+ */
+export function collectDirectoryEntries(ask: (restart: boolean) => DirectoryAnswer, grow: () => boolean, path: string): DirectoryEntryName[] | undefined {
   const entries: DirectoryEntryName[] = [];
-  let restart = 1;
+  let restart = true;
   for (;;) {
-    cursor.buffer.fill(0, 0, ENTRY_SIZE); // an answer with no entry must not read as the last batch
-    const status = query(directory, 0, restart);
-    if (status === STATUS.NOT_IMPLEMENTED && restart === 1) return undefined;
+    const { status, entries: batch } = ask(restart);
+    if (status === STATUS.NOT_IMPLEMENTED && restart) return undefined;
     if (status === STATUS.NO_MORE_ENTRIES) return entries;
-    if (tooSmall(status)) {
-      cursor.grow();
-      continue; // not even one entry fitted; the context did not advance
+    const noneFitted = status === STATUS.BUFFER_TOO_SMALL || status === STATUS.BUFFER_OVERFLOW || (status === STATUS_MORE_ENTRIES && batch.length === 0);
+    if (noneFitted) {
+      if (!grow()) throw statusError(status, 'NtQueryDirectoryObject', `${path}: an entry does not fit in 1 MiB`);
+      continue; // the context did not advance
     }
     if (status !== STATUS.SUCCESS && status !== STATUS_MORE_ENTRIES) throw statusError(status, 'NtQueryDirectoryObject', path);
-    const batch = decodeDirectoryEntries(cursor.buffer, cursor.base);
-    if (batch.length === 0 && status === STATUS_MORE_ENTRIES) {
-      // More entries, none of which fitted: Windows' way of saying the buffer is too small.
-      if (cursor.buffer.length >= 1 << 20) throw statusError(status, 'NtQueryDirectoryObject', `${path}: an entry larger than 1 MiB`);
-      cursor.grow();
-      continue;
-    }
     entries.push(...batch);
-    restart = 0;
+    restart = false;
     // SUCCESS means this batch held the rest; MORE_ENTRIES asks for another call from the context.
     if (status === STATUS.SUCCESS) return entries;
   }
+}
+
+/** Every entry, as many per call as fit; undefined when the OS lacks this form (Wine 8). */
+function queryMany(directory: NtHandle, path: string): DirectoryEntryName[] | undefined {
+  const ask = (restart: boolean): DirectoryAnswer => {
+    cursor.buffer.fill(0, 0, ENTRY_SIZE); // an answer with no entry must not read as the last batch
+    const status = query(directory, 0, restart ? 1 : 0);
+    const wrote = status === STATUS.SUCCESS || status === STATUS_MORE_ENTRIES;
+    return { status, entries: wrote ? decodeDirectoryEntries(cursor.buffer, cursor.base) : [] };
+  };
+  const grow = () => {
+    if (cursor.buffer.length >= 1 << 20) return false;
+    cursor.grow();
+    return true;
+  };
+  return collectDirectoryEntries(ask, grow, path);
 }
 
 function queryOneByOne(directory: NtHandle, path: string): DirectoryEntryName[] {

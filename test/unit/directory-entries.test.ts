@@ -5,7 +5,7 @@
 // ended by an all-zero entry, their strings stored after it, the pointers absolute addresses.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeDirectoryEntries } from '../../native/win32/directory';
+import { collectDirectoryEntries, decodeDirectoryEntries } from '../../native/win32/directory';
 
 const BASE = 0x7ff0_0000_1000n; // where the caller's buffer would live
 
@@ -50,4 +50,64 @@ test('decodeDirectoryEntries: a buffer filled with entries and no terminator sto
   // Cut right after the two entries: the terminator and the strings are gone.
   const cut = Buffer.from(full.subarray(0, 64));
   assert.deepEqual(decodeDirectoryEntries(cut, BASE), [{ name: '', typeName: '' }, { name: '', typeName: '' }]);
+});
+
+// The multi-entry loop over answers as NtQueryDirectoryObject gives them (NTSTATUS values from
+// ntstatus.h: SUCCESS 0, STATUS_MORE_ENTRIES 0x105, STATUS_NO_MORE_ENTRIES 0x8000001A,
+// STATUS_BUFFER_TOO_SMALL 0xC0000023, STATUS_NOT_IMPLEMENTED 0xC0000002, STATUS_ACCESS_DENIED
+// 0xC0000022), each batch decoded from bytes of the documented layout.
+const SUCCESS = 0;
+const MORE_ENTRIES = 0x105;
+const NO_MORE_ENTRIES = 0x8000001a;
+const BUFFER_TOO_SMALL = 0xc0000023;
+const NOT_IMPLEMENTED = 0xc0000002;
+
+function script(answers: Array<[number, Array<[string, string]>]>, growLimit = 3) {
+  const restarts: boolean[] = [];
+  let grown = 0;
+  const ask = (restart: boolean) => {
+    restarts.push(restart);
+    const next = answers.shift();
+    if (!next) throw new Error('asked once too often');
+    const [status, entries] = next;
+    return { status, entries: decodeDirectoryEntries(answer(entries), BASE) };
+  };
+  const grow = () => (grown < growLimit ? (grown++, true) : false);
+  return { ask, grow, restarts, grown: () => grown };
+}
+
+const names = (entries: Array<{ name: string }> | undefined) => entries?.map((e) => e.name);
+
+test('collectDirectoryEntries: batches until SUCCESS; restart only until an entry is taken', () => {
+  const run = script([[MORE_ENTRIES, [['A', 'Event'], ['B', 'Mutant']]], [MORE_ENTRIES, [['C', 'Event']]], [SUCCESS, [['D', 'Semaphore']]]]);
+  assert.deepEqual(names(collectDirectoryEntries(run.ask, run.grow, '\\BaseNamedObjects')), ['A', 'B', 'C', 'D']);
+  assert.deepEqual(run.restarts, [true, false, false]);
+});
+
+test('collectDirectoryEntries: MORE_ENTRIES with no entry, or BUFFER_TOO_SMALL, grows and asks the same again', () => {
+  const run = script([[MORE_ENTRIES, []], [BUFFER_TOO_SMALL, []], [MORE_ENTRIES, [['A', 'Event']]], [MORE_ENTRIES, []], [SUCCESS, [['B', 'Event']]]]);
+  assert.deepEqual(names(collectDirectoryEntries(run.ask, run.grow, '\\X')), ['A', 'B']);
+  assert.deepEqual(run.restarts, [true, true, true, false, false]);
+  assert.equal(run.grown(), 3);
+});
+
+test('collectDirectoryEntries: NO_MORE_ENTRIES ends it (an empty directory at once)', () => {
+  const empty = script([[NO_MORE_ENTRIES, []]]);
+  assert.deepEqual(collectDirectoryEntries(empty.ask, empty.grow, '\\Empty'), []);
+  const after = script([[MORE_ENTRIES, [['A', 'Event']]], [NO_MORE_ENTRIES, []]]);
+  assert.deepEqual(names(collectDirectoryEntries(after.ask, after.grow, '\\X')), ['A']);
+});
+
+test('collectDirectoryEntries: NOT_IMPLEMENTED at first means the form is missing (Wine 8), later it is an error', () => {
+  const wine = script([[NOT_IMPLEMENTED, []]]);
+  assert.equal(collectDirectoryEntries(wine.ask, wine.grow, '\\X'), undefined);
+  const later = script([[MORE_ENTRIES, [['A', 'Event']]], [NOT_IMPLEMENTED, []]]);
+  assert.throws(() => collectDirectoryEntries(later.ask, later.grow, '\\X'), /STATUS_NOT_IMPLEMENTED/);
+});
+
+test('collectDirectoryEntries: a refusal throws with its status; a buffer that cannot grow more throws', () => {
+  const denied = script([[0xc0000022, []]]);
+  assert.throws(() => collectDirectoryEntries(denied.ask, denied.grow, '\\X'), (error: { kind?: string }) => error.kind === 'access-denied');
+  const huge = script([[MORE_ENTRIES, []], [MORE_ENTRIES, []]], 1);
+  assert.throws(() => collectDirectoryEntries(huge.ask, huge.grow, '\\X'), /does not fit in 1 MiB/);
 });
