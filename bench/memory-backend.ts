@@ -29,6 +29,7 @@ export function memoryBackend(count: number, directory = '\\BaseNamedObjects'): 
     capabilities: () => ({
       platform: 'memory',
       osRelease: 'bench',
+      architecture: 'bench',
       enumerate: { supported: true },
       queryState: { supported: true },
       mutexOwner: { supported: false, reason: 'in-memory benchmark backend' },

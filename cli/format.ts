@@ -89,6 +89,11 @@ export function describeWaiter(waiter: Pick<Waiter, 'pid' | 'tid' | 'processName
   return `${who}: ${describeOperations(waiter.operations)}`;
 }
 
+/** A list that may be missing some (holders, waiters), with the one-line reason when it may be. */
+export function withIncomplete(listed: string, reason: string | undefined): string {
+  return reason ? `${listed}; ${reason}` : listed;
+}
+
 export function describeHolders(report: ObjectReport): string {
   if (!report.holders) return report.unavailable?.holders ? '?' : '';
   return report.holders.map((h) => `${h.processName || '?'}(${h.pid})`).join(' ');

@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { isNativeError, loadBackend, messageOf, NativeError, type ActionName, type AnyCreateSpec, type Backend } from '../native';
 import { AuditLog } from '../core/audit';
 import { listReports, showReport } from '../core/inspect';
-import { describeHolders, describeState, describeWaiter, table } from './format';
+import { describeHolders, describeState, describeWaiter, table, withIncomplete } from './format';
 import { collect, confirm, holdFor, integer, objectName, octal, print, printJson, stopPrinting } from './io';
 import { printable } from '../protocol/names';
 import { registerLiveCommands } from './live';
@@ -63,6 +63,9 @@ program
       ),
     );
     print(`${reports.length} object(s)`);
+    // One pass attributes every object, so an incomplete one is said once (the pids: --json).
+    const incomplete = reports.find((r) => r.holders && r.unavailable?.holders)?.unavailable?.holders;
+    if (incomplete) print(`holders ${incomplete}`);
     // Why an object could not be read (vanished since the scan, access denied...).
     for (const r of reports) if (r.error) print(printable(`${r.name}: ${r.error.kind}: ${r.error.message}`, Infinity));
   });
@@ -80,11 +83,16 @@ program
       ['path', report.path],
       ['kind', report.kind],
       ['state', describeState(report)],
-      ['holders', report.holders ? describeHolders(report) || '(none besides syncscope)' : `unavailable: ${report.unavailable?.holders}`],
+      [
+        'holders',
+        report.holders
+          ? withIncomplete(describeHolders(report) || '(none besides syncscope)', report.unavailable?.holders)
+          : `unavailable: ${report.unavailable?.holders}`,
+      ],
       [
         'waiters',
         report.waiters
-          ? report.waiters.map(describeWaiter).join('; ') || '(none)'
+          ? withIncomplete(report.waiters.map(describeWaiter).join('; ') || '(none)', report.unavailable?.waiters)
           : `unavailable: ${report.unavailable?.waiters}`,
       ],
     ];
@@ -219,8 +227,8 @@ program
   .action((options) => {
     const report = backend().capabilities();
     if (options.json) return printJson(report);
-    const { platform, osRelease, ...features } = report;
-    print(`${platform} ${osRelease}`);
+    const { platform, osRelease, architecture, ...features } = report;
+    print(`${platform} ${osRelease} ${architecture}`);
     print(
       table(
         ['FEATURE', 'SUPPORTED', 'REASON'],

@@ -44,7 +44,8 @@ export function waitFactsOf(reports: Report[]): WaitFacts {
 /** Deadlocks now, with what the OS could not tell (so that none found is read with care). */
 export function detectDeadlocks(backend: Backend, now: () => number = Date.now): DeadlockReport {
   const unavailable: Record<string, string> = {};
-  const graph = backend.inspector ? graphFromInspections(backend, unavailable) : graphFromReports(backend, unavailable);
+  const unreadable = new Set<number>();
+  const graph = backend.inspector ? graphFromInspections(backend, unavailable, unreadable) : graphFromReports(backend, unavailable, unreadable);
   // Only where the OS has mutexes is a missing owner a blind spot, whichever source the graph has.
   if (backend.sampledKinds.includes('mutex')) {
     const { mutexOwner } = backend.capabilities();
@@ -52,11 +53,13 @@ export function detectDeadlocks(backend: Backend, now: () => number = Date.now):
   }
   const edges: Array<[string, string]> = [];
   for (const [from, targets] of graph.edges) for (const to of targets) edges.push([from, to]);
-  return { t: now(), deadlocks: findDeadlocks(graph), graph: { nodes: Object.fromEntries(graph.nodes), edges }, unavailable };
+  const report: DeadlockReport = { t: now(), deadlocks: findDeadlocks(graph), graph: { nodes: Object.fromEntries(graph.nodes), edges }, unavailable };
+  if (unreadable.size > 0) report.unreadablePids = [...unreadable].sort((a, b) => a - b);
+  return report;
 }
 
 /** Every process with a thread in a decoded wait, inspected once; owners are followed from there. */
-function graphFromInspections(backend: Backend, unavailable: Record<string, string>): WaitGraph {
+function graphFromInspections(backend: Backend, unavailable: Record<string, string>, unreadablePids: Set<number>): WaitGraph {
   const inspector = backend.inspector!();
   try {
     const analysis = new WaitAnalysis(inspector);
@@ -88,6 +91,7 @@ function graphFromInspections(backend: Backend, unavailable: Record<string, stri
       }
     }
     const incomplete = inspector.incomplete();
+    for (const pid of inspector.unreadablePids()) unreadablePids.add(pid);
     if (incomplete || unreadable) unavailable.waiters = `incomplete: ${incomplete ?? `${unreadable} waiting process(es) could not be read`}`;
     if (waitsUnknown.size > 0) {
       const [[reason, count]] = [...waitsUnknown].sort((a, b) => b[1] - a[1]);
@@ -104,13 +108,14 @@ function graphFromInspections(backend: Backend, unavailable: Record<string, stri
   }
 }
 
-function graphFromReports(backend: Backend, unavailable: Record<string, string>): WaitGraph {
+function graphFromReports(backend: Backend, unavailable: Record<string, string>, unreadablePids: Set<number>): WaitGraph {
   const reports = listReports(backend, { holders: true });
   const sampled = reports.filter((r) => backend.sampledKinds.includes(r.kind) && !r.error);
   try {
     const result = backend.waiters(sampled.map((r) => r.path));
     for (const report of sampled) report.waiters = result.waiters.get(report.path) ?? [];
     if (result.incomplete) unavailable.waiters = `incomplete: ${result.incomplete}`;
+    for (const pid of result.unreadablePids ?? []) unreadablePids.add(pid);
   } catch (error) {
     unavailable.waiters = messageOf(error);
   }

@@ -46,6 +46,7 @@ export function attachHolders(backend: Backend, reports: ObjectReport[]): void {
     for (const report of sampled) {
       report.holders = result.holders.get(report.path) ?? [];
       if (result.incomplete) report.unavailable = { ...report.unavailable, holders: `incomplete: ${result.incomplete}` };
+      if (result.unreadablePids?.length) report.unreadablePids = { ...report.unreadablePids, holders: result.unreadablePids };
     }
   } catch (error) {
     for (const report of sampled) report.unavailable = { ...report.unavailable, holders: errorOf(error).message };
@@ -61,6 +62,7 @@ export function attachWaiters(backend: Backend, reports: ObjectReport[]): void {
     for (const report of sampled) {
       report.waiters = result.waiters.get(report.path) ?? [];
       if (result.incomplete) report.unavailable = { ...report.unavailable, waiters: `incomplete: ${result.incomplete}` };
+      if (result.unreadablePids?.length) report.unreadablePids = { ...report.unreadablePids, waiters: result.unreadablePids };
     }
   } catch (error) {
     for (const report of sampled) report.unavailable = { ...report.unavailable, waiters: errorOf(error).message };

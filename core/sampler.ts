@@ -7,7 +7,7 @@
 import picomatch from 'picomatch';
 import type { Backend, ObjectEntry, StateReader } from '../native';
 import { isNativeError, messageOf } from '../native/errors';
-import type { ObjectState } from '../native/types';
+import type { ObjectState, UnreadablePids } from '../native/types';
 import { DEFAULT_RATES, type ObjectRecord, type Rates } from '../protocol';
 import { HistoryStore } from './history';
 import { levelOf } from './levels';
@@ -87,6 +87,7 @@ export class Sampler {
   private timers = new Map<Cadence, NodeJS.Timeout>();
   private roundRobin = 0;
   private waitersUnavailable?: string;
+  private readonly lastUnreadable: Required<UnreadablePids> = { holders: [], waiters: [] };
   private running = false;
   /** Opened on first use, closed by stop(). */
   private stateReader?: StateReader;
@@ -268,6 +269,7 @@ export class Sampler {
     const paths = live.map((x) => x.entry.path);
     try {
       const result = this.backend.holders(paths);
+      this.lastUnreadable.holders = result.unreadablePids ?? [];
       for (const path of paths) {
         const holders = result.holders.get(path) ?? [];
         // A complete answer clears the reason an earlier failed or incomplete one left.
@@ -282,6 +284,7 @@ export class Sampler {
     if (this.waitersUnavailable === undefined) {
       try {
         const result = this.backend.waiters(paths);
+        this.lastUnreadable.waiters = result.unreadablePids ?? [];
         for (const path of paths) {
           // As for holders: a complete answer clears an earlier reason, an incomplete one says why.
           const unavailable = result.incomplete
@@ -301,6 +304,11 @@ export class Sampler {
       }
     }
     this.flush();
+  }
+
+  /** The processes the last holders and waiters passes could not read (the records say only how many). */
+  unreadablePids(): UnreadablePids {
+    return { holders: [...this.lastUnreadable.holders], waiters: [...this.lastUnreadable.waiters] };
   }
 
   /** Everything tracked now, as the stream's records. */

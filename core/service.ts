@@ -156,6 +156,7 @@ export class Service {
       metrics: ({ path, windowMs }) => liveMetrics(sampler, path, windowMs),
       contention: ({ windowMs, limit }) => liveContention(sampler, windowMs, limit),
       deadlocks: () => detectDeadlocks(this.backend),
+      unreadableProcesses: () => sampler.unreadablePids(),
       focusProcess: ({ pid }) => ({ scopes: sampler.focusProcess(pid ?? undefined) }),
       why: (query) => whyDocument(this.backend, query, { waitSince: (pid, tid, object) => sampler.waitClock.since(pid, tid, object) }),
       startDemo: ({ scenario, workers }) => {

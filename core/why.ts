@@ -58,7 +58,10 @@ export function whyDocument(backend: Backend, query: ProcessQuery, options: Anal
     }
     const incomplete = inspector.incomplete();
     if (incomplete) unavailable.processes = incomplete;
-    return { format: 'syncscope-why', version: 1, t: now(), platform: backend.platform, query, reports, unavailable };
+    const document: WhyDocument = { format: 'syncscope-why', version: 1, t: now(), platform: backend.platform, query, reports, unavailable };
+    const unreadablePids = inspector.unreadablePids();
+    if (unreadablePids.length > 0) document.unreadablePids = unreadablePids;
+    return document;
   } finally {
     inspector.close();
   }

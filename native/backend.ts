@@ -43,14 +43,18 @@ export interface StateReader {
 
 export interface HolderResult {
   holders: Map<string, Holder[]>;
-  /** Set when the answer may be incomplete, and why. */
+  /** Set when the answer may be incomplete, and why: one line, without the pid list. */
   incomplete?: string;
+  /** The processes that could not be read, ascending (the list behind `incomplete`). */
+  unreadablePids?: number[];
 }
 
 export interface WaiterResult {
   waiters: Map<string, Waiter[]>;
   /** Set when threads may be missing (processes or threads that could not be read), and why. */
   incomplete?: string;
+  /** The processes that could not be read, ascending. */
+  unreadablePids?: number[];
 }
 
 /**
@@ -77,6 +81,8 @@ export interface ProcessInspector {
   objectHolders(ids: string[]): HolderResult;
   /** Set when processes could not be looked at (another user's, without the rights), and why. */
   incomplete(): string | undefined;
+  /** The processes that could not be looked at so far, ascending (the pids behind `incomplete`). */
+  unreadablePids(): number[];
   /** Releases what it keeps; idempotent. */
   close(): void;
 }

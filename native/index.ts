@@ -1,9 +1,12 @@
 /** Picks the backend for the running OS. Each OS module is loaded only after the platform check. */
 import type { Backend } from './backend';
+import { architectureRefusal } from './architecture';
 import { unsupported } from './errors';
 import { koffi } from './koffi';
 
-export function loadBackend(platform: NodeJS.Platform = process.platform): Backend {
+export function loadBackend(platform: NodeJS.Platform = process.platform, arch: string = process.arch): Backend {
+  const refusal = architectureRefusal(platform, arch);
+  if (refusal) throw unsupported('loadBackend', refusal);
   if (platform === 'win32' || platform === 'linux') {
     // Every OS call goes through koffi: a missing or broken build fails here, said once, rather
     // than at each first call later on.

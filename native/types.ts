@@ -142,6 +142,14 @@ export interface ObjectReport {
   error?: { kind: string; message: string };
   /** Why holders or waiters are missing, when they are. */
   unavailable?: Record<string, string>;
+  /** The processes that could not be read, when holders or waiters are incomplete (`--json` only). */
+  unreadablePids?: UnreadablePids;
+}
+
+/** Which processes a holders or waiters pass could not read, ascending. */
+export interface UnreadablePids {
+  holders?: number[];
+  waiters?: number[];
 }
 
 export interface Capability {
@@ -161,11 +169,11 @@ export type CapabilityName =
 
 /**
  * Capabilities only some backends probe (Windows: the per-process handle snapshot, thread states,
- * comparing handles across processes, Wait Chain Traversal).
+ * comparing handles across processes, Wait Chain Traversal, SeDebugPrivilege).
  */
-export type OptionalCapabilityName = 'processHandleSnapshot' | 'threadStates' | 'objectIdentity' | 'waitChains';
+export type OptionalCapabilityName = 'processHandleSnapshot' | 'threadStates' | 'objectIdentity' | 'waitChains' | 'debugPrivilege';
 
-export type CapabilityReport = { platform: string; osRelease: string } & Record<CapabilityName, Capability> &
+export type CapabilityReport = { platform: string; osRelease: string; architecture: string } & Record<CapabilityName, Capability> &
   Partial<Record<OptionalCapabilityName, Capability>>;
 
 // ---- Processes and what their threads wait for (`why`, `deadlocks`) ---------------------------

@@ -12,6 +12,7 @@ export const REQUEST_NAMES = [
   'metrics',
   'contention',
   'deadlocks',
+  'unreadableProcesses',
   'focusProcess',
   'why',
   'exportRecording',

@@ -37,6 +37,9 @@ const waiterSchema = z.object({
 const errorInfoSchema = z.object({ kind: z.string(), message: z.string() });
 
 /** One object as `list --json` and `show --json` print it. */
+/** The processes a holders or waiters pass could not read (behind an "incomplete" reason). */
+export const unreadablePidsSchema = z.object({ holders: z.array(pid).optional(), waiters: z.array(pid).optional() });
+
 export const objectReportSchema = z.object({
   kind: z.string(),
   name: z.string(),
@@ -46,6 +49,7 @@ export const objectReportSchema = z.object({
   waiters: z.array(waiterSchema).optional(),
   error: errorInfoSchema.optional(),
   unavailable: z.record(z.string(), z.string()).optional(),
+  unreadablePids: unreadablePidsSchema.optional(),
 });
 export type ObjectReportMessage = z.infer<typeof objectReportSchema>;
 
@@ -195,6 +199,8 @@ export const deadlockReportSchema = z.object({
   }),
   /** What the OS could not tell, so that "no deadlock" is read with care. */
   unavailable: z.record(z.string(), z.string()),
+  /** The processes that could not be read (unavailable.waiters gives their count and the advice). */
+  unreadablePids: z.array(pid).optional(),
 });
 export type DeadlockReport = z.infer<typeof deadlockReportSchema>;
 
@@ -236,6 +242,8 @@ export const REQUESTS = {
     response: z.array(metricsSchema),
   },
   deadlocks: { request: z.object({}), response: deadlockReportSchema },
+  /** The processes the live holders and waiters passes could not read (the app's "which processes?"). */
+  unreadableProcesses: { request: z.object({}), response: unreadablePidsSchema },
   /** The Processes view's process: its objects that a default scan leaves out are tracked too (null: none). */
   focusProcess: { request: z.object({ pid: pid.min(1).nullable() }), response: z.object({ scopes: z.array(z.string()) }) },
   /** What a process waits for (by pid, or every process of a name): threads, chains onward, a verdict. */

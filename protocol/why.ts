@@ -154,6 +154,8 @@ export const whyDocumentSchema = z.object({
   reports: z.array(whyProcessReportSchema),
   /** What could not be looked at anywhere (other users' processes...), so that an answer is read with care. */
   unavailable: reasons,
+  /** The processes that could not be looked at (unavailable.processes gives their count and the advice). */
+  unreadablePids: z.array(pid).optional(),
 });
 
 export { graphNodeSchema };

@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { ActionRequest, ActionResult, AnyCreateSpec, CreatedObject } from '../actions';
 import type { Backend, FileLease, HolderResult, SampledObject, StateReader, WaiterResult } from '../backend';
 import { NativeError, invalidArgument, unsupported } from '../errors';
+import { architectureNote } from '../architecture';
 import type { Capability, CapabilityReport, FileLockState, Holder, KnownKind, LinuxKind, ObjectEntry, Waiter } from '../types';
 import { performAction } from './actions';
 import { processFdCount } from './fd';
@@ -188,7 +189,7 @@ export class LinuxBackend implements Backend {
       const records = readLockRecords().filter((r) => wanted.has(r.id));
       for (const [id, list] of lockHolders(records, names, tally)) holders.set(`lock:${id}`, list);
     }
-    return { holders, incomplete: describeDenied(tally) };
+    return { holders, ...describeDenied(tally) };
   }
 
   waiters(paths: string[]): WaiterResult {
@@ -218,7 +219,7 @@ export class LinuxBackend implements Backend {
       }
     }
     // Threads of processes whose /proc files this user may not read are not seen.
-    return { waiters: result, incomplete: describeDenied(blocked.tally) };
+    return { waiters: result, ...describeDenied(blocked.tally) };
   }
 
   childWaits(): Array<{ parentPid: number; parentTid?: number; childPid: number }> {
@@ -279,6 +280,7 @@ export class LinuxBackend implements Backend {
     return {
       platform: 'linux',
       osRelease: os.release(),
+      architecture: architectureNote('linux', process.arch),
       enumerate: probe(() => {
         const problems = [SHM_DIRECTORY, SYSV_SOURCE, LOCKS_SOURCE].map(readable).filter((p) => p !== null);
         return problems.length ? `cannot read ${problems.join('; ')}` : null;

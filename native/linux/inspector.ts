@@ -210,11 +210,15 @@ export class LinuxInspector implements ProcessInspector {
         }
       }
     }
-    return { holders, incomplete: describeDenied(this.#tally) };
+    return { holders, ...describeDenied(this.#tally) };
   }
 
   incomplete(): string | undefined {
-    return describeDenied(this.#tally);
+    return describeDenied(this.#tally).incomplete;
+  }
+
+  unreadablePids(): number[] {
+    return describeDenied(this.#tally).unreadablePids ?? [];
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 // simply skipped; one we may not read (EACCES, EPERM) is counted so that answers can say they are
 // incomplete.
 import fs from 'node:fs';
+import { unreadableSummary } from '../unreadable';
 import { parseMaps, parseSyscall, splitDev, deviceString, type MapsLine, type SyscallLine } from './parse';
 
 export interface ReadTally {
@@ -106,9 +107,11 @@ export function parentPid(pid: number): number | undefined {
   return Number.isInteger(ppid) ? ppid : undefined;
 }
 
-export function describeDenied(tally: ReadTally): string | undefined {
-  if (tally.denied.size === 0) return undefined;
-  const pids = [...tally.denied].sort((a, b) => a - b);
-  const shown = pids.slice(0, 20).join(', ') + (pids.length > 20 ? ', ...' : '');
-  return `/proc files of ${pids.length} process(es) could not be read (pids ${shown}); run as their user or root`;
+/** The processes whose /proc files were refused: a one-line summary and the pids behind it. */
+export function describeDenied(tally: ReadTally): { incomplete?: string; unreadablePids?: number[] } {
+  if (tally.denied.size === 0) return {};
+  return {
+    incomplete: unreadableSummary(tally.denied.size, 'could not be read in /proc', 'run as their user or root'),
+    unreadablePids: [...tally.denied].sort((a, b) => a - b),
+  };
 }

@@ -6,10 +6,12 @@ import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } f
 import { MutexLeases, createObject, performAction } from './actions';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
-import { unreadableHandles } from './foreign-handles';
+import { unopenedProcesses } from './foreign-handles';
 import { holdersOfPaths, unmatchedUnnamed, withObjectTargets } from './holders';
 import { isNamedPath, isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
 import { Win32Inspector } from './inspector';
+import { enableDebugPrivilege } from './privilege';
+import { architectureNote } from '../architecture';
 import { lastSyscallUnsupportedReason } from './last-syscall';
 import { processSnapshotUnsupportedReason } from './process-handles';
 import { openUnnamed } from './process-objects';
@@ -47,6 +49,11 @@ export class Win32Backend implements Backend {
   readonly platform = 'win32' as const;
   readonly sampledKinds = SAMPLED_KINDS;
   readonly sessionId = currentSessionId();
+
+  constructor() {
+    // Before any other process is opened: with it, an elevated SyncScope reads services too.
+    enableDebugPrivilege();
+  }
   readonly #leases = new MutexLeases();
   readonly #unnamed = new UnnamedObjects();
   #waited: { at: number; entries: ObjectEntry[] } | undefined;
@@ -112,8 +119,10 @@ export class Win32Backend implements Backend {
 
   holders(paths: string[]): HolderResult {
     const { holders, unreadablePids, unmatched } = holdersOfPaths(paths, this.#unnamed);
-    const gaps = [unreadablePids.length ? unreadableHandles(unreadablePids) : undefined, unmatched].filter((gap) => gap !== undefined);
-    return { holders, incomplete: gaps.length ? gaps.join('; ') : undefined };
+    const gaps = [unreadablePids.length ? unopenedProcesses(unreadablePids.length) : undefined, unmatched].filter((gap) => gap !== undefined);
+    if (gaps.length === 0) return { holders };
+    const incomplete = gaps.join('; ');
+    return unreadablePids.length ? { holders, incomplete, unreadablePids: [...unreadablePids].sort((a, b) => a - b) } : { holders, incomplete };
   }
 
   waiters(paths: string[]): WaiterResult {
@@ -123,7 +132,7 @@ export class Win32Backend implements Backend {
       const found = findWaiters(paths.filter(isNamedPath), targets);
       for (const path of paths) if (!found.waiters.has(path)) found.waiters.set(path, []);
       const gaps = [found.incomplete, unmatchedUnnamed(paths)].filter((gap) => gap !== undefined);
-      return gaps.length ? { ...found, incomplete: gaps.join('; ') } : { waiters: found.waiters };
+      return gaps.length ? { ...found, incomplete: gaps.join('; ') } : found;
     });
   }
 
@@ -171,6 +180,7 @@ export class Win32Backend implements Backend {
     return {
       platform: 'win32',
       osRelease: os.release(),
+      architecture: architectureNote('win32', process.arch),
       enumerate: probe(() => {
         listDirectory(GLOBAL_DIRECTORY);
         return null;
@@ -212,6 +222,10 @@ export class Win32Backend implements Backend {
       threadStates: probe(threadStatesUnsupportedReason),
       objectIdentity: probe(objectComparisonUnsupportedReason),
       waitChains: probe(waitChainUnsupportedReason),
+      debugPrivilege: probe(() => {
+        const privilege = enableDebugPrivilege();
+        return privilege.enabled ? null : privilege.reason;
+      }),
     };
   }
 

@@ -3,9 +3,11 @@
 // Every copy and process handle is closed before the walk returns.
 import { NativeError } from '../errors';
 import type { SampledKind } from '../types';
+import { unreadableSummary } from '../unreadable';
 import { NtHandle, handleSlot, takeHandle } from './handle';
 import { ntdll } from './ntdll';
 import { STATUS, ntSuccess, statusError } from './ntstatus';
+import { enableDebugPrivilege } from './privilege';
 import type { HandleSource } from './process-handles';
 import type { HandleEntry } from './system-info';
 import {
@@ -110,10 +112,16 @@ export class OpenedProcesses implements Disposable {
   }
 }
 
-/** "the handles of 3 process(es) could not be read (pids 4, 8, 12)", at most 20 pids shown. */
-export function unreadableHandles(pids: readonly number[]): string {
-  const shown = pids.slice(0, 20).join(', ') + (pids.length > 20 ? ', ...' : '');
-  return `the handles of ${pids.length} process(es) could not be read (pids ${shown})`;
+/**
+ * "37 processes could not be opened (run elevated)": the advice depends on whether this process
+ * already has SeDebugPrivilege, with which only protected processes (and those that exited
+ * meanwhile) stay closed.
+ */
+export function unopenedProcesses(count: number): string {
+  const privilege = enableDebugPrivilege();
+  return privilege.enabled
+    ? unreadableSummary(count, 'could not be opened', 'protected processes, or they exited; SeDebugPrivilege is enabled')
+    : unreadableSummary(count, 'could not be opened', 'run elevated');
 }
 
 export interface SyncHandleVisit {

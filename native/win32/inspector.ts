@@ -8,7 +8,7 @@
 import type { HolderResult, ProcessInspector } from '../backend';
 import { NativeError, isNativeError } from '../errors';
 import type { HeldObject, ProcessInfo, ProcessInspection, ProcessQuery } from '../types';
-import { unreadableHandles } from './foreign-handles';
+import { unopenedProcesses } from './foreign-handles';
 import { holdersOfPaths } from './holders';
 import { chainObject, heldObjects, threadInspection, threadState, type ModelContext } from './inspection-model';
 import { lastSyscallUnsupportedReason } from './last-syscall';
@@ -112,13 +112,17 @@ export class Win32Inspector implements ProcessInspector {
   incomplete(): string | undefined {
     const reasons: string[] = [];
     if (this.#unreadable.size > 0) {
-      reasons.push(`${unreadableHandles([...this.#unreadable].sort((a, b) => a - b))}; run as their user or elevated`);
+      reasons.push(unopenedProcesses(this.#unreadable.size));
     }
     // Asked which processes wait, and none can be told: that empty answer is not the whole truth.
     const waits = lastSyscallUnsupportedReason();
     if (this.#askedForWaiting && waits) reasons.push(`no thread's wait can be told on this OS: ${waits}`);
     if (this.#multipleWaits > 0) reasons.push(`${multipleWaitsNote(this.#multipleWaits)}: a wait through them is not followed`);
     return reasons.length ? reasons.join('; ') : undefined;
+  }
+
+  unreadablePids(): number[] {
+    return [...this.#unreadable].sort((a, b) => a - b);
   }
 
   close(): void {

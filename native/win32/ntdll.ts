@@ -49,6 +49,10 @@ export interface Ntdll {
   NtDuplicateObject: NtCall<
     [srcProcess: bigint, src: bigint, dstProcess: bigint, dstOut: Ptr, access: number, attributes: number, options: number]
   >;
+  NtOpenProcessToken: NtCall<[process: bigint, access: number, handleOut: Buffer]>;
+  NtAdjustPrivilegesToken: NtCall<
+    [token: bigint, disableAll: number, newState: Buffer, length: number, previous: Ptr, returned: Ptr]
+  >;
 }
 
 export interface Kernelbase {
@@ -124,6 +128,9 @@ const declarations: Record<keyof Ntdll, string> = {
   NtOpenThread: 'int32_t NtOpenThread(void *out, uint32_t access, void *oa, void *cid)',
   NtDuplicateObject:
     'int32_t NtDuplicateObject(void *sp, void *sh, void *tp, void *th, uint32_t access, uint32_t attrs, uint32_t opts)',
+  NtOpenProcessToken: 'int32_t NtOpenProcessToken(void *process, uint32_t access, void *out)',
+  NtAdjustPrivilegesToken:
+    'int32_t NtAdjustPrivilegesToken(void *token, uint8_t disableAll, void *state, uint32_t len, void *prev, void *ret)',
 };
 
 let ntdllBindings: Ntdll | undefined;

@@ -4,7 +4,7 @@
 // copy of it. Wine does not implement the class, so this is probed at run time.
 import type { WaiterResult } from '../backend';
 import type { SampledKind, Waiter } from '../types';
-import { duplicateFrom, objectTypeName, openProcess } from './foreign-handles';
+import { duplicateFrom, objectTypeName, openProcess, unopenedProcesses } from './foreign-handles';
 import type { NtHandle } from './handle';
 import { ObjectMatcher, type ObjectTarget } from './holders';
 import { MSG_WAIT_SYSCALL, lastSyscallUnsupportedReason, openThreadForQuery, queryLastSyscall, syscallNumberOf } from './last-syscall';
@@ -46,14 +46,13 @@ export function multipleWaitsNote(count: number): string {
     '(ThreadLastSystemCall gives only the first argument, the count)';
 }
 
-/** The gaps in one line, or undefined when there are none. */
-export function describeWaitGaps(gaps: WaitGaps): string | undefined {
+/**
+ * The gaps in one line, or undefined when there are none. The unopened processes are a count with
+ * advice (`unopened`, which asks the privilege state); their pids travel beside the line.
+ */
+export function describeWaitGaps(gaps: WaitGaps, unopened: (count: number) => string = unopenedProcesses): string | undefined {
   const parts: string[] = [];
-  const { unopenedPids: pids } = gaps;
-  if (pids.length > 0) {
-    const shown = pids.slice(0, 20).join(', ') + (pids.length > 20 ? ', ...' : '');
-    parts.push(`${pids.length} process(es) with waiting threads could not be opened (pids ${shown}); run as their user or elevated`);
-  }
+  if (gaps.unopenedPids.length > 0) parts.push(unopened(gaps.unopenedPids.length));
   const refused = [...gaps.unqueried].sort((a, b) => b[1] - a[1]);
   if (refused.length > 0) {
     const total = refused.reduce((sum, [, count]) => sum + count, 0);
@@ -136,5 +135,6 @@ export function findWaiters(paths: Iterable<string>, objects: readonly ObjectTar
     matcher.match(copy, kind, (key) => result.get(key)!.push(waiter));
   });
   const incomplete = describeWaitGaps(gaps);
-  return incomplete ? { waiters: result, incomplete } : { waiters: result };
+  if (!incomplete) return { waiters: result };
+  return gaps.unopenedPids.length ? { waiters: result, incomplete, unreadablePids: gaps.unopenedPids } : { waiters: result, incomplete };
 }

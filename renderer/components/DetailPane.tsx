@@ -4,6 +4,7 @@ import type { HistoryPointMessage, ObjectRecord, RequestOf } from '../../protoco
 import type { Client } from '../client';
 import { HistoryCharts } from './Charts';
 import { ConfirmDialog } from './Dialogs';
+import { IncompleteNote } from './UnreadableProcesses';
 import { stateText } from './ObjectList';
 import { describeState, describeWaiter } from '../../cli/format';
 
@@ -152,12 +153,14 @@ export function DetailPane({ client, record, createdByInspector, readOnly, onAct
           {record.holders
             ? record.holders.map((h) => `${h.processName} (pid ${h.pid})`).join(', ') || 'none besides SyncScope'
             : record.unavailable?.holders ? `unavailable: ${record.unavailable.holders}` : 'not read yet (every 2 s)'}
+          {record.holders && record.unavailable?.holders && <IncompleteNote client={client} what="holders" reason={record.unavailable.holders} />}
         </dd>
         <dt>Waiters</dt>
         <dd>
           {record.waiters
             ? record.waiters.map(describeWaiter).join('; ') || 'none'
             : record.unavailable?.waiters ? `unavailable: ${record.unavailable.waiters}` : 'not read yet (every 2 s)'}
+          {record.waiters && record.unavailable?.waiters && <IncompleteNote client={client} what="waiters" reason={record.unavailable.waiters} />}
         </dd>
       </dl>
 

@@ -7,15 +7,17 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { artifact, chromiumMissing, launchChromium } from '../support/browser';
-import { ROOT, notLinux } from '../support/linux';
+import { OTHER_USER, ROOT, notLinux, secondUserMissing } from '../support/linux';
 
 const skip = notLinux ?? chromiumMissing();
 const CLI = path.join(ROOT, 'dist/cli.cjs');
 const name = `SyncScopeE2E_${process.pid}`;
 
-function startCli(args: string[]): { child: ChildProcess; output: () => string } {
+function startCli(args: string[], user?: string): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = user
+    ? spawn('runuser', ['-u', user, '--', process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   return { child, output: () => output };
@@ -108,5 +110,38 @@ describe('browser E2E over the Linux backend', { skip, timeout: 300_000 }, () =>
     await page.getByRole('status').filter({ hasText: /Demo stopped/ }).waitFor({ timeout: 20_000 });
     assert.deepEqual(fs.readdirSync('/dev/shm').filter((f) => f.includes('SyncScopeDemo.producer-consumer')), []);
     await page.close();
+  });
+
+  test('holders another user cannot read: the detail pane says how many, and which on request', { skip: secondUserMissing(), timeout: 120_000 }, async () => {
+    const shared = `${name}_shared`;
+    const owner = startCli(['create', 'posix-semaphore', shared, '--count', '1', '--mode', '644', '--hold', '120']);
+    children.push(owner.child);
+    await waitForOutput(owner, /created posix-semaphore/, 20_000);
+    // Serve mode as a user who cannot read root's /proc/<pid>/maps: holders are incomplete.
+    const server = startCli(['serve', '--interval', '50', '--duration', '120'], OTHER_USER);
+    children.push(server.child);
+    const otherUrl = (await waitForOutput(server, /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 20_000))[0];
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    try {
+      await page.goto(otherUrl);
+      await page.getByLabel('Search by name').fill(shared);
+      const row = page.getByRole('row').filter({ hasText: shared });
+      await row.waitFor({ timeout: 20_000 });
+      await row.click();
+      const note = page.getByTestId('holders-incomplete');
+      await note.waitFor({ timeout: 15_000 });
+      const text = await note.innerText();
+      assert.match(text, /^incomplete: (\d+) process(es)? could not be read in \/proc \(run as their user or root\)/);
+      assert.doesNotMatch(text, /pids?\b/, 'no pid list until asked');
+      await note.getByRole('button', { name: 'Which processes?' }).click();
+      const pids = await page.getByTestId('holders-unreadable-pids').innerText();
+      // The holding process is root's: it is among those that could not be read.
+      assert.ok(pids.split(/[ ,]+/).includes(String(owner.child.pid)), `${owner.child.pid} in ${pids}`);
+    } finally {
+      await page.close();
+      server.child.kill('SIGKILL');
+      owner.child.kill('SIGKILL');
+      fs.rmSync(`/dev/shm/sem.${shared}`, { force: true });
+    }
   });
 });

@@ -225,7 +225,9 @@ describe('why: C programs (gcc)', { skip: skipAll ?? noGcc, timeout: 180_000 }, 
     const blind = await runCli(['deadlocks', '--json'], { user: NOBODY });
     assert.equal(blind.code, 0, blind.stderr);
     const blindReport = deadlockReportSchema.parse(JSON.parse(blind.stdout));
-    assert.match(blindReport.unavailable.waiters, /^incomplete: .*could not be read/);
+    assert.match(blindReport.unavailable.waiters, /^incomplete: \d+ process(es)? could not be read in \/proc \(run as their user or root\)$/);
+    // The count in the line, the pids in the JSON: the stuck root process among them.
+    assert.ok(blindReport.unreadablePids?.includes(facts.pid), JSON.stringify(blindReport.unreadablePids));
     assert.ok(!blindReport.deadlocks.some((d) => d.chain.some((n) => n.type !== 'object' && n.pid === facts.pid)));
     program.kill();
   });
@@ -453,6 +455,7 @@ describe('why: bad input and processes that go away', { skip: skipAll, timeout: 
           inspectProcess: (pid) => real.inspectProcess(pid),
           objectHolders: (ids) => real.objectHolders(ids),
           incomplete: () => real.incomplete(),
+          unreadablePids: () => real.unreadablePids(),
           close: () => real.close(),
         };
       },

@@ -12,24 +12,7 @@ import { listReports } from '../../core/inspect';
 import { Sampler } from '../../core/sampler';
 import { loadBackend, type Backend, type ObjectReport } from '../../native';
 import { DIST_CLI, ROOT, assertCleanFailure, runCli } from '../support/cli-runs';
-import { RUN_PREFIX, cleanPosix, cleanSysv, cleanupAll, notLinux, onCleanup } from '../support/linux';
-
-const OTHER_USER = 'syncscope-rel';
-
-/** Why the second-user tests cannot run here, or undefined. */
-function secondUserMissing(): string | undefined {
-  if (notLinux) return notLinux;
-  if (process.getuid?.() !== 0) return 'creating objects as root and reading them as another user needs root';
-  if (spawnSync('runuser', ['--help'], { stdio: 'ignore' }).status !== 0) return 'runuser is not installed';
-  if (spawnSync('id', [OTHER_USER], { stdio: 'ignore' }).status !== 0) {
-    const made = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', OTHER_USER], { encoding: 'utf8' });
-    if (made.status !== 0) return `useradd ${OTHER_USER} failed: ${made.stderr}`;
-  }
-  // The other user runs the same checkout: it must be able to read it.
-  const probe = spawnSync('runuser', ['-u', OTHER_USER, '--', process.execPath, '-e', `require(${JSON.stringify(path.join(ROOT, 'node_modules/koffi'))})`], { encoding: 'utf8' });
-  if (probe.status !== 0) return `${OTHER_USER} cannot load this checkout: ${probe.stderr.trim().split('\n')[0]}`;
-  return undefined;
-}
+import { OTHER_USER, RUN_PREFIX, cleanPosix, cleanSysv, cleanupAll, notLinux, onCleanup, secondUserMissing } from '../support/linux';
 
 function startChurn(prefix: string, perSecond: number, seconds: number, pool: number): { child: ChildProcess; done: Promise<Record<string, number>> } {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/fixtures/churn-linux.cjs'), prefix, String(perSecond), String(seconds), String(pool)], {
@@ -79,17 +62,35 @@ describe('faults on Linux', { skip: notLinux, timeout: 180_000 }, () => {
     assert.match(sysvDenied!.error!.message, /EACCES/);
     assert.deepEqual(byPath.get(`/dev/shm/sem.${readable}`)?.state, { count: 2, waiters: 0 }, 'the readable one is still sampled');
 
+    // Holders: root's processes' maps cannot be read. The reason is one line with a count; the
+    // pids behind it are in the JSON, and they include this (root) test runner.
+    const sampled = byPath.get(`/dev/shm/sem.${readable}`)!;
+    const summary = /^incomplete: (\d+) process(?:es)? could not be read in \/proc \(run as their user or root\)$/;
+    const holdersReason = sampled.unavailable?.holders ?? '';
+    assert.match(holdersReason, summary, JSON.stringify(sampled));
+    const unreadable = sampled.unreadablePids?.holders ?? [];
+    assert.equal(unreadable.length, Number(summary.exec(holdersReason)![1]));
+    assert.ok(unreadable.includes(process.pid), `root's test runner ${process.pid} among ${unreadable.join(', ')}`);
+    assert.deepEqual(unreadable, [...unreadable].sort((x, y) => x - y));
+
     // The table says why, one line per object that could not be read.
     const table = await runCli(['list', '--name', `${RUN_PREFIX}_root*`], { user: OTHER_USER });
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, new RegExp(`${denied}: access-denied: open /dev/shm/sem\\.${denied}: EACCES`));
     assert.match(table.stdout, /<access-denied>/);
+    // The incomplete holders are said once, as a count: no pid list in the text.
+    const notes = table.stdout.split('\n').filter((line) => line.startsWith('holders incomplete: '));
+    assert.equal(notes.length, 1, table.stdout);
+    assert.match(notes[0], /^holders incomplete: \d+ process(es)? could not be read in \/proc \(run as their user or root\)$/);
 
     // Waiters as another user: root's threads cannot be read, and the report says so rather than
     // presenting "no waiters" as the whole truth.
     const shown = JSON.parse((await runCli(['show', readable, '--json'], { user: OTHER_USER })).stdout);
     assert.deepEqual(shown.waiters, [], JSON.stringify(shown));
-    assert.match(shown.unavailable?.waiters ?? '', /^incomplete: \/proc files of \d+ process\(es\) could not be read/, JSON.stringify(shown));
+    assert.match(shown.unavailable?.waiters ?? '', /^incomplete: \d+ process(es)? could not be read in \/proc \(run as their user or root\)$/, JSON.stringify(shown));
+    assert.ok(shown.unreadablePids?.waiters?.includes(process.pid), JSON.stringify(shown.unreadablePids));
+    const shownText = await runCli(['show', readable], { user: OTHER_USER });
+    assert.match(shownText.stdout, /waiters\s+\(none\); incomplete: \d+ process(es)? could not be read in \/proc \(run as their user or root\)/);
 
     // show: exit 4 (access denied) and one line; the live engine (record) keeps going.
     assertCleanFailure(await runCli(['show', denied], { user: OTHER_USER }), 4, /EACCES/);

@@ -52,6 +52,7 @@ export const VALID_PAYLOADS: Record<RequestName, Record<string, unknown>> = {
   metrics: { path: '\\Memory\\Ev', windowMs: 1000 },
   contention: { windowMs: 1000, limit: 10 },
   deadlocks: {},
+  unreadableProcesses: {},
   focusProcess: { pid: 1 },
   why: { pid: 1 },
   exportRecording: { format: 'json' },

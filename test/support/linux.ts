@@ -228,3 +228,21 @@ export function lslocks(): Array<{ command: string; pid: number; type: string; m
 export function openFdCount(): number {
   return fs.readdirSync('/proc/self/fd').length - 1;
 }
+
+/** A second, unprivileged user, for what root's processes look like to someone else. */
+export const OTHER_USER = 'syncscope-rel';
+
+/** Why the second-user tests cannot run here, or undefined (creates OTHER_USER when missing). */
+export function secondUserMissing(): string | undefined {
+  if (notLinux) return notLinux;
+  if (process.getuid?.() !== 0) return 'creating objects as root and reading them as another user needs root';
+  if (spawnSync('runuser', ['--help'], { stdio: 'ignore' }).status !== 0) return 'runuser is not installed';
+  if (spawnSync('id', [OTHER_USER], { stdio: 'ignore' }).status !== 0) {
+    const made = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', OTHER_USER], { encoding: 'utf8' });
+    if (made.status !== 0) return `useradd ${OTHER_USER} failed: ${made.stderr}`;
+  }
+  // The other user runs the same checkout: it must be able to read it.
+  const probe = spawnSync('runuser', ['-u', OTHER_USER, '--', process.execPath, '-e', `require(${JSON.stringify(path.join(ROOT, 'node_modules/koffi'))})`], { encoding: 'utf8' });
+  if (probe.status !== 0) return `${OTHER_USER} cannot load this checkout: ${probe.stderr.trim().split('\n')[0]}`;
+  return undefined;
+}

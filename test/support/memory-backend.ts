@@ -20,6 +20,7 @@ export class MemoryBackend implements Backend {
     return {
       platform: 'memory',
       osRelease: 'test',
+      architecture: 'test',
       enumerate: yes,
       queryState: yes,
       mutexOwner: { supported: false, reason: 'memory backend' },

@@ -105,7 +105,10 @@ class FakeBackend implements Backend {
   }
   waiters(paths: string[]): WaiterResult {
     this.waitersCalls++;
-    return { waiters: this.waitersImpl(paths), ...(this.waitersIncomplete ? { incomplete: this.waitersIncomplete } : {}) };
+    return {
+      waiters: this.waitersImpl(paths),
+      ...(this.waitersIncomplete ? { incomplete: this.waitersIncomplete, unreadablePids: [4, 8] } : {}),
+    };
   }
   act: Backend['act'] = () => Promise.reject(new Error('not used'));
   create: Backend['create'] = () => {
@@ -484,14 +487,18 @@ test('attribution: waiters the OS could only partly see say so, and a complete a
   const m = backend.add('M', 'mutex', mutex(true));
   const waiters: Waiter[] = [{ pid: 20, tid: 21, processName: 'b.exe' }];
   backend.waitersImpl = () => new Map([[m, waiters]]);
-  backend.waitersIncomplete = '2 process(es) could not be opened (pids 4, 8)';
+  backend.waitersIncomplete = '2 processes could not be opened (run elevated)';
   sampler.scanTick();
   sampler.attributionTick();
   assert.deepEqual(record(m)!.waiters, waiters);
-  assert.deepEqual(record(m)!.unavailable, { waiters: 'incomplete: 2 process(es) could not be opened (pids 4, 8)' });
+  assert.deepEqual(record(m)!.unavailable, { waiters: 'incomplete: 2 processes could not be opened (run elevated)' });
+  // The pids stay out of the records (one pass, every object): asked for on demand.
+  assert.equal('unreadablePids' in record(m)!, false);
+  assert.deepEqual(sampler.unreadablePids(), { holders: [], waiters: [4, 8] });
   backend.waitersIncomplete = undefined;
   clock.t += 2000;
   sampler.attributionTick();
+  assert.deepEqual(sampler.unreadablePids(), { holders: [], waiters: [] });
   assert.deepEqual(record(m)!.waiters, waiters);
   assert.equal(record(m)!.unavailable, undefined, `still says ${JSON.stringify(record(m)!.unavailable)}`);
 });

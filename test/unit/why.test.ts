@@ -36,6 +36,7 @@ function inspectorOf(table: Table, holders: Record<string, number[]> = {}): Proc
       holders: new Map(ids.map((id) => [id, (holders[id] ?? []).map((pid) => ({ pid, processName: name(pid) }))])),
     }),
     incomplete: () => undefined,
+    unreadablePids: () => [],
     close: () => undefined,
   };
 }

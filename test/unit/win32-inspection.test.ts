@@ -159,6 +159,7 @@ function windowsInspector(table: Record<number, ProcessInspection>, holders: Rec
       holders: new Map(ids.map((id) => [id, (holders[id] ?? []).map((pid) => ({ pid, processName: table[pid].process.name }))])),
     }),
     incomplete: () => undefined,
+    unreadablePids: () => [],
     close: () => undefined,
   };
 }
