@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const filter = process.argv.slice(2);
 
+const slashed = (p) => p.replaceAll('\\', '/');
+
 function findTests(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
@@ -29,7 +31,8 @@ if (filter.length === 0) {
 }
 
 const files = findTests(path.join(root, 'test'))
-  .filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)))
+  // Filters are matched with forward slashes, so `test/win32/` selects the same files on Windows.
+  .filter((file) => filter.length === 0 || filter.some((f) => slashed(file).includes(slashed(f))))
   .sort();
 // Actions taken by the tests go to a throwaway audit log, not the developer's own.
 const auditDir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscope-test-audit-'));

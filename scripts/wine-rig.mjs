@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The Wine rig: provisions a Windows Node.js runtime (node.exe + koffi's win32 build + a win10
 // Wine prefix) into .wine-rig/, and runs scripts in it with their output and exit code returned
-// to the Linux side.
+// to the Linux side. On Windows itself there is nothing to provision: scripts run in this same
+// Node (with the project's own koffi), so the Win32 suites run natively (`npm run test:win32`).
 //
 //   node scripts/wine-rig.mjs provision          idempotent set-up; prints the paths as JSON
 //   node scripts/wine-rig.mjs run FILE [ARGS...] runs FILE with node.exe under Wine
@@ -26,9 +27,34 @@ export const winePrefix = process.env.WINEPREFIX ?? path.join(rigHome, 'prefix')
 const nodeExe = path.join(rigHome, `node-win-${NODE_WIN_VERSION}`, 'node.exe');
 const winModules = path.join(rigHome, `win-modules-${koffiVersion}`);
 
-/** Linux absolute path -> the same file seen from Wine (drive Z: is the Linux root). */
-export function toWinePath(linuxPath) {
-  return 'Z:' + path.resolve(linuxPath).replaceAll('/', '\\');
+/**
+ * How Windows scripts run on `platform`: on Windows natively, in this Node (`nodePath`); anywhere
+ * else in the rig's node.exe under Wine. `hostPath` turns a path of the test side into the same
+ * file as the Windows process names it.
+ */
+export function chooseRunner(platform = process.platform, nodePath = process.execPath) {
+  if (platform === 'win32') {
+    return { kind: 'native', command: nodePath, leadingArgs: [], hostPath: (p) => path.win32.resolve(p) };
+  }
+  return {
+    kind: 'wine',
+    command: 'wine',
+    leadingArgs: [nodeExe],
+    // Drive Z: is the Linux root.
+    hostPath: (p) => 'Z:' + path.posix.resolve(p).replaceAll('/', '\\'),
+  };
+}
+
+const runner = chooseRunner();
+
+/** A path of this side -> the same file seen from the Windows process (Wine's Z:, or itself on Windows). */
+export function toWinePath(hostPath) {
+  return runner.hostPath(hostPath);
+}
+
+/** The environment of a Windows script: Wine's settings under Wine, this one's on Windows. */
+function runEnv(extra) {
+  return runner.kind === 'native' ? { ...process.env, ...extra } : wineEnv(extra);
 }
 
 export function wineEnv(extra = {}) {
@@ -106,6 +132,7 @@ function provisionPrefix() {
 }
 
 export function provision() {
+  if (runner.kind === 'native') return { native: true, nodeExe: process.execPath };
   if (!hasWine()) {
     throw new Error('wine is not installed (Debian: apt-get install -y wine64)');
   }
@@ -116,8 +143,9 @@ export function provision() {
 }
 
 /**
- * Runs a script with node.exe under Wine. node.exe cannot write to a pipe (console.log throws
- * EBADF), so its stdout and stderr go to files that are streamed back while it runs.
+ * Runs a script with node.exe under Wine (on Windows: with this Node). node.exe under Wine cannot
+ * write to a pipe (console.log throws EBADF), so its stdout and stderr go to files that are
+ * streamed back while it runs (the same on Windows, which costs nothing).
  * Resolves to { code, stdout, stderr }; `echo` copies the output to this process as it arrives.
  */
 export function runUnderWine(script, args = [], { echo = false, timeoutMs = 0, env = {} } = {}) {
@@ -127,8 +155,8 @@ export function runUnderWine(script, args = [], { echo = false, timeoutMs = 0, e
   const outFd = fs.openSync(outPath, 'w');
   const errFd = fs.openSync(errPath, 'w');
   const scriptArg = script.endsWith('.exe') ? script : toWinePath(script);
-  const child = spawn('wine', [nodeExe, scriptArg, ...args], {
-    env: wineEnv(env), stdio: ['ignore', outFd, errFd],
+  const child = spawn(runner.command, [...runner.leadingArgs, scriptArg, ...args], {
+    env: runEnv(env), stdio: ['ignore', outFd, errFd],
   });
   fs.closeSync(outFd);
   fs.closeSync(errFd);
@@ -176,8 +204,8 @@ export function runUnderWine(script, args = [], { echo = false, timeoutMs = 0, e
 export function spawnUnderWine(script, args, { stdoutPath, stderrPath, env = {} }) {
   const outFd = fs.openSync(stdoutPath, 'w');
   const errFd = fs.openSync(stderrPath, 'w');
-  const child = spawn('wine', [nodeExe, toWinePath(script), ...args], {
-    env: wineEnv(env), stdio: ['ignore', outFd, errFd],
+  const child = spawn(runner.command, [...runner.leadingArgs, toWinePath(script), ...args], {
+    env: runEnv(env), stdio: ['ignore', outFd, errFd],
   });
   fs.closeSync(outFd);
   fs.closeSync(errFd);
@@ -185,6 +213,7 @@ export function spawnUnderWine(script, args, { stdoutPath, stderrPath, env = {} 
 }
 
 export function stopWineServer() {
+  if (runner.kind === 'native') return;
   spawnSync('wineserver', ['-k'], { env: wineEnv(), stdio: 'ignore', timeout: 30_000 });
 }
 

@@ -9,7 +9,7 @@ import { PendingWaits } from '../wait-thread';
 import { listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
 import { unopenedProcesses } from './foreign-handles';
-import { holdersOfPaths, withObjectTargets } from './holders';
+import { holdersOfPaths, unmatchedUnnamed, withObjectTargets } from './holders';
 import { isNamedPath, isUnnamedPath, objectComparisonUnsupportedReason, parseUnnamedPath, unnamedPath } from './identity';
 import { Win32Inspector } from './inspector';
 import { enableDebugPrivilege } from './privilege';
@@ -22,7 +22,7 @@ import { waitChainUnsupportedReason } from './wait-chain';
 import { UnnamedObjects } from './unnamed-objects';
 import { WAITED_SCOPE, parseUnnamedScope, scanHeldUnnamed, scanWaitedUnnamed } from './unnamed-scan';
 import { GLOBAL_DIRECTORY, resolveObjectPath, sessionDirectory, validateCreateName } from './names';
-import { kernelbase, ntdll } from './ntdll';
+import { ntdll } from './ntdll';
 import { check, statusName, ntSuccess } from './ntstatus';
 import { SAMPLED_KINDS, openForQuery } from './objects';
 import { listHandles } from './system-info';
@@ -121,9 +121,11 @@ export class Win32Backend implements Backend {
   }
 
   holders(paths: string[]): HolderResult {
-    const { holders, unreadablePids } = holdersOfPaths(paths, this.#unnamed);
-    if (unreadablePids.length === 0) return { holders };
-    return { holders, incomplete: unopenedProcesses(unreadablePids.length), unreadablePids: [...unreadablePids].sort((a, b) => a - b) };
+    const { holders, unreadablePids, unmatched } = holdersOfPaths(paths, this.#unnamed);
+    const gaps = [unreadablePids.length ? unopenedProcesses(unreadablePids.length) : undefined, unmatched].filter((gap) => gap !== undefined);
+    if (gaps.length === 0) return { holders };
+    const incomplete = gaps.join('; ');
+    return unreadablePids.length ? { holders, incomplete, unreadablePids: [...unreadablePids].sort((a, b) => a - b) } : { holders, incomplete };
   }
 
   waiters(paths: string[]): WaiterResult {
@@ -132,7 +134,8 @@ export class Win32Backend implements Backend {
     return withObjectTargets(paths, this.#unnamed, (targets) => {
       const found = findWaiters(paths.filter(isNamedPath), targets);
       for (const path of paths) if (!found.waiters.has(path)) found.waiters.set(path, []);
-      return found;
+      const gaps = [found.incomplete, unmatchedUnnamed(paths)].filter((gap) => gap !== undefined);
+      return gaps.length ? { ...found, incomplete: gaps.join('; ') } : found;
     });
   }
 
@@ -200,11 +203,10 @@ export class Win32Backend implements Backend {
           return `NtQueryMutant(MutantOwnerInformation) returned ${statusName(status)}: the owner thread of a mutex is unknown`;
         });
       }),
+      // Named objects' holders are matched by name everywhere; unnamed ones need CompareObjectHandles,
+      // which objectIdentity reports (and each answer about an unnamed object says when missing).
       holders: probe(() => {
         listHandles();
-        if (!kernelbase().CompareObjectHandles) {
-          return 'CompareObjectHandles is missing (Windows before 10); holders are matched by name';
-        }
         return null;
       }),
       waiters: probe(lastSyscallUnsupportedReason),

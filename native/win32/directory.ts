@@ -1,5 +1,7 @@
-// Object-directory enumeration, one entry per call: Wine lacks the multi-entry form, and the
-// single-entry form works everywhere.
+// Object-directory enumeration. Windows returns as many entries per call as the buffer holds
+// (one call per ~1,000 entries); Wine 8 answers that form STATUS_NOT_IMPLEMENTED and has only the
+// one-entry-per-call form, whose index context Windows re-walks from the start on every call
+// (quadratic in the directory's size). The form is learned on the first listing.
 import type { ObjectEntry } from '../types';
 import { handleSlot, takeHandle, type NtHandle } from './handle';
 import { kindOfTypeName, splitPath } from './names';
@@ -7,8 +9,27 @@ import { addressOf, ntdll } from './ntdll';
 import { STATUS, check, statusError } from './ntstatus';
 import { DIRECTORY_QUERY, DIRECTORY_TRAVERSE, objectAttributes, readUnicodeString } from './structs';
 
-const ENTRY_NAME_OFFSET = 0; // OBJECT_DIRECTORY_INFORMATION.Name
-const ENTRY_TYPE_OFFSET = 16; // OBJECT_DIRECTORY_INFORMATION.TypeName
+// OBJECT_DIRECTORY_INFORMATION (x64): UNICODE_STRING Name @0, UNICODE_STRING TypeName @16; the
+// multi-entry form writes an array of them ended by an all-zero entry, the strings after it.
+const ENTRY_NAME_OFFSET = 0;
+const ENTRY_TYPE_OFFSET = 16;
+const ENTRY_SIZE = 32;
+export const STATUS_MORE_ENTRIES = 0x00000105;
+
+export interface DirectoryEntryName {
+  name: string;
+  typeName: string;
+}
+
+/** The entries of a multi-entry answer, up to its all-zero end; `base` is the buffer's address. */
+export function decodeDirectoryEntries(buffer: Buffer, base: bigint): DirectoryEntryName[] {
+  const entries: DirectoryEntryName[] = [];
+  for (let offset = 0; offset + ENTRY_SIZE <= buffer.length; offset += ENTRY_SIZE) {
+    if (buffer.readBigUInt64LE(offset + ENTRY_NAME_OFFSET + 8) === 0n && buffer.readUInt16LE(offset + ENTRY_NAME_OFFSET) === 0) break;
+    entries.push({ name: readUnicodeString(buffer, offset + ENTRY_NAME_OFFSET, base), typeName: readUnicodeString(buffer, offset + ENTRY_TYPE_OFFSET, base) });
+  }
+  return entries;
+}
 
 export function openDirectory(path: string): NtHandle {
   const slot = handleSlot();
@@ -19,7 +40,7 @@ export function openDirectory(path: string): NtHandle {
 
 /** Reusable buffers: a scan of thousands of entries allocates nothing per entry. */
 class DirectoryCursor {
-  buffer = Buffer.alloc(4096);
+  buffer = Buffer.alloc(64 * 1024); // about 1,000 entries of the multi-entry form per call
   base = addressOf(this.buffer);
   readonly context = Buffer.alloc(4);
   readonly returned = Buffer.alloc(4);
@@ -32,31 +53,102 @@ class DirectoryCursor {
 
 const cursor = new DirectoryCursor();
 
+let form: 'many' | 'one' | undefined;
+
+/** Which form of NtQueryDirectoryObject this OS answered: 'many' entries per call, or 'one' (Wine). */
+export function directoryQueryForm(): 'many' | 'one' | undefined {
+  return form;
+}
+
 /** Lists a directory's entries without following symbolic links. */
 export function listDirectory(path: string): ObjectEntry[] {
   const directory = openDirectory(path);
   try {
-    const entries: ObjectEntry[] = [];
-    const prefix = path === '\\' ? '' : path;
-    let restart = 1;
-    for (;;) {
-      const status = ntdll().NtQueryDirectoryObject(
-        directory.value, cursor.buffer, cursor.buffer.length, 1, restart, cursor.context, cursor.returned,
-      ) >>> 0;
-      if (status === STATUS.NO_MORE_ENTRIES) break;
-      if ((status === STATUS.BUFFER_TOO_SMALL || status === STATUS.BUFFER_OVERFLOW) && cursor.buffer.length < 1 << 20) {
-        cursor.grow();
-        continue; // the context did not advance; ask for the same entry again
-      }
-      if (status !== STATUS.SUCCESS) throw statusError(status, 'NtQueryDirectoryObject', path);
-      restart = 0;
-      const name = readUnicodeString(cursor.buffer, ENTRY_NAME_OFFSET, cursor.base);
-      const typeName = readUnicodeString(cursor.buffer, ENTRY_TYPE_OFFSET, cursor.base);
-      entries.push({ kind: kindOfTypeName(typeName), name, path: `${prefix}\\${name}`, directory: path, typeName });
+    let names = form === 'one' ? undefined : queryMany(directory, path);
+    if (names) form = 'many';
+    else {
+      form = 'one';
+      names = queryOneByOne(directory, path);
     }
-    return entries;
+    const prefix = path === '\\' ? '' : path;
+    return names.map(({ name, typeName }) => ({ kind: kindOfTypeName(typeName), name, path: `${prefix}\\${name}`, directory: path, typeName }));
   } finally {
     directory.close();
+  }
+}
+
+function query(directory: NtHandle, single: number, restart: number): number {
+  return ntdll().NtQueryDirectoryObject(
+    directory.value, cursor.buffer, cursor.buffer.length, single, restart, cursor.context, cursor.returned,
+  ) >>> 0;
+}
+
+const tooSmall = (status: number) => (status === STATUS.BUFFER_TOO_SMALL || status === STATUS.BUFFER_OVERFLOW) && cursor.buffer.length < 1 << 20;
+
+/** One answer of NtQueryDirectoryObject in the multi-entry form: its status and the entries it wrote. */
+export interface DirectoryAnswer {
+  status: number;
+  entries: DirectoryEntryName[];
+}
+
+/**
+ * The multi-entry loop: asks (`restart` until an entry has been taken) until NO_MORE_ENTRIES or a
+ * SUCCESS that held the rest; an answer with no entry that fitted (BUFFER_TOO_SMALL, or
+ * MORE_ENTRIES with none, as Windows says it) grows the buffer (`grow` says false at its limit)
+ * and asks again from the same place. Undefined when the first answer is NOT_IMPLEMENTED (Wine 8).
+ */
+export function collectDirectoryEntries(ask: (restart: boolean) => DirectoryAnswer, grow: () => boolean, path: string): DirectoryEntryName[] | undefined {
+  const entries: DirectoryEntryName[] = [];
+  let restart = true;
+  for (;;) {
+    const { status, entries: batch } = ask(restart);
+    if (status === STATUS.NOT_IMPLEMENTED && restart) return undefined;
+    if (status === STATUS.NO_MORE_ENTRIES) return entries;
+    const noneFitted = status === STATUS.BUFFER_TOO_SMALL || status === STATUS.BUFFER_OVERFLOW || (status === STATUS_MORE_ENTRIES && batch.length === 0);
+    if (noneFitted) {
+      if (!grow()) throw statusError(status, 'NtQueryDirectoryObject', `${path}: an entry does not fit in 1 MiB`);
+      continue; // the context did not advance
+    }
+    if (status !== STATUS.SUCCESS && status !== STATUS_MORE_ENTRIES) throw statusError(status, 'NtQueryDirectoryObject', path);
+    entries.push(...batch);
+    restart = false;
+    // SUCCESS means this batch held the rest; MORE_ENTRIES asks for another call from the context.
+    if (status === STATUS.SUCCESS) return entries;
+  }
+}
+
+/** Every entry, as many per call as fit; undefined when the OS lacks this form (Wine 8). */
+function queryMany(directory: NtHandle, path: string): DirectoryEntryName[] | undefined {
+  const ask = (restart: boolean): DirectoryAnswer => {
+    cursor.buffer.fill(0, 0, ENTRY_SIZE); // an answer with no entry must not read as the last batch
+    const status = query(directory, 0, restart ? 1 : 0);
+    const wrote = status === STATUS.SUCCESS || status === STATUS_MORE_ENTRIES;
+    return { status, entries: wrote ? decodeDirectoryEntries(cursor.buffer, cursor.base) : [] };
+  };
+  const grow = () => {
+    if (cursor.buffer.length >= 1 << 20) return false;
+    cursor.grow();
+    return true;
+  };
+  return collectDirectoryEntries(ask, grow, path);
+}
+
+function queryOneByOne(directory: NtHandle, path: string): DirectoryEntryName[] {
+  const entries: DirectoryEntryName[] = [];
+  let restart = 1;
+  for (;;) {
+    const status = query(directory, 1, restart);
+    if (status === STATUS.NO_MORE_ENTRIES) return entries;
+    if (tooSmall(status)) {
+      cursor.grow();
+      continue; // the context did not advance; ask for the same entry again
+    }
+    if (status !== STATUS.SUCCESS) throw statusError(status, 'NtQueryDirectoryObject', path);
+    restart = 0;
+    entries.push({
+      name: readUnicodeString(cursor.buffer, ENTRY_NAME_OFFSET, cursor.base),
+      typeName: readUnicodeString(cursor.buffer, ENTRY_TYPE_OFFSET, cursor.base),
+    });
   }
 }
 

@@ -20,7 +20,7 @@ import {
 } from './structs';
 import { knownTypeName, learnTypeName, sampledKindOfType } from './type-names';
 
-export { objectName, objectTypeName } from './object-info';
+export { objectTypeName, syncObjectName } from './object-info';
 
 function openProcessStatus(pid: number, access: number): { status: number; handle?: NtHandle } {
   const slot = handleSlot();

@@ -3,9 +3,9 @@
 // ones by their NT name, any one (named or not) by CompareObjectHandles against a copy of it.
 // The table's Object addresses are never used (0 under Wine, hidden on recent Windows).
 import type { Holder, SampledKind } from '../types';
-import { OpenedProcesses, objectName, walkSyncHandles } from './foreign-handles';
+import { OpenedProcesses, syncObjectName, walkSyncHandles } from './foreign-handles';
 import type { NtHandle } from './handle';
-import { isNamedPath, sameObject } from './identity';
+import { isNamedPath, isUnnamedPath, objectComparisonUnsupportedReason, sameObject } from './identity';
 import { listHandles, listProcesses } from './system-info';
 import type { UnnamedObjects } from './unnamed-objects';
 
@@ -29,11 +29,21 @@ export interface HolderScan {
 }
 
 /**
+ * Why the unnamed objects among `paths` cannot be matched to handles on this OS, or undefined
+ * when they can (or none is asked about): named ones are still matched by name.
+ */
+export function unmatchedUnnamed(paths: readonly string[]): string | undefined {
+  const reason = paths.some(isUnnamedPath) ? objectComparisonUnsupportedReason() : null;
+  return reason ? `holders and waiters of unnamed objects are not matched: ${reason}` : undefined;
+}
+
+/**
  * Runs `body` with copies of the unnamed objects among `paths` that are still there (see
  * UnnamedObjects.openTargets), and closes every copy after.
  */
 export function withObjectTargets<T>(paths: readonly string[], known: UnnamedObjects, body: (targets: ObjectTarget[]) => T): T {
-  const targets = known.openTargets(paths);
+  // Without CompareObjectHandles an unnamed object matches nothing (unmatchedUnnamed says so).
+  const targets = objectComparisonUnsupportedReason() === null ? known.openTargets(paths) : [];
   try {
     return body(targets);
   } finally {
@@ -61,7 +71,7 @@ export class ObjectMatcher {
   /** Calls `found` with the path or key of each object asked about that `copy`, of `kind`, refers to. */
   match(copy: NtHandle, kind: SampledKind, found: (key: string) => void): void {
     if (this.#named.size > 0) {
-      const name = objectName(copy.value);
+      const name = syncObjectName(copy.value, kind);
       const path = name ? this.#named.get(name.toLowerCase()) : undefined;
       if (path !== undefined) found(path);
     }
@@ -113,6 +123,8 @@ export interface PathHolders {
   unreadablePids: number[];
   /** False when there was nothing to look for: no named path, and no unnamed object still there. */
   searched: boolean;
+  /** Why the unnamed objects asked about were not matched (no CompareObjectHandles), where so. */
+  unmatched?: string;
 }
 
 /**
@@ -125,6 +137,7 @@ export function holdersOfPaths(paths: readonly string[], known: UnnamedObjects):
     const named = paths.filter(isNamedPath);
     const scan = findHolders(named, targets);
     const holders = new Map(paths.map((path) => [path, holdersOf(scan.handles.get(path) ?? [])]));
-    return { holders, unreadablePids: scan.unreadablePids, searched: named.length > 0 || targets.length > 0 };
+    const unmatched = unmatchedUnnamed(paths);
+    return { holders, unreadablePids: scan.unreadablePids, searched: named.length > 0 || targets.length > 0, ...(unmatched ? { unmatched } : {}) };
   });
 }

@@ -100,7 +100,7 @@ export function targetObjects(target: WaitTarget, context: ModelContext): WaitOb
 export function whyNoObject(target: WaitTarget): string | undefined {
   switch (target.type) {
     case 'multiple':
-      return `NtWaitForMultipleObjects on ${target.count} handle(s): the handles are in the thread's memory, which SyncScope does not read`;
+      return `${target.call} on ${target.count} handle(s): ThreadLastSystemCall gives only the count, not the handle array, so what it waits on is unknown`;
     case 'address':
       return `NtWaitForAlertByThreadId at ${hex(target.address)}: a critical section, SRW lock or WaitOnAddress, which only Wait Chain Traversal resolves`;
     case 'other':

@@ -17,6 +17,7 @@ import { listProcesses, type ProcessInfo as ListedProcess } from './system-info'
 import { readThreadWaits, threadStateName, threadStatesUnsupportedReason } from './thread-waits';
 import type { UnnamedObjects } from './unnamed-objects';
 import { WaitChainTraversal, waitChainUnsupportedReason } from './wait-chain';
+import { multipleWaitsNote } from './waiters';
 
 export interface InspectorContext {
   known: UnnamedObjects;
@@ -29,6 +30,8 @@ export class Win32Inspector implements ProcessInspector {
   #processes: ListedProcess[] | undefined;
   readonly #unreadable = new Set<number>();
   #askedForWaiting = false;
+  /** Threads seen in a multiple-object wait, whose handles cannot be read: a cycle through them is unseen. */
+  #multipleWaits = 0;
   #waitChains: WaitChainTraversal | undefined;
 
   constructor(private readonly context: InspectorContext) {}
@@ -85,6 +88,8 @@ export class Win32Inspector implements ProcessInspector {
         }
       }),
     );
+    // Wait Chain Traversal may have named what a multiple-object wait is on; the rest stay unseen.
+    this.#multipleWaits += waits.threads.filter((wait, i) => wait.target?.type === 'multiple' && threads[i].wait === null).length;
     let holds: HeldObject[] = [];
     try {
       holds = heldObjects(pid, vanishedIfGone(pid, () => listSyncHandles(listed, identify)).handles, model);
@@ -97,10 +102,11 @@ export class Win32Inspector implements ProcessInspector {
   }
 
   objectHolders(ids: string[]): HolderResult {
-    const { holders, unreadablePids, searched } = holdersOfPaths(ids, this.context.known);
-    if (!searched) return { holders };
+    const { holders, unreadablePids, searched, unmatched } = holdersOfPaths(ids, this.context.known);
+    if (!searched) return unmatched ? { holders, incomplete: unmatched } : { holders };
     for (const pid of unreadablePids) this.#unreadable.add(pid);
-    return { holders, incomplete: this.incomplete() };
+    const incomplete = [this.incomplete(), unmatched].filter((gap) => gap !== undefined);
+    return { holders, incomplete: incomplete.length ? incomplete.join('; ') : undefined };
   }
 
   incomplete(): string | undefined {
@@ -111,6 +117,7 @@ export class Win32Inspector implements ProcessInspector {
     // Asked which processes wait, and none can be told: that empty answer is not the whole truth.
     const waits = lastSyscallUnsupportedReason();
     if (this.#askedForWaiting && waits) reasons.push(`no thread's wait can be told on this OS: ${waits}`);
+    if (this.#multipleWaits > 0) reasons.push(`${multipleWaitsNote(this.#multipleWaits)}: a wait through them is not followed`);
     return reasons.length ? reasons.join('; ') : undefined;
   }
 

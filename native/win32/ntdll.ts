@@ -63,7 +63,10 @@ export interface Kernelbase {
 export interface Kernel32 {
   GetLastError: () => number;
   GetCurrentThreadId: () => number;
-  /** Returns the first bytes of an ntdll export (its syscall stub). */
+  /**
+   * The address of a module's export. The layer reads exports from the PE export table itself
+   * (syscall-numbers.ts); the Win32 tests use this as an independent oracle for the stubs.
+   */
   GetProcAddress: (module: bigint, name: string) => bigint | null;
   GetModuleHandleW: (name: string) => bigint | null;
 }

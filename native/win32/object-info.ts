@@ -1,4 +1,5 @@
 // What NtQueryObject tells about a handle of this process: its object's type name and NT name.
+import type { SampledKind } from '../types';
 import { addressOf, ntdll } from './ntdll';
 import { ntSuccess } from './ntstatus';
 import { ObjectNameInformation, ObjectTypeInformation, readUnicodeString } from './structs';
@@ -16,7 +17,12 @@ export function objectTypeName(handle: bigint): string | undefined {
   return objectString(handle, ObjectTypeInformation);
 }
 
-/** The object's NT path; '' for an unnamed object. Ask only sampled types: a file's name query can block. */
-export function objectName(handle: bigint): string | undefined {
-  return objectString(handle, ObjectNameInformation);
+/**
+ * The NT path of an event, mutant, semaphore or timer; '' when it has none. The kind is required
+ * because it can only come from a type check (sampledKindOfType): the name query of a
+ * synchronous file or pipe handle can block for as long as that handle's I/O does, so no other
+ * type is ever asked its name.
+ */
+export function syncObjectName(handle: bigint, kind: SampledKind | undefined): string | undefined {
+  return kind ? objectString(handle, ObjectNameInformation) : undefined;
 }

@@ -3,7 +3,7 @@
 import { NativeError, isNativeError, type NativeErrorData, messageOf } from '../errors';
 import type { ObjectState, SampledKind } from '../types';
 import {
-  duplicateChecked, objectName, objectTypeName, openProcess, openProcessChecked, walkSyncHandles, type SyncHandleVisit,
+  duplicateChecked, objectTypeName, syncObjectName, openProcess, openProcessChecked, walkSyncHandles, type SyncHandleVisit,
 } from './foreign-handles';
 import type { NtHandle } from './handle';
 import { hex, parseUnnamedPath, unnamedLabel, unnamedPath, type HandleRef } from './identity';
@@ -88,7 +88,7 @@ export function listSyncHandles(listed: ProcessInfo, identify?: Identify): Proce
   const list = walkProcessSyncHandles(pid, ({ entry, kind, copy, owner }) => {
     const ref = { pid, handle: entry.handle };
     const handle: SyncHandle = { handle: entry.handle, kind, grantedAccess: entry.grantedAccess };
-    const name = objectName(copy.value);
+    const name = syncObjectName(copy.value, kind);
     if (name) handle.path = name;
     else if (identify) handle.identity = identify(ref, kind, copy);
     try {
@@ -137,7 +137,7 @@ export function openUnnamed(ref: HandleRef, expectedKind?: SampledKind): Unnamed
     copy = duplicateChecked(owner, ref.handle, QUERY_STATE, subject);
     const typeName = objectTypeName(copy.value);
     const kind = sampledKindOfType(typeName);
-    const name = kind ? objectName(copy.value) : undefined;
+    const name = syncObjectName(copy.value, kind);
     if (!kind || (expectedKind && kind !== expectedKind) || name) {
       const now = name ? `the ${kind} ${name}` : kind ? `an unnamed ${kind}` : `a ${typeName ?? 'handle of unknown type'}`;
       const was = expectedKind ? `, not the unnamed ${expectedKind} it was known as` : ', not an unnamed event, mutex, semaphore or timer';

@@ -5,10 +5,10 @@
 // thread says so instead of naming a target.
 import { isNativeError } from '../errors';
 import type { ObjectState, SampledKind } from '../types';
-import { duplicateChecked, duplicateFrom, objectName, objectTypeName, openProcessChecked } from './foreign-handles';
+import { duplicateChecked, duplicateFrom, objectTypeName, openProcessChecked, syncObjectName } from './foreign-handles';
 import type { NtHandle } from './handle';
 import { hex } from './identity';
-import { lastSyscallUnsupportedReason, openThreadForQuery, queryLastSyscall, waitSyscallNames } from './last-syscall';
+import { MSG_WAIT_SYSCALL, lastSyscallUnsupportedReason, openThreadForQuery, queryLastSyscall, waitSyscallNames } from './last-syscall';
 import { kernel32, ntdll } from './ntdll';
 import { ntSuccess, statusName } from './ntstatus';
 import { describeHandle, stateOf, type Identify } from './process-objects';
@@ -70,8 +70,11 @@ export type WaitTarget =
   | { type: 'other'; handle: bigint; typeName: string }
   /** The handle could not be copied (closed since, or refused). */
   | { type: 'unreadable'; handle: bigint; reason: string }
-  /** NtWaitForMultipleObjects: the call's first argument is the count; the handles stay in the thread's memory. */
-  | { type: 'multiple'; count: number }
+  /**
+   * NtWaitForMultipleObjects, or win32u's NtUserMsgWaitForMultipleObjectsEx (MsgWaitForMultipleObjects):
+   * the first argument is the count; the handle array is the second, which ThreadLastSystemCall does not give.
+   */
+  | { type: 'multiple'; call: 'NtWaitForMultipleObjects' | typeof MSG_WAIT_SYSCALL; count: number }
   /** NtWaitForAlertByThreadId (critical sections, SRW locks, WaitOnAddress) on this address. */
   | { type: 'address'; address: bigint }
   /** NtDelayExecution: Sleep. */
@@ -159,7 +162,7 @@ export function resolveWaitHandle(owner: NtHandle, pid: number, handle: bigint, 
     const kind = sampledKindOfType(typeName);
     if (kind) {
       const target: WaitTarget = { type: 'object', handle, kind };
-      const name = objectName(copy.value);
+      const name = syncObjectName(copy.value, kind);
       if (name) target.path = name;
       else if (identify) target.identity = identify({ pid, handle }, kind, copy);
       try {
@@ -184,12 +187,13 @@ export function resolveWaitHandle(owner: NtHandle, pid: number, handle: bigint, 
 }
 
 /** The target a system call's first argument names. */
-function targetOf(syscall: string | undefined, firstArgument: bigint, owner: NtHandle, pid: number, identify?: Identify): WaitTarget | undefined {
+export function targetOf(syscall: string | undefined, firstArgument: bigint, resolveHandle: (handle: bigint) => WaitTarget): WaitTarget | undefined {
   switch (syscall) {
     case 'NtWaitForSingleObject':
-      return resolveWaitHandle(owner, pid, firstArgument, identify);
+      return resolveHandle(firstArgument);
     case 'NtWaitForMultipleObjects':
-      return { type: 'multiple', count: Number(firstArgument & 0xffffffffn) };
+    case MSG_WAIT_SYSCALL:
+      return { type: 'multiple', call: syscall, count: Number(firstArgument & 0xffffffffn) };
     case 'NtWaitForAlertByThreadId':
       return { type: 'address', address: firstArgument };
     case 'NtDelayExecution':
@@ -229,7 +233,7 @@ function waitOfThread(thread: ThreadInfo, pid: number, owner: NtHandle | undefin
     }
     wait.syscall = waitSyscallNames().get(call.syscall) ?? `syscall ${hex(call.syscall)}`;
     if (call.waitTime100ns !== undefined) wait.waitedMs = Number(call.waitTime100ns / 10_000n);
-    const target = owner ? targetOf(wait.syscall, call.firstArgument, owner, pid, identify) : undefined;
+    const target = owner ? targetOf(wait.syscall, call.firstArgument, (handle) => resolveWaitHandle(owner, pid, handle, identify)) : undefined;
     if (target) wait.target = target;
     else if (!owner) wait.unavailable = `process ${pid} cannot be opened with PROCESS_DUP_HANDLE, so the handle it waits on cannot be resolved`;
     else wait.unavailable = `${wait.syscall} does not name what it waits for in its first argument`;

@@ -5,7 +5,7 @@
 // program hangs starts from that program, or from what is waited on.
 import { invalidArgument, unsupported } from '../errors';
 import type { ObjectEntry, SampledKind } from '../types';
-import { objectName } from './foreign-handles';
+import { syncObjectName } from './foreign-handles';
 import type { HandleRef } from './identity';
 import { unnamedObjectLabel } from './inspection-model';
 import { lastSyscallUnsupportedReason } from './last-syscall';
@@ -38,7 +38,7 @@ export function scanHeldUnnamed(pid: number, known: UnnamedObjects): ObjectEntry
   const scope = `${UNNAMED_SCOPE_PREFIX}${pid}`;
   const found = new Map<string, ObjectEntry>();
   walkProcessSyncHandles(pid, ({ entry: handle, kind, copy }) => {
-    if (objectName(copy.value) !== '') return; // named (listed by its directory), or unreadable
+    if (syncObjectName(copy.value, kind) !== '') return; // named (listed by its directory), or unreadable
     const ref: HandleRef = { pid, handle: handle.handle };
     const path = known.identify(ref, kind, copy);
     if (!found.has(path)) found.set(path, entry(path, kind, scope, names));
@@ -54,7 +54,7 @@ export function scanWaitedUnnamed(known: UnnamedObjects): ObjectEntry[] {
   const names = new Map(processes.map((p) => [p.pid, p.name]));
   const found = new Map<string, ObjectEntry>();
   walkSingleObjectWaits(processes, ({ process: proc, handle, copy, kind }) => {
-    if (objectName(copy.value) !== '') return;
+    if (syncObjectName(copy.value, kind) !== '') return;
     const path = known.identify({ pid: proc.pid, handle }, kind, copy);
     if (!found.has(path)) found.set(path, entry(path, kind, WAITED_SCOPE, names));
   });

@@ -1,9 +1,11 @@
 // Test-side access to the Wine rig: run the CLI or fixtures under node.exe and talk to the
-// helper process through files.
+// helper process through files. On Windows the same calls run them natively (scripts/wine-rig.mjs
+// chooseRunner), so the Win32 suites run unchanged there.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { runtimeMissing } from './runtime';
 // @ts-expect-error: plain ESM script without types
 import * as rig from '../../scripts/wine-rig.mjs';
 
@@ -17,10 +19,25 @@ export interface RunResult {
   stderr: string;
 }
 
+/** True when the Windows side runs natively (on Windows), not under Wine. */
+export const nativeWindows: boolean = rig.chooseRunner().kind === 'native';
+
+/**
+ * Why a Win32 suite cannot run here, or undefined: on Windows it runs natively; elsewhere it
+ * needs Wine (skips loudly without it, fails under CI=true).
+ */
+export function win32RuntimeMissing(): string | undefined {
+  return nativeWindows ? undefined : runtimeMissing('Wine', ['wine', '--version']);
+}
+
 let provisioned = false;
 export function provisionWine(): void {
   if (provisioned) return;
   rig.provision();
+  if (nativeWindows) {
+    provisioned = true;
+    return;
+  }
   // Keep one wineserver alive across the suite's many short runs.
   spawnSync('wineserver', ['-p', '60'], { env: rig.wineEnv(), stdio: 'ignore' });
   provisioned = true;
@@ -65,23 +82,42 @@ export async function waitForFile(file: string, timeoutMs: number, hint: () => s
   }
 }
 
+/** What the helper reports of itself when ready. */
+export interface HelperReady {
+  pid: number;
+  /** The thread that created (and owns) <prefix>_Owned. */
+  tid: number;
+  sessionId: number;
+  /** Its image name as the OS's process list has it. */
+  processName: string;
+  /** Its backend's capability report. */
+  capabilities: Record<string, { supported: boolean; reason?: string }>;
+  paths: string[];
+}
+
 /** The helper process (test/fixtures/win32-helper.ts): owns objects and reports what it sees. */
 export class Win32Helper {
   #next = 1;
   private constructor(
     readonly dir: string,
     readonly child: ChildProcess,
-    readonly pid: number,
-    readonly paths: string[],
+    readonly ready: HelperReady,
   ) {}
+
+  get pid(): number {
+    return this.ready.pid;
+  }
+
+  get paths(): string[] {
+    return this.ready.paths;
+  }
 
   static async start(prefix: string): Promise<Win32Helper> {
     const dir = tempDir('helper');
     const child = startFixture('win32-helper', [prefix, toWinePath(dir)], dir);
     const errorFile = path.join(dir, 'helper-error.txt');
     const ready = await waitForFile(path.join(dir, 'ready.json'), 90_000, () => errorHint(errorFile));
-    const { pid, paths } = JSON.parse(ready);
-    return new Win32Helper(dir, child, pid, paths);
+    return new Win32Helper(dir, child, JSON.parse(ready));
   }
 
   /** The object's state as the helper process sees it. */
@@ -108,7 +144,13 @@ function errorHint(file: string): string {
 /** The win32-unnamed fixture's facts: its two processes and their unnamed handles (0x hex). */
 export interface UnnamedHolders {
   holderPid: number;
+  /** The holder's thread that created, and owns, the mutex. */
+  holderTid: number;
+  /** The image name the OS lists for both processes. */
+  holderName: string;
   waiterPid: number;
+  /** The waiter's thread blocked in NtWaitForSingleObject on waiterEvent. */
+  waiterTid: number;
   event: string;
   mutex: string;
   waiterProcess: string;

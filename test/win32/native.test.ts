@@ -1,14 +1,18 @@
-// The Win32 layer for real: Windows node.exe under Wine, objects made by another real process.
+// The Win32 layer for real: Windows node.exe under Wine (or natively on Windows), objects made by
+// another real process. Where the OS reports a capability the tests assert the real value; where
+// not, its exact reason. The session and process name are the helper's own report.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runtimeMissing } from '../support/runtime';
-import { Win32Helper, provisionWine, runCli, runFixture, startCli, startFixture, tempDir, toWinePath, waitForFile } from '../support/wine';
+import { sessionDirectory } from '../../native/win32/names';
+import { gapOf, type Capabilities } from '../support/win32-capabilities';
+import { Win32Helper, provisionWine, runCli, runFixture, startCli, startFixture, tempDir, toWinePath, waitForFile, win32RuntimeMissing } from '../support/wine';
 
-const skip = runtimeMissing('Wine', ['wine', '--version']);
+const skip = win32RuntimeMissing();
 const prefix = `SyncScopeTest${process.pid}`;
-const session = '\\Sessions\\1\\BaseNamedObjects';
+/** The helper's session directory (`\Sessions\<id>\BaseNamedObjects`), set once it reports. */
+let session = '';
 const full = (leaf: string) => `${session}\\${prefix}_${leaf}`;
 
 async function cliJson(args: string[]) {
@@ -19,10 +23,13 @@ async function cliJson(args: string[]) {
 
 describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
   let helper: Win32Helper;
+  let capabilities: Capabilities;
 
   before(async () => {
     provisionWine();
     helper = await Win32Helper.start(prefix);
+    session = sessionDirectory(helper.ready.sessionId);
+    capabilities = helper.ready.capabilities;
   });
   after(async () => {
     await helper?.stop();
@@ -47,7 +54,7 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
         assert.equal(object.state[field], value, `${leaf}.state.${field}`);
       }
       assert.ok(
-        object.holders.some((h: { pid: number; processName: string }) => h.pid === helper.pid && h.processName === 'node.exe'),
+        object.holders.some((h: { pid: number; processName: string }) => h.pid === helper.pid && h.processName === helper.ready.processName),
         `${leaf}: holders ${JSON.stringify(object.holders)} lack helper pid ${helper.pid}`,
       );
     }
@@ -55,8 +62,14 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
     assert.equal(timer.kind, 'timer');
     assert.equal(timer.state.signaled, false);
     assert.ok(timer.state.remainingMs > 30_000 && timer.state.remainingMs <= 60_000, `remainingMs ${timer.state.remainingMs}`);
-    // Wine cannot tell a mutex's owner: the field is absent, not invented.
-    assert.equal('ownerThreadId' in byName.get(`${prefix}_Owned`)!.state, false);
+    // The owner of a mutex is the thread that created it owned, where the OS tells; else absent, not invented.
+    const owned = byName.get(`${prefix}_Owned`)!;
+    if (gapOf(capabilities, 'mutexOwner') === null) {
+      assert.equal(owned.state.ownerThreadId, helper.ready.tid);
+      assert.equal(owned.state.ownerProcessId, helper.pid);
+    } else {
+      assert.equal('ownerThreadId' in owned.state, false);
+    }
   });
 
   test('list --kind filters by kind and scans a directory the user names', { timeout: 120_000 }, async () => {
@@ -68,21 +81,51 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
     assert.ok(root.some((e) => e.name === 'BaseNamedObjects' && e.kind === 'directory'), 'root lists \\BaseNamedObjects');
   });
 
-  test('names resolve as kernel32 does: Foo, Local\\Foo, Session\\1\\Foo and full NT paths', { timeout: 120_000 }, async () => {
-    for (const name of [`${prefix}_Sem`, `Local\\${prefix}_Sem`, `Session\\1\\${prefix}_Sem`, full('Sem')]) {
+  test('names resolve as kernel32 does: Foo, Local\\Foo, Session\\<id>\\Foo and full NT paths', { timeout: 120_000 }, async () => {
+    const local = [`${prefix}_Sem`, `Local\\${prefix}_Sem`, full('Sem')];
+    // Session\<id>\ names a session's directory; session 0's local objects are the global ones.
+    if (helper.ready.sessionId !== 0) local.push(`Session\\${helper.ready.sessionId}\\${prefix}_Sem`);
+    for (const name of local) {
       const shown = await cliJson(['show', name]);
       assert.equal(shown.path, full('Sem'), name);
       assert.deepEqual(shown.state, { count: 2, max: 7 });
     }
     const global = await runCli(['show', `Global\\${prefix}_Sem`]);
-    assert.equal(global.code, 3, 'the object is in the session namespace, not the global one');
+    if (helper.ready.sessionId !== 0) assert.equal(global.code, 3, 'the object is in the session namespace, not the global one');
   });
 
-  test('show reports waiters as unavailable with the reason under Wine', { timeout: 120_000 }, async () => {
-    const shown = await cliJson(['show', `${prefix}_AutoEv`]);
-    assert.equal(shown.waiters, undefined);
-    assert.match(shown.unavailable.waiters, /ThreadLastSystemCall.*STATUS_NOT_IMPLEMENTED/);
-    assert.ok(shown.holders.some((h: { pid: number }) => h.pid === helper.pid));
+  test('show: the thread of another process blocked on the event where the OS tells, else the exact reason', { timeout: 120_000 }, async () => {
+    const gap = gapOf(capabilities, 'waiters');
+    if (gap !== null) {
+      const shown = await cliJson(['show', `${prefix}_AutoEv`]);
+      assert.equal(shown.waiters, undefined);
+      assert.equal(shown.unavailable.waiters, gap);
+      assert.ok(shown.holders.some((h: { pid: number }) => h.pid === helper.pid));
+      return;
+    }
+    // A real process blocks in WaitForSingleObject on the auto-reset event (nonsignaled).
+    const dir = tempDir('waiter');
+    const out = path.join(dir, 'waiter.json');
+    const waiter = startFixture('win32-waiter', [`${prefix}_AutoEv`, '60000', toWinePath(out)], dir);
+    try {
+      const known = JSON.parse(await waitForFile(`${out}.waiting`, 60_000));
+      const deadline = Date.now() + 30_000;
+      let shown: any;
+      do {
+        shown = await cliJson(['show', `${prefix}_AutoEv`]);
+      } while (!shown.waiters?.some((w: { pid: number }) => w.pid === known.pid) && Date.now() < deadline);
+      assert.deepEqual(
+        shown.waiters.filter((w: { pid: number }) => w.pid === known.pid),
+        [{ pid: known.pid, tid: known.tid, processName: helper.ready.processName }],
+        JSON.stringify(shown),
+      );
+      assert.equal(shown.unavailable?.waiters, undefined);
+    } finally {
+      await cliJson(['set', `${prefix}_AutoEv`]); // wakes it; the auto-reset event is nonsignaled again
+      const woke = JSON.parse(await waitForFile(out, 30_000));
+      assert.equal(woke.woke, true, JSON.stringify(woke));
+      waiter.kill('SIGKILL');
+    }
   });
 
   test('event set, reset and pulse change the object as the helper sees it', { timeout: 120_000 }, async () => {
@@ -196,7 +239,7 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
   test('errors: one clear line and a typed exit code; --debug adds the stack', { timeout: 120_000 }, async () => {
     const missing = await runCli(['show', `${prefix}_NoSuchThing`]);
     assert.equal(missing.code, 3);
-    assert.equal(missing.stderr.trim(), `syncscope: no object named ${session}\\${prefix}_NoSuchThing`);
+    assert.equal(missing.stderr.trim(), `syncscope: no object named ${full('NoSuchThing')}`);
     const wrongType = await runCli(['show', 'Local']);
     assert.equal(wrongType.code, 1);
     assert.match(wrongType.stderr, /is a SymbolicLink, not an event, mutex, semaphore or timer/);
@@ -206,16 +249,46 @@ describe('Win32 layer under Wine', { skip, timeout: 900_000 }, () => {
     assert.match(debug.stderr, /\n\s+at /);
   });
 
-  test('capabilities say what Wine lacks and why', { timeout: 120_000 }, async () => {
+  test('capabilities: what every Windows has, and each gap with its exact reason', { timeout: 120_000 }, async () => {
     const report = await cliJson(['capabilities']);
     assert.equal(report.platform, 'win32');
     for (const feature of ['enumerate', 'queryState', 'holders', 'actions', 'handleCount']) {
       assert.equal(report[feature].supported, true, feature);
     }
-    assert.equal(report.mutexOwner.supported, false);
-    assert.match(report.mutexOwner.reason, /STATUS_INVALID_INFO_CLASS/);
-    assert.equal(report.waiters.supported, false);
-    assert.match(report.waiters.reason, /STATUS_NOT_IMPLEMENTED/);
+    for (const feature of ['mutexOwner', 'waiters', 'threadStates', 'waitChains', 'processHandleSnapshot']) gapOf(report, feature);
+    // Another process on the same OS probes the same answers.
+    for (const feature of Object.keys(capabilities)) assert.deepEqual(report[feature], capabilities[feature], feature);
+  });
+
+  test('wait reading: syscall numbers from this ntdll\'s stubs, and its export order used only where every plain stub agrees', { timeout: 120_000 }, async () => {
+    const out = path.join(tempDir('syscalls'), 'syscalls.json');
+    const run = await runFixture('win32-wait-reading', [toWinePath(out)]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(fs.readFileSync(out, 'utf8'));
+    // Every number the table gives is the one the real stub holds (the fixture reads the stub itself).
+    assert.ok(Number.isInteger(report.numbers.NtWaitForSingleObject), JSON.stringify(report));
+    for (const [name, stubNumber] of Object.entries(report.stubs)) {
+      if (stubNumber !== null) assert.equal(report.numbers[name], stubNumber, name);
+      else assert.equal(typeof report.unknown[name], 'string', `${name} is unknown, with a reason`);
+    }
+    // The export order is trusted exactly when no plain stub contradicts it (Wine's does; Windows' does not).
+    assert.ok(report.order.agreeing + report.order.disagreeing > 0, 'the plain stubs were checked against the order');
+    assert.equal(report.order.trusted, report.order.disagreeing === 0 && report.order.agreeing > 0);
+    // MsgWaitForMultipleObjects' call lives in win32u, numbered from 0x1000.
+    if (report.numbers.NtUserMsgWaitForMultipleObjectsEx !== undefined) assert.ok(report.numbers.NtUserMsgWaitForMultipleObjectsEx >= 0x1000);
+    else assert.equal(typeof report.unknown.NtUserMsgWaitForMultipleObjectsEx, 'string');
+    // A synchronous pipe with a thread blocked reading it is told by its type alone: its name is
+    // never asked (that query can hang on Windows), so the answer is 'other', typed File.
+    assert.deepEqual(report.pipeTarget, { type: 'other', handle: report.pipeHandle, typeName: 'File' });
+    assert.equal(report.pipeName, null, 'syncObjectName asks nothing of a handle without a sampled kind');
+    // Directories are read many entries per call where the OS has that form, one per call on Wine.
+    assert.ok(report.directory.rootEntries > 3, JSON.stringify(report.directory));
+    assert.equal(report.directory.form, report.wine ? 'one' : 'many');
+    // Unnamed objects are matched with CompareObjectHandles where the OS has it; where not, every
+    // answer about one says so (named ones are matched by name either way).
+    assert.equal(report.identity.named, null);
+    if (report.identity.unsupported === null) assert.equal(report.identity.unnamed, null);
+    else assert.equal(report.identity.unnamed, `holders and waiters of unnamed objects are not matched: ${report.identity.unsupported}`);
   });
 
   test('no handle growth over 10,000 query cycles', { timeout: 120_000 }, async () => {

@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { DEBUG_PRIVILEGE_NOT_HELD } from '../../native/win32/privilege';
-import { runtimeMissing } from '../support/runtime';
-import { provisionWine, runFixture, tempDir, toWinePath } from '../support/wine';
+import { provisionWine, runFixture, tempDir, toWinePath, win32RuntimeMissing } from '../support/wine';
 
-const skip = runtimeMissing('Wine', ['wine', '--version']);
+const skip = win32RuntimeMissing();
 
 async function fixtureResult(name: string) {
   const dir = tempDir(name);

@@ -1,20 +1,18 @@
-// The native pieces of `why` under Wine: unnamed objects held by two real node.exe processes,
-// found, matched across processes, opened again by identity and sampled; thread waits and wait
-// chains where the OS has them, their exact "unavailable" reasons where it does not.
+// The native pieces of `why` under Wine (or natively on Windows): unnamed objects held by two
+// real node.exe processes, found, matched across processes, opened again by identity and
+// sampled; thread waits and wait chains where the OS has them, their exact "unavailable" reasons
+// where it does not: each assertion picks by the backend's capability report, never by "is this
+// Wine".
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { runtimeMissing } from '../support/runtime';
-import { provisionWine, runCli, runFixture, startUnnamedHolders, toWinePath, waitForFile } from '../support/wine';
+import { provisionWine, runCli, runFixture, startUnnamedHolders, toWinePath, waitForFile, win32RuntimeMissing } from '../support/wine';
 
-const skip = runtimeMissing('Wine', ['wine', '--version']);
+const skip = win32RuntimeMissing();
 
-const NO_LAST_SYSCALL = 'NtQueryInformationThread(ThreadLastSystemCall) returned STATUS_NOT_IMPLEMENTED: the OS does not say which object a thread waits on';
-const NO_THREAD_STATES = 'the process list reports this running thread as initialized (KTHREAD_STATE 0): this OS does not report thread states';
-const NO_WCT = 'advapi32 OpenThreadWaitChainSession returned NULL with ERROR_NOT_SUPPORTED (50) (and advapi32 has no CloseThreadWaitChainSession): this OS has no Wait Chain Traversal';
-const NO_MUTEX_OWNER = 'NtQueryMutant(MutantOwnerInformation) returned STATUS_INVALID_INFO_CLASS: the owner thread of a mutex is unknown';
+import { gapOf } from '../support/win32-capabilities';
 
 async function cliJson(args: string[]) {
   const result = await runCli([...args, '--json'], 120_000);
@@ -26,6 +24,8 @@ async function cliJson(args: string[]) {
 describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
   let fixture: Awaited<ReturnType<typeof startUnnamedHolders>>;
   let report: Record<string, any>;
+  /** Each capability's gap (its exact reason), or null where the OS has it. */
+  const gap = (feature: string) => gapOf(report.capabilities, feature);
 
   before(async () => {
     provisionWine();
@@ -45,15 +45,16 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     }
   });
 
-  test('this is Wine (the assertions below pick the real value or its exact reason by it)', () => {
-    assert.match(String(report.wine), /^\d+\.\d+/);
+  test('the capability report the assertions below pick by: each gap has its known exact reason', () => {
+    assert.equal(report.capabilities.platform, 'win32');
+    for (const feature of ['mutexOwner', 'waiters', 'threadStates', 'waitChains', 'processHandleSnapshot', 'objectIdentity']) gap(feature);
   });
 
   test('the per-process list has every handle of both objects, unnamed, with their states', () => {
     const { ready } = fixture;
     const holder = report.holderHandles;
     assert.equal(holder.pid, ready.holderPid);
-    assert.equal(holder.processName, 'node.exe');
+    assert.equal(holder.processName, ready.holderName);
     const event = holder.handles.find((h: any) => h.handle === ready.event);
     const mutex = holder.handles.find((h: any) => h.handle === ready.mutex);
     assert.deepEqual(event, { handle: ready.event, kind: 'event', grantedAccess: 0x1f0003, state: { eventType: 'manual', signaled: false } });
@@ -69,12 +70,10 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
 
   test('the handle list comes from ProcessHandleInformation, or from the system table with the exact reason', () => {
     for (const list of [report.holderHandles, report.waiterHandles]) {
-      if (report.wine) {
+      const missing = gap('processHandleSnapshot');
+      if (missing) {
         assert.equal(list.source, 'system-table');
-        assert.equal(
-          list.snapshotUnavailable,
-          'NtQueryInformationProcess(ProcessHandleInformation) returned STATUS_INVALID_INFO_CLASS: this OS has no per-process handle snapshot (Windows 8+)',
-        );
+        assert.equal(list.snapshotUnavailable, missing);
       } else {
         assert.equal(list.source, 'process-snapshot');
         assert.equal(list.snapshotUnavailable, undefined);
@@ -91,7 +90,7 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
       [ready.waiterPid, ready.waiterEvent],
     ].sort((a, b) => (a[0] as number) - (b[0] as number)));
     assert.deepEqual(report.holders.mutex.handles.map((h: any) => [h.pid, h.handle]), [[ready.holderPid, ready.mutex]]);
-    assert.ok(report.holders.event.holders.every((h: any) => h.processName === 'node.exe'));
+    assert.ok(report.holders.event.holders.every((h: any) => h.processName === ready.holderName));
     assert.ok(!report.holders.event.handles.some((h: any) => h.pid === report.pid), 'the inspector\'s own copies are not holders');
   });
 
@@ -130,23 +129,34 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     const { ready } = fixture;
     const waits = report.waits;
     assert.equal(waits.pid, ready.waiterPid);
-    assert.ok(waits.threads.length >= 1);
-    if (report.wine) {
-      assert.equal(waits.statesUnavailable, NO_THREAD_STATES);
-      assert.equal(waits.targetsUnavailable, NO_LAST_SYSCALL);
-      for (const thread of waits.threads) assert.deepEqual(thread, { tid: thread.tid, state: 'unknown', osState: 'not reported', unavailable: NO_LAST_SYSCALL });
+    assert.ok(waits.threads.some((t: any) => t.tid === ready.waiterTid), 'the waiter\'s blocked thread is listed');
+    const noStates = gap('threadStates');
+    const noTargets = gap('waiters');
+    assert.equal(waits.statesUnavailable, noStates ?? undefined);
+    if (noTargets) {
+      assert.equal(waits.targetsUnavailable, noTargets);
+      for (const thread of waits.threads) {
+        assert.equal(thread.unavailable, noTargets);
+        if (noStates) assert.deepEqual(thread, { tid: thread.tid, state: 'unknown', osState: 'not reported', unavailable: noTargets });
+      }
     } else {
-      const blocked = waits.threads.find((t: any) => t.target?.type === 'object' && t.target.handle === ready.waiterEvent);
-      assert.ok(blocked, `no thread of ${ready.waiterPid} waits on ${ready.waiterEvent}: ${JSON.stringify(waits.threads)}`);
-      assert.equal(blocked.state, 'waiting');
-      assert.equal(blocked.syscall, 'NtWaitForSingleObject');
-      assert.ok(blocked.waitedMs >= 0);
+      // The thread known to block in WaitForSingleObject: on that handle, in that call, for a while.
+      const blocked = waits.threads.find((t: any) => t.tid === ready.waiterTid);
+      assert.equal(waits.targetsUnavailable, undefined);
+      assert.equal(blocked.syscall, 'NtWaitForSingleObject', JSON.stringify(blocked));
+      assert.equal(blocked.target?.type, 'object', JSON.stringify(blocked));
+      assert.equal(blocked.target.handle, ready.waiterEvent);
+      assert.equal(blocked.target.kind, 'event');
+      assert.deepEqual(blocked.target.state, { eventType: 'manual', signaled: false });
+      assert.ok(Number.isInteger(blocked.waitedMs) && blocked.waitedMs >= 0, `WaitTime read as ${blocked.waitedMs} ms`);
+      if (!noStates) assert.equal(blocked.state, 'waiting');
     }
   });
 
   test('wait chains: WCT\'s chain where the OS has it, the exact reason where not', () => {
-    if (report.wine) {
-      assert.equal(report.wctUnsupported, NO_WCT);
+    const noChains = gap('waitChains');
+    if (noChains) {
+      assert.equal(report.wctUnsupported, noChains);
       assert.equal(report.waitChain, undefined);
     } else {
       assert.equal(report.wctUnsupported, null);
@@ -171,29 +181,39 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     assert.equal(document.platform, 'win32');
     const [process] = document.reports;
     assert.equal(process.process.pid, ready.holderPid);
-    assert.equal(process.process.name, 'node.exe');
+    assert.equal(process.process.name, ready.holderName);
     const eventId = `handle:${ready.holderPid}:${ready.event}`;
     const mutexId = `handle:${ready.holderPid}:${ready.mutex}`;
     assert.ok(process.holds.some((h: any) => h.id === eventId && h.how === `handle ${ready.event}`), JSON.stringify(process.holds));
     const event = process.objects[eventId];
     assert.equal(event.kind, 'event');
     assert.equal(event.name, null);
-    assert.equal(event.label, `unnamed event, handle ${ready.event} in node.exe (${ready.holderPid})`);
+    assert.equal(event.label, `unnamed event, handle ${ready.event} in ${ready.holderName} (${ready.holderPid})`);
     assert.deepEqual(event.state, { eventType: 'manual', signaled: false });
     assert.deepEqual(event.holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
     const mutex = process.objects[mutexId];
-    assert.equal(mutex.label, `unnamed mutex, handle ${ready.mutex} in node.exe (${ready.holderPid})`);
+    assert.equal(mutex.label, `unnamed mutex, handle ${ready.mutex} in ${ready.holderName} (${ready.holderPid})`);
     assert.equal(mutex.state.locked, true);
-    if (report.wine) {
+    const noOwner = gap('mutexOwner');
+    if (noOwner) {
       assert.ok(process.holds.some((h: any) => h.id === mutexId && h.how === `handle ${ready.mutex}`));
-      assert.deepEqual(mutex.unavailable, { owner: NO_MUTEX_OWNER });
-      assert.deepEqual(process.verdict, { kind: 'unknown', text: `cannot tell: ${NO_LAST_SYSCALL}` });
-      assert.deepEqual(process.unavailable, { threads: NO_THREAD_STATES, waits: NO_LAST_SYSCALL, waitChains: NO_WCT });
-      assert.ok(process.threads.length >= 1 && process.threads.every((t: any) => t.wait === null && t.unavailable === NO_LAST_SYSCALL));
+      assert.deepEqual(mutex.unavailable, { owner: noOwner });
     } else {
-      // The holder's main thread owns the mutex.
+      // The holder's main thread created the mutex owned, and owns it still.
       assert.ok(process.holds.some((h: any) => h.id === mutexId && h.how === `owns it; handle ${ready.mutex}`));
-      assert.equal(mutex.owner.pid, ready.holderPid);
+      assert.deepEqual(mutex.owner, { pid: ready.holderPid, tid: ready.holderTid, inferred: false, source: 'MutantOwnerInformation' });
+    }
+    // What the OS does not tell about this process, each with its capability's exact reason.
+    const expected: Record<string, string> = {};
+    for (const [key, feature] of [['threads', 'threadStates'], ['waits', 'waiters'], ['waitChains', 'waitChains']] as const) {
+      const missing = gap(feature);
+      if (missing) expected[key] = missing;
+    }
+    assert.deepEqual(process.unavailable, expected);
+    const noWaits = gap('waiters');
+    if (noWaits && gap('waitChains')) {
+      assert.deepEqual(process.verdict, { kind: 'unknown', text: `cannot tell: ${noWaits}` });
+      assert.ok(process.threads.length >= 1 && process.threads.every((t: any) => t.wait === null && t.unavailable === noWaits));
     }
   });
 
@@ -205,11 +225,12 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     const copyId = `handle:${ready.waiterPid}:${ready.waiterEvent}`;
     assert.ok(process.holds.some((h: any) => h.id === copyId), JSON.stringify(process.holds));
     assert.deepEqual(process.objects[copyId].holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
-    if (report.wine) {
+    if (gap('waiters') && gap('waitChains')) {
       assert.equal(process.verdict.kind, 'unknown');
     } else {
       const blocked = process.threads.find((t: any) => t.wait?.objects.some((o: any) => o.id === copyId));
       assert.ok(blocked, 'a thread of the waiter waits on the event');
+      assert.equal(blocked.tid, ready.waiterTid);
       assert.equal(process.verdict.kind, 'waiting');
       assert.equal(blocked.wait.duration.source, 'os');
     }
@@ -221,14 +242,14 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     const eventPath = `handle:${ready.holderPid}:${ready.event}`;
     const event = listed.filter((o) => o.path === eventPath);
     assert.equal(event.length, 1);
-    assert.equal(event[0].name, `unnamed event, handle ${ready.event} in node.exe (${ready.holderPid})`);
+    assert.equal(event[0].name, `unnamed event, handle ${ready.event} in ${ready.holderName} (${ready.holderPid})`);
     assert.deepEqual(event[0].holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
     assert.equal(listed.some((o) => o.path === `handle:${ready.waiterPid}:${ready.waiterEvent}`), false, 'the waiter\'s copy is not a second object');
     assert.ok(listed.some((o) => o.path === `handle:${ready.holderPid}:${ready.mutex}` && o.kind === 'mutex' && o.state.locked === true));
     assert.ok(listed.every((o) => o.path.startsWith('handle:')), 'only unnamed objects: named ones are listed by their directory');
     // The default scan adds unnamed objects someone waits on only where the OS tells waits.
     const defaults = (await cliJson(['list', '--no-holders'])) as Array<{ path: string }>;
-    assert.equal(defaults.some((o) => o.path.startsWith('handle:')), !report.wine);
+    assert.equal(defaults.some((o) => o.path.startsWith('handle:')), gap('waiters') === null);
   });
 
   test('show and watch take an unnamed object\'s path; a closed handle is vanished (exit 3)', { timeout: 120_000 }, async () => {
@@ -236,9 +257,11 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     const path = `handle:${ready.holderPid}:${ready.event}`;
     const shown = await cliJson(['show', path]);
     assert.equal(shown.kind, 'event');
-    assert.equal(shown.name, `unnamed event, handle ${ready.event} in node.exe (${ready.holderPid})`);
+    assert.equal(shown.name, `unnamed event, handle ${ready.event} in ${ready.holderName} (${ready.holderPid})`);
     assert.deepEqual(shown.holders.map((h: any) => h.pid), [ready.holderPid, ready.waiterPid].sort((a, b) => a - b));
-    if (report.wine) assert.equal(shown.unavailable.waiters, NO_LAST_SYSCALL);
+    const noWaits = gap('waiters');
+    if (noWaits) assert.equal(shown.unavailable.waiters, noWaits);
+    else assert.deepEqual(shown.waiters.map((w: any) => [w.pid, w.tid]), [[ready.waiterPid, ready.waiterTid]]);
     const watched = await runCli(['watch', path, '--duration', '1', '--json'], 60_000);
     assert.equal(watched.code, 0, watched.stderr);
     assert.deepEqual(JSON.parse(watched.stdout.trim().split('\n')[0]), {
@@ -255,21 +278,18 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
   test('deadlocks: none here; where the OS tells no waits, it says so instead of a bare "none"', { timeout: 120_000 }, async () => {
     const report2 = await cliJson(['deadlocks']);
     assert.deepEqual(report2.deadlocks, []);
-    if (report.wine) assert.equal(report2.unavailable.waiters, `incomplete: no thread's wait can be told on this OS: ${NO_LAST_SYSCALL}`);
+    const noWaits = gap('waiters');
+    if (noWaits) assert.equal(report2.unavailable.waiters, `incomplete: no thread's wait can be told on this OS: ${noWaits}`);
+    else assert.ok(!String(report2.unavailable.waiters ?? '').includes('no thread\'s wait can be told'), JSON.stringify(report2.unavailable));
   });
 
   test('capabilities: the new Windows probes, each with its exact reason where the OS lacks it', { timeout: 120_000 }, async () => {
     const capabilities = await cliJson(['capabilities']);
     assert.deepEqual(capabilities.objectIdentity, { supported: true }, 'CompareObjectHandles works under Wine and on Windows 10+');
-    if (report.wine) {
-      assert.deepEqual(capabilities.processHandleSnapshot, {
-        supported: false,
-        reason: 'NtQueryInformationProcess(ProcessHandleInformation) returned STATUS_INVALID_INFO_CLASS: this OS has no per-process handle snapshot (Windows 8+)',
-      });
-      assert.deepEqual(capabilities.threadStates, { supported: false, reason: NO_THREAD_STATES });
-      assert.deepEqual(capabilities.waitChains, { supported: false, reason: NO_WCT });
-    } else {
-      for (const feature of ['processHandleSnapshot', 'threadStates', 'waitChains']) assert.equal(capabilities[feature].supported, true, feature);
+    // The CLI, another process, probes what the fixture's backend did.
+    for (const feature of ['processHandleSnapshot', 'threadStates', 'waitChains', 'waiters', 'mutexOwner']) {
+      assert.deepEqual(capabilities[feature], report.capabilities[feature], feature);
+      gapOf(capabilities, feature);
     }
   });
 });
