@@ -1,6 +1,6 @@
 // One front-end connection (an Electron window, a browser's WebSocket): parses each request with
 // the protocol's schema, answers it from the service, and owns the connection's update stream.
-import { ProtocolError, isRequestName, parseRequest, printable, type RequestName, type SessionInfo, type UpdateMessage } from '../protocol';
+import { ProtocolError, isRequestName, parseRequest, printable, type RequestName, type RequestOf, type SessionInfo, type UpdateMessage } from '../protocol';
 import type { Service } from './service';
 import type { Subscription } from './update-stream';
 
@@ -26,7 +26,10 @@ export class Connection {
           readOnly: this.service.readOnly,
           transport: this.transport,
           rates: this.service.sampler.currentRates,
+          cpuBudgetPercent: this.service.sampler.budgetStatus().budgetPercent,
         } satisfies SessionInfo;
+      case 'setVisible':
+        return { visible: this.service.setVisible(this, (request as RequestOf<'setVisible'>).paths) };
       case 'subscribe':
         this.subscription?.close();
         this.subscription = this.service.sampler.stream.subscribe((update) => this.push(update));
@@ -42,6 +45,7 @@ export class Connection {
   }
 
   close(): void {
+    this.service.setVisible(this, []);
     this.subscription?.close();
     this.subscription = undefined;
   }
