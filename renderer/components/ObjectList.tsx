@@ -148,7 +148,7 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
                   <div role="gridcell" className="cell kind">{record.kind}</div>
                   <div role="gridcell" className="cell state">
                     <Badge record={record} />
-                    {stateText(record)}
+                    <span className="state-text">{stateText(record)}</span>
                     <IntervalNote record={record} stateMs={stateMs} />
                   </div>
                   <div role="gridcell" className="cell holders">
