@@ -146,11 +146,7 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
                   {recent && <span key={record.changedAt} className="flash" aria-hidden="true" />}
                   <div role="gridcell" className="cell name">{displayName(record)}</div>
                   <div role="gridcell" className="cell kind">{record.kind}</div>
-                  <div role="gridcell" className="cell state">
-                    <Badge record={record} />
-                    <span className="state-text">{stateText(record)}</span>
-                    <IntervalNote record={record} stateMs={stateMs} />
-                  </div>
+                  <StateCell record={record} stateMs={stateMs} />
                   <div role="gridcell" className="cell holders">
                     {record.holders ? record.holders.map((h) => `${h.processName}(${h.pid})`).join(' ') : record.state ? '?' : ''}
                   </div>
@@ -165,14 +161,29 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
   );
 }
 
-/** How often the budget lets the engine look at an object, where that is less often than the state rate. */
-function IntervalNote({ record, stateMs }: { record: ObjectRecord; stateMs?: number }) {
-  const text = record.goneAt === undefined && stateMs !== undefined ? describeInterval(record.intervalMs, stateMs) : '';
-  return text ? (
-    <span className="interval" title="Sampled less often than the state rate, within the CPU budget">
-      {text}
-    </span>
-  ) : null;
+/**
+ * The badge and the state; where the budget samples the object less often than the state rate, how
+ * often (the state then ellipsizes, not the interval beside it).
+ */
+function StateCell({ record, stateMs }: { record: ObjectRecord; stateMs?: number }) {
+  const interval = record.goneAt === undefined && stateMs !== undefined ? describeInterval(record.intervalMs, stateMs) : '';
+  if (!interval) {
+    return (
+      <div role="gridcell" className="cell state">
+        <Badge record={record} />
+        {stateText(record)}
+      </div>
+    );
+  }
+  return (
+    <div role="gridcell" className="cell state with-interval">
+      <Badge record={record} />
+      <span className="state-text">{stateText(record)}</span>
+      <span className="interval" title="Sampled less often than the state rate, within the CPU budget">
+        {interval}
+      </span>
+    </div>
+  );
 }
 
 /** What a waiter arriving now would meet, in the kind's own words. */
