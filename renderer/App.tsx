@@ -17,7 +17,6 @@ import { ProcessesView, type ProcessQuery } from './components/ProcessesView';
 import { WaitGraph } from './components/WaitGraph';
 import type { ListFilter, SortKey } from './model';
 import { VisibleRowsReporter } from './visible-rows';
-import { MAX_VISIBLE_PATHS } from '../protocol';
 
 const RATES = [20, 50, 100, 250, 1000];
 /** How often the engine is asked for deadlocks (a walk of every waiting process). */
@@ -129,7 +128,7 @@ export function App() {
   // The rows in view get the state rate within the CPU budget: the engine hears of them when they
   // change (debounced), again after an engine restart, and that none are shown in other views.
   const visibleRows = useMemo(
-    () => new VisibleRowsReporter((paths) => void client.request('setVisible', { paths: paths.slice(0, MAX_VISIBLE_PATHS) }).catch(() => undefined)),
+    () => new VisibleRowsReporter((paths) => void client.request('setVisible', { paths }).catch(() => undefined)),
     [client],
   );
   useEffect(() => () => visibleRows.dispose(), [visibleRows]);

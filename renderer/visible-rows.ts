@@ -1,7 +1,26 @@
 // Tells the engine which rows the object list shows, so that the sampler spends its budget there
 // (issue 15): only when the set changed, and only once the list has been still for a moment, so
 // that scrolling through 10,000 rows is one request, not one per frame.
+import { MAX_VISIBLE_PATHS } from '../protocol';
+
 export const VISIBLE_ROWS_DEBOUNCE_MS = 250;
+/**
+ * Characters of paths one request carries at most: serve mode closes a socket on a frame over
+ * 64 KiB, and a few rows of 32,767-character names would make one.
+ */
+export const MAX_VISIBLE_CHARS = 32 * 1024;
+
+/** The rows from the top of the view that fit in one request (the rest wait for the sampler's round). */
+export function fitVisible(paths: readonly string[], maxCount = MAX_VISIBLE_PATHS, maxChars = MAX_VISIBLE_CHARS): string[] {
+  const fitted: string[] = [];
+  let chars = 0;
+  for (const path of paths) {
+    if (fitted.length >= maxCount || chars + path.length > maxChars) break;
+    fitted.push(path);
+    chars += path.length;
+  }
+  return fitted;
+}
 
 export interface Timers {
   set(run: () => void, ms: number): unknown;
@@ -25,7 +44,7 @@ export class VisibleRowsReporter {
 
   /** The rows in view now; called after every render of the list (cheap when nothing changed). */
   update(paths: readonly string[]): void {
-    const sorted = [...paths].sort();
+    const sorted = fitVisible(paths).sort();
     const key = sorted.join('\n');
     this.latest = sorted;
     if (key === this.pending?.key) return;

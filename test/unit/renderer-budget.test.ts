@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBudget, storeBudget, storedBudget } from '../../renderer/budget-setting';
-import { VisibleRowsReporter, type Timers } from '../../renderer/visible-rows';
+import { MAX_VISIBLE_CHARS, VisibleRowsReporter, fitVisible, type Timers } from '../../renderer/visible-rows';
+import { MAX_VISIBLE_PATHS, parseRequest } from '../../protocol';
 
 /** Timers the test fires by hand. */
 class ManualTimers implements Timers {
@@ -67,6 +68,19 @@ test('visible rows: resend after a reconnect sends the rows in view even though 
   rows.dispose();
   timers.fire();
   assert.deepEqual(sent, [['a'], ['a']], 'nothing after dispose');
+});
+
+test('visible rows: what is sent always fits one request (count and size), keeping the top rows', () => {
+  const many = Array.from({ length: MAX_VISIBLE_PATHS + 5 }, (_, i) => `p${String(i).padStart(4, '0')}`);
+  assert.deepEqual(fitVisible(many), many.slice(0, MAX_VISIBLE_PATHS));
+  const huge = Array.from({ length: 5 }, (_, i) => `${i}`.repeat(32_767));
+  assert.deepEqual(fitVisible(huge), [huge[0]]);
+  assert.ok(fitVisible(huge).join('').length <= MAX_VISIBLE_CHARS);
+  const { sent, timers, rows } = reporter();
+  rows.update(many);
+  timers.fire();
+  assert.equal(sent[0].length, MAX_VISIBLE_PATHS);
+  assert.doesNotThrow(() => parseRequest('setVisible', { paths: sent[0] }));
 });
 
 test('parseBudget: a percent of one core from 0.5 to 100, as typed', () => {
