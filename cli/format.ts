@@ -12,6 +12,7 @@ import type {
 } from '../native';
 import { describeOperations } from '../native/types';
 import { printable } from '../protocol/names';
+import type { BudgetStatus } from '../protocol';
 
 export function describeState(report: { kind: string; state?: object }): string {
   const state = report.state;
@@ -68,6 +69,22 @@ export function formatMs(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.round(ms / 60_000)} min`;
+}
+
+/** A percent as the header shows it: `5`, `0.5`, `12.5`. */
+function percent(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+/** `CPU 3.1 % of 5 %`, and how long a round of every object takes when that is over a second. */
+export function describeBudget(status: BudgetStatus): string {
+  const used = `CPU ${status.usedPercent.toFixed(1)} % of ${percent(status.budgetPercent)} %`;
+  return status.fullRoundMs > 1000 ? `${used}, every object once in ${formatMs(Math.round(status.fullRoundMs))}` : used;
+}
+
+/** `every 2.4 s` for an object sampled less often than the state rate; empty when it is not. */
+export function describeInterval(intervalMs: number | undefined, stateMs: number): string {
+  return intervalMs !== undefined && intervalMs > stateMs ? `every ${formatMs(Math.round(intervalMs))}` : '';
 }
 
 /**

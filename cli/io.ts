@@ -1,6 +1,7 @@
 // Output and option helpers shared by the CLI's commands.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { invalidArgument } from '../native/errors';
+import { DEFAULT_CPU_BUDGET_PERCENT, cpuBudgetSchema } from '../protocol';
 import { nameProblem } from '../protocol/names';
 
 let printing = true;
@@ -70,4 +71,20 @@ export function holdFor(seconds: number | undefined): Promise<void> {
     process.once('SIGTERM', finish);
     if (seconds === undefined) setInterval(() => undefined, 1 << 30).unref();
   });
+}
+
+/** `--cpu-budget PCT`: percent of one core, within what the protocol allows (0.5 to 100); `5%` too. */
+export function cpuBudget(value: string): number {
+  const text = value.trim().replace(/\s*%$/, '');
+  const parsed = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+  if (!cpuBudgetSchema.safeParse(parsed).success) throw new InvalidArgumentError('give a percent of one core from 0.5 to 100');
+  return parsed;
+}
+
+/** The same `--cpu-budget` option on every command that samples; `oneShot` ones say what it does there. */
+export function cpuBudgetOption(command: Command, oneShot = false): Command {
+  const what = oneShot
+    ? 'CPU budget, percent of one core (0.5 to 100); this inspection runs once, whole: accepted so that scripts can give every command one budget'
+    : 'CPU budget of the sampler, percent of one core (0.5 to 100)';
+  return command.option('--cpu-budget <pct>', what, cpuBudget, DEFAULT_CPU_BUDGET_PERCENT);
 }

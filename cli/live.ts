@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Backend } from '../native';
-import { printable, type ObjectRecord } from '../protocol';
+import { printable, type BudgetStatus, type ObjectRecord } from '../protocol';
 import { detectDeadlocks } from '../core/deadlocks';
 import { liveContention } from '../core/contention';
 import type { ObjectMetrics } from '../core/metrics';
@@ -11,8 +11,8 @@ import { sameValue } from '../core/same-value';
 import { Sampler } from '../core/sampler';
 import type { Update } from '../core/update-stream';
 import { describeNode, type GraphNode } from '../core/wait-graph';
-import { describeState, formatMs, table } from './format';
-import { collect, holdFor, integer, objectName, print, printJson } from './io';
+import { describeBudget, describeInterval, describeState, formatMs, table } from './format';
+import { collect, cpuBudgetOption, holdFor, integer, objectName, print, printJson } from './io';
 
 const MAX_MS = 0x7fffffff;
 
@@ -32,18 +32,29 @@ function clock(t: number): string {
   return new Date(t).toISOString().slice(11, 23);
 }
 
-function watchLine(record: ObjectRecord, json: boolean): string {
+/** One change: human, or an NDJSON line with the object's sampling interval and the budget now. */
+export function watchLine(record: ObjectRecord, json: boolean, budget?: BudgetStatus): string {
   const gone = record.goneAt !== undefined;
   if (json) {
-    return JSON.stringify({ t: record.changedAt, path: record.path, kind: record.kind, state: record.state, ...(gone ? { gone: true } : {}) });
+    return JSON.stringify({
+      t: record.changedAt,
+      path: record.path,
+      kind: record.kind,
+      state: record.state,
+      ...(gone ? { gone: true } : {}),
+      ...(record.intervalMs !== undefined ? { intervalMs: record.intervalMs } : {}),
+      ...(budget ? { budget } : {}),
+    });
   }
   const what = record.error ? `<${record.error.kind}> ${record.error.message}` : describeState(record);
   return `${clock(record.changedAt)}  ${record.path}  ${gone ? `gone (last: ${what})` : what}`;
 }
 
 function contentionRows(metrics: ObjectMetrics[], sampler?: Sampler): string[][] {
+  const stateMs = sampler?.currentRates.stateMs ?? 0;
   return metrics.map((m, i) => {
     const record = sampler?.stream.get(m.path);
+    const interval = describeInterval(record?.intervalMs, stateMs);
     return [
       String(i + 1),
       m.kind,
@@ -52,7 +63,7 @@ function contentionRows(metrics: ObjectMetrics[], sampler?: Sampler): string[][]
       m.transitionsPerSec.toFixed(1),
       m.waitersMean === undefined ? '?' : `${m.waitersMean.toFixed(1)}/${m.waitersMax}`,
       m.holds && m.holds.count ? `${formatMs(Math.round(m.holds.meanMs))} (${m.holds.count})` : '',
-      record ? describeState(record) : '',
+      record ? `${describeState(record)}${interval ? ` (${interval})` : ''}` : '',
     ];
   });
 }
@@ -81,13 +92,13 @@ function describeChain(chain: GraphNode[]): string[] {
 }
 
 export function registerLiveCommands(program: Command, backend: () => Backend): void {
-  program
+  const watch = program
     .command('watch')
     .description('print one line per observed state change, until Ctrl-C or --duration')
     .argument('<names...>', 'objects to watch', (value: string, previous: string[] = []) => [...previous, objectName(value)])
     .option('--interval <ms>', 'sampling interval', integer(5, 60_000), 100)
     .option('--duration <s>', 'stop after this many seconds', integer(0, MAX_MS))
-    .option('--json', 'NDJSON lines {t, path, kind, state}')
+    .option('--json', 'NDJSON lines {t, path, kind, state, intervalMs, budget}')
     .action(async (names: string[], options) => {
       // Fail fast, with the usual exit code, on a name that does not exist.
       for (const name of names) backend().open(name).close();
@@ -97,23 +108,28 @@ export function registerLiveCommands(program: Command, backend: () => Backend): 
         attribution: false,
         goneRetentionMs: Number.POSITIVE_INFINITY,
         rates: { stateMs: options.interval, scanMs: 1000 },
+        cpuBudgetPercent: options.cpuBudget,
       });
       const printed = new Map<string, unknown>();
+      const json = Boolean(options.json);
+      if (!json) print(`watching ${names.length} object(s), every ${options.interval} ms; CPU budget ${options.cpuBudget} %`);
       sampler.start();
       const stop = follow(sampler, (records) => {
         for (const record of records) {
           const shown = { state: record.state, gone: record.goneAt !== undefined, error: record.error?.kind };
           if (sameValue(printed.get(record.path), shown)) continue;
           printed.set(record.path, shown);
-          print(watchLine(record, Boolean(options.json)));
+          print(watchLine(record, json, json ? sampler.budgetStatus() : undefined));
         }
       });
       await holdFor(options.duration);
+      if (!json) print(`stopped; ${describeBudget(sampler.budgetStatus())}`);
       sampler.stop();
       stop();
     });
+  cpuBudgetOption(watch);
 
-  program
+  const top = program
     .command('top')
     .description('a live table of the most contended objects')
     .option('--interval <ms>', 'state sampling interval', integer(5, 60_000), 100)
@@ -129,6 +145,7 @@ export function registerLiveCommands(program: Command, backend: () => Backend): 
         kinds: options.kind,
         nameGlob: options.name,
         rates: { stateMs: options.interval },
+        cpuBudgetPercent: options.cpuBudget,
       });
       sampler.start();
       const interactive = process.stdout.isTTY === true;
@@ -136,7 +153,7 @@ export function registerLiveCommands(program: Command, backend: () => Backend): 
       await new Promise<void>((resolve) => {
         const draw = () => {
           const ranked = liveContention(sampler, options.window * 1000, options.limit);
-          const heading = `syncscope top: ${sampler.stream.size} objects, window ${options.window} s, sampling every ${options.interval} ms`;
+          const heading = `syncscope top: ${sampler.stream.size} objects, window ${options.window} s, sampling every ${options.interval} ms; ${describeBudget(sampler.budgetStatus())}`;
           const body = ranked.length ? table(CONTENTION_HEADER, contentionRows(ranked, sampler)) : 'no contention seen in the window';
           process.stdout.write(`${interactive ? '\x1b[H\x1b[2J' : frames ? '\n' : ''}${heading}\n${body}\n`);
           frames++;
@@ -152,8 +169,9 @@ export function registerLiveCommands(program: Command, backend: () => Backend): 
       });
       sampler.stop();
     });
+  cpuBudgetOption(top);
 
-  program
+  const deadlocks = program
     .command('deadlocks')
     .description('wait-for cycles now: each with its objects and the processes and threads in the chain')
     .option('--json', 'print JSON')
@@ -167,8 +185,9 @@ export function registerLiveCommands(program: Command, backend: () => Backend): 
       });
       for (const [what, why] of Object.entries(report.unavailable)) print(`note: ${what} unavailable: ${why}`);
     });
+  cpuBudgetOption(deadlocks, true);
 
-  program
+  const record = program
     .command('record')
     .description('record every change for a while, to JSON (replayable) or CSV')
     .requiredOption('--duration <s>', 'how long', integer(1, MAX_MS))
@@ -183,18 +202,21 @@ export function registerLiveCommands(program: Command, backend: () => Backend): 
         kinds: options.kind,
         nameGlob: options.name,
         rates: { stateMs: options.interval, scanMs: options.scanInterval },
+        cpuBudgetPercent: options.cpuBudget,
       });
       const recorder = new Recorder(backend().platform);
       sampler.start();
       const stop = follow(sampler, (records) => records.forEach((r) => recorder.add(r)));
       await holdFor(options.duration);
+      const budget = sampler.budgetStatus();
       sampler.stop();
       stop();
       const recording = recorder.toRecording();
       const csv = String(options.out).toLowerCase().endsWith('.csv');
       fs.writeFileSync(options.out, csv ? recordingToCsv(recording) : recordingToJson(recording));
-      print(`recorded ${recording.changes.length} changes of ${recording.objects.length} objects over ${formatMs(recording.endedAt - recording.startedAt)} to ${options.out}`);
+      print(`recorded ${recording.changes.length} changes of ${recording.objects.length} objects over ${formatMs(recording.endedAt - recording.startedAt)} to ${options.out}; ${describeBudget(budget)}`);
     });
+  cpuBudgetOption(record);
 
   program
     .command('replay')

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { Backend } from '../native';
 import { Service } from '../core/service';
 import { startServer } from '../serve/server';
-import { holdFor, integer, print } from './io';
+import { cpuBudgetOption, holdFor, integer, print } from './io';
 
 /** The built renderer: dist/renderer beside the bundled CLI (dist/cli.cjs). */
 function rendererDir(): string {
@@ -15,7 +15,7 @@ function rendererDir(): string {
 }
 
 export function registerServeCommand(program: Command, backend: () => Backend): void {
-  program
+  const serve = program
     .command('serve')
     .description('serve the app to a browser on 127.0.0.1, with a random token')
     .option('--port <n>', 'port (0 picks a free one)', integer(0, 65535), 0)
@@ -24,7 +24,7 @@ export function registerServeCommand(program: Command, backend: () => Backend): 
     .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', integer(1, 0x7fffffff))
     .action(async (options) => {
       const staticDir = rendererDir();
-      const service = new Service(backend(), { allowActions: Boolean(options.allowActions), rates: { stateMs: options.interval } });
+      const service = new Service(backend(), { allowActions: Boolean(options.allowActions), rates: { stateMs: options.interval }, cpuBudgetPercent: options.cpuBudget });
       service.start();
       const server = await startServer({ service, staticDir, port: options.port });
       print(`SyncScope serving at ${server.url}${options.allowActions ? '' : ' (read-only)'}`);
@@ -32,4 +32,5 @@ export function registerServeCommand(program: Command, backend: () => Backend): 
       await server.close();
       await service.dispose();
     });
+  cpuBudgetOption(serve);
 }

@@ -4,7 +4,7 @@ import type { Backend } from '../native';
 import { invalidArgument } from '../native/errors';
 import { processQueryOf, processQuerySchema, printable, type ProcessQueryMessage, type WhyDocument, type WhyProcessReport, type WhyThread } from '../protocol';
 import { formatDuration, objectPhrase, whyDocument } from '../core/why';
-import { print, printJson } from './io';
+import { cpuBudgetOption, print, printJson } from './io';
 
 /** Digits are a pid; anything else is a process name (no `/`, no NUL). */
 export function parseProcessQuery(value: string): ProcessQueryMessage {
@@ -17,7 +17,7 @@ export function parseProcessQuery(value: string): ProcessQueryMessage {
 }
 
 export function registerWhyCommand(program: Command, backend: () => Backend): void {
-  program
+  const why = program
     .command('why')
     .description('why a process is stuck: what each thread waits for, for how long, who holds it, the chain onward')
     .argument('<process>', 'a pid, or a process name (every process of that name is explained)', parseProcessQuery)
@@ -27,6 +27,7 @@ export function registerWhyCommand(program: Command, backend: () => Backend): vo
       if (options.json) return printJson(document);
       print(renderWhy(document));
     });
+  cpuBudgetOption(why, true);
 }
 
 // ---- the human rendering ------------------------------------------------------------------------

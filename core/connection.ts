@@ -28,7 +28,10 @@ export class Connection {
           readOnly: this.service.readOnly,
           transport: this.transport,
           rates: this.service.sampler.currentRates,
+          cpuBudgetPercent: this.service.sampler.budgetStatus().budgetPercent,
         } satisfies SessionInfo;
+      case 'setVisible':
+        return { visible: this.service.setVisible(this, (request as RequestOf<'setVisible'>).paths) };
       case 'subscribe':
         this.subscription?.close();
         this.subscription = this.service.sampler.stream.subscribe((update) => this.push(update));
@@ -47,6 +50,7 @@ export class Connection {
 
   close(): void {
     this.pendingActs.abort(`the ${this.transport === 'electron' ? 'window' : 'browser'} that asked for it went away`);
+    this.service.setVisible(this, []);
     this.subscription?.close();
     this.subscription = undefined;
   }

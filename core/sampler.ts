@@ -6,9 +6,9 @@
 // opens and closes each object per sample (open-each-read.ts). The reader is closed on stop().
 import picomatch from 'picomatch';
 import type { Backend, ObjectEntry, StateReader } from '../native';
-import { isNativeError, messageOf } from '../native/errors';
+import { invalidArgument, isNativeError, messageOf } from '../native/errors';
 import type { ObjectState, UnreadablePids } from '../native/types';
-import { DEFAULT_RATES, type ObjectRecord, type Rates } from '../protocol';
+import { DEFAULT_CPU_BUDGET_PERCENT, DEFAULT_RATES, cpuBudgetSchema, type BudgetStatus, type ObjectRecord, type Rates } from '../protocol';
 import { HistoryStore } from './history';
 import { levelOf } from './levels';
 import { openEachRead } from './open-each-read';
@@ -32,6 +32,8 @@ export interface SamplerOptions {
   goneRetentionMs?: number;
   /** Holder and waiter attribution; off for cheap watches. */
   attribution?: boolean;
+  /** The engine's CPU budget, percent of one core (default DEFAULT_CPU_BUDGET_PERCENT). */
+  cpuBudgetPercent?: number;
   now?: () => number;
 }
 
@@ -460,6 +462,54 @@ export class Sampler {
       if (this.running) this.timers.set(cadence, setTimeout(run, next));
     };
     this.timers.set(cadence, setTimeout(run, this.rates[cadence]));
+  }
+
+  // ---- The CPU budget's interface (issue 15) ------------------------------------------------------
+  // A minimal stand-in that the planner replaces: it stores the budget and the visible set, and
+  // reports what the cadences above spend (stats.busyMs, wall time of their synchronous ticks) per
+  // second of wall time, and how long a round of every object takes given the state ticks' overruns.
+  // It plans nothing yet: every live object is still sampled each state tick, round-robin.
+
+  private budgetPercent?: number;
+  private readonly visiblePaths = new Set<string>();
+  /** Where the last measured interval started (construction, at first). */
+  private budgetMark = { at: performance.now(), busy: 0, ticks: 0, samples: 0, overruns: 0 };
+  private lastBudget?: Pick<BudgetStatus, 'usedPercent' | 'fullRoundMs'>;
+
+  /** Sets the budget (percent of one core, 0.5 to 100) and says what it buys now. */
+  setCpuBudget(percent: number): BudgetStatus {
+    if (!cpuBudgetSchema.safeParse(percent).success) throw invalidArgument('cpu budget', `the CPU budget must be a number from 0.5 to 100 (percent of one core), not ${percent}`);
+    this.budgetPercent = percent;
+    return this.budgetStatus();
+  }
+
+  /** The objects visible in the list now; replaces the previous set. */
+  setVisible(paths: readonly string[]): void {
+    this.visiblePaths.clear();
+    for (const path of paths) this.visiblePaths.add(path);
+  }
+
+  /** Used against the budget over the last second or more, and the full-round time. */
+  budgetStatus(): BudgetStatus {
+    const budgetPercent = this.budgetPercent ?? this.options.cpuBudgetPercent ?? DEFAULT_CPU_BUDGET_PERCENT;
+    let objects = 0;
+    for (const tracked of this.tracked.values()) if (tracked.record.goneAt === undefined && this.sampledKinds.has(tracked.entry.kind)) objects++;
+    const at = performance.now();
+    const mark = this.budgetMark;
+    const elapsed = at - mark.at;
+    // Each caller (the CLI's header, every window's) sees the same interval of at least a second.
+    if (elapsed >= 1000 || !this.lastBudget) {
+      const busy = Object.values(this.stats.busyMs).reduce((sum, ms) => sum + ms, 0);
+      const ticks = this.stats.ticks - mark.ticks;
+      const overruns = this.stats.overruns - mark.overruns;
+      const perTick = ticks > 0 ? (this.stats.samples - mark.samples) / ticks : 0;
+      // Without overruns every state tick reads every object; with them, a tick reads what fits.
+      const fullRoundMs =
+        overruns > 0 && perTick > 0 && objects > perTick ? Math.max(this.rates.stateMs, (elapsed / ticks) * (objects / perTick)) : this.rates.stateMs;
+      this.lastBudget = { usedPercent: elapsed > 0 ? ((busy - mark.busy) / elapsed) * 100 : 0, fullRoundMs };
+      if (elapsed >= 1000) this.budgetMark = { at, busy, ticks: this.stats.ticks, samples: this.stats.samples, overruns: this.stats.overruns };
+    }
+    return { budgetPercent, ...this.lastBudget, objects };
   }
 }
 

@@ -13,7 +13,7 @@ import { Sampler, type SamplerOptions } from './sampler';
 import { showReport } from './inspect';
 import { whyDocument } from './why';
 
-type ServiceRequest = Exclude<RequestName, 'subscribe' | 'ack' | 'session'>;
+type ServiceRequest = Exclude<RequestName, 'subscribe' | 'ack' | 'session' | 'setVisible'>;
 export type Handlers = { [N in ServiceRequest]: (request: RequestOf<N>) => ResponseOf<N> | Promise<ResponseOf<N>> };
 
 export interface ServiceOptions extends Omit<SamplerOptions, 'backend'> {
@@ -42,6 +42,8 @@ export class Service {
   private demoQueue: Promise<unknown> = Promise.resolve();
   private readonly stopRecording: () => void;
   readonly audit: AuditLog;
+  /** What each front end's list shows now: the sampler gets their union. */
+  private readonly visibleBy = new Map<object, readonly string[]>();
 
   constructor(
     readonly backend: Backend,
@@ -116,6 +118,19 @@ export class Service {
     return true;
   }
 
+  /**
+   * The rows one front end (a window, a browser) shows now, replacing what it said before; an
+   * empty list (or its connection closing) withdraws them. The sampler gets every front end's rows.
+   */
+  setVisible(viewer: object, paths: readonly string[]): number {
+    if (paths.length) this.visibleBy.set(viewer, paths);
+    else this.visibleBy.delete(viewer);
+    const union = new Set<string>();
+    for (const shown of this.visibleBy.values()) for (const path of shown) union.add(path);
+    this.sampler.setVisible([...union]);
+    return paths.length;
+  }
+
   get readOnly(): boolean {
     return this.options.allowActions === false;
   }
@@ -175,6 +190,9 @@ export class Service {
       },
       capabilities: () => this.backend.capabilities(),
       setRates: (rates) => sampler.setRates(rates),
+      // The inspector's own cost, not an action on objects: a read-only session may change it too.
+      setCpuBudget: ({ percent }) => sampler.setCpuBudget(percent),
+      budget: () => sampler.budgetStatus(),
       watch: ({ paths }) => ({ watched: sampler.watch(paths) }),
       history: ({ path, fromMs, toMs, maxPoints }) =>
         (sampler.history.get(path)?.query(fromMs, toMs, maxPoints) ?? []).map((p) => ({

@@ -59,6 +59,8 @@ export const objectRecordSchema = objectReportSchema.extend({
   changedAt: z.number(),
   /** The object vanished at this time; `state` is its last state. */
   goneAt: z.number().optional(),
+  /** The effective interval between this object's samples, ms (changes only when it moves by a tier). */
+  intervalMs: z.number().optional(),
 });
 export type ObjectRecord = z.infer<typeof objectRecordSchema>;
 
@@ -114,6 +116,8 @@ const name = z.string().superRefine((value, context) => {
 /** A path the engine already knows (history, metrics, watch): looked up, never given to the OS. */
 const knownPath = z.string().max(65_535);
 const ms = z.number().int().nonnegative().max(0x7fffffff);
+/** Rows a list can say it shows at once (a tall window shows about a hundred). */
+export const MAX_VISIBLE_PATHS = 1000;
 
 /** A client-chosen name of a pending action: letters, digits, `-`, `_`, `.`, `:`. */
 const actionId = z.string().regex(/^[\w.:-]{1,64}$/, 'an action id is 1 to 64 letters, digits, "-", "_", "." or ":"');
@@ -167,6 +171,18 @@ export const ratesSchema = z.object({
 });
 export type Rates = z.infer<typeof ratesSchema>;
 export const DEFAULT_RATES: Rates = { scanMs: 1000, stateMs: 100, watchMs: 10, holdersMs: 2000 };
+
+/** The engine's CPU budget, percent of one core (issue 15). */
+export const cpuBudgetSchema = z.number().min(0.5).max(100);
+export const DEFAULT_CPU_BUDGET_PERCENT = 5;
+/** What the sampler spends against its budget, and how long a full round of every object takes. */
+export const budgetStatusSchema = z.object({
+  budgetPercent: z.number(),
+  usedPercent: z.number(),
+  fullRoundMs: z.number(),
+  objects: z.number().int().min(0),
+});
+export type BudgetStatus = z.infer<typeof budgetStatusSchema>;
 
 /** One chart point; null where the value is unknown (object gone, waiters not told by the OS). */
 export const historyPointSchema = z.object({
@@ -226,6 +242,8 @@ export const sessionSchema = z.object({
   readOnly: z.boolean(),
   transport: z.enum(['electron', 'websocket']),
   rates: ratesSchema,
+  /** The engine's CPU budget now, percent of one core (the app's setting starts from it). */
+  cpuBudgetPercent: cpuBudgetSchema,
 });
 export type SessionInfo = z.infer<typeof sessionSchema>;
 
@@ -239,6 +257,15 @@ export const REQUESTS = {
   capabilities: { request: z.object({}), response: capabilityReportSchema },
   setRates: { request: ratesSchema.partial(), response: ratesSchema },
   watch: { request: z.object({ paths: z.array(knownPath).max(1000) }), response: z.object({ watched: z.array(z.string()) }) },
+  /** Sets the engine's CPU budget (percent of one core): the sampler plans each second within it. */
+  setCpuBudget: { request: z.object({ percent: cpuBudgetSchema }), response: budgetStatusSchema },
+  /**
+   * What the sampler spends against its budget now. Asked by the header every few seconds rather
+   * than carried in each delta, so that the stream's bytes stay proportional to the changes.
+   */
+  budget: { request: z.object({}), response: budgetStatusSchema },
+  /** The objects this connection's list shows now (replacing what it said before): sampled at the state rate. */
+  setVisible: { request: z.object({ paths: z.array(knownPath).max(MAX_VISIBLE_PATHS) }), response: z.object({ visible: count }) },
   history: {
     request: z.object({ path: knownPath, fromMs: z.number(), toMs: z.number(), maxPoints: z.number().int().min(1).max(10_000) }),
     response: z.array(historyPointSchema),

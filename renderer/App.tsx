@@ -5,6 +5,7 @@ import type { DeadlockReport, ObjectRecord, RequestOf, SessionInfo, WhyProcessRe
 import { applyUpdate, connect, type Client, type ConnectionStatus } from './client';
 import { waitingProcesses } from './graph-layout';
 import { AuditLogDialog } from './components/AuditLog';
+import { Budget } from './components/Budget';
 import { Contention } from './components/Contention';
 import { Demos } from './components/Demos';
 import { CreateDialog } from './components/Dialogs';
@@ -15,6 +16,7 @@ import { ObjectList } from './components/ObjectList';
 import { ProcessesView, type ProcessQuery } from './components/ProcessesView';
 import { WaitGraph } from './components/WaitGraph';
 import type { ListFilter, SortKey } from './model';
+import { VisibleRowsReporter } from './visible-rows';
 
 const RATES = [20, 50, 100, 250, 1000];
 /** How often the engine is asked for deadlocks (a walk of every waiting process). */
@@ -123,6 +125,22 @@ export function App() {
     if (selected) void client.request('watch', { paths: [selected] }).catch(() => undefined);
   }, [client, selected]);
 
+  // The rows in view get the state rate within the CPU budget: the engine hears of them when they
+  // change (debounced), again after an engine restart, and that none are shown in other views.
+  const visibleRows = useMemo(
+    () => new VisibleRowsReporter((paths) => void client.request('setVisible', { paths }).catch(() => undefined)),
+    [client],
+  );
+  useEffect(() => () => visibleRows.dispose(), [visibleRows]);
+  useEffect(() => {
+    if (engineUp) visibleRows.resend();
+  }, [visibleRows, engineUp]);
+  useEffect(() => {
+    if (view !== 'objects') visibleRows.update([]);
+  }, [visibleRows, view]);
+  const onVisibleRows = useCallback((paths: string[]) => visibleRows.update(paths), [visibleRows]);
+  const showNotice = useCallback((text: string) => setNotice(text), []);
+
   const create = async (spec: RequestOf<'create'>) => {
     setCreating(false);
     try {
@@ -164,6 +182,7 @@ export function App() {
             ))}
           </select>
         </label>
+        <Budget client={client} session={session} engineUp={engineUp} onNotice={showNotice} />
         <button type="button" aria-pressed={paused} onClick={() => setPaused(!paused)}>
           {paused ? 'Resume' : 'Pause'}
         </button>
@@ -207,6 +226,8 @@ export function App() {
             onSelect={setSelected}
             now={now}
             heldBySelected={heldBySelected}
+            stateMs={session?.rates.stateMs}
+            onVisibleRows={onVisibleRows}
           />
           <div className="side">
             {record ? (

@@ -1,9 +1,9 @@
 // The object list: search, filters, sortable columns, live badges, and rows that flash on change.
 // Virtualized: only the rows in view are in the DOM, so 10,000 objects stay smooth.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import type { ObjectRecord } from '../../protocol';
-import { describeState } from '../../cli/format';
+import { describeInterval, describeState } from '../../cli/format';
 import { filterRecords, isBlocked, namespaceOf, sortRecords, waiterCount, type ListFilter, type SortKey } from '../model';
 
 const ROW_HEIGHT = 30;
@@ -32,9 +32,13 @@ interface Props {
   now: number;
   /** Unnamed objects the selected process (Processes view) holds: shown by the default filter. */
   heldBySelected: ReadonlySet<string>;
+  /** The state rate: an object sampled less often than this shows its interval. */
+  stateMs?: number;
+  /** The paths of the rows in view, after every render (the caller sends only changes). */
+  onVisibleRows?: (paths: string[]) => void;
 }
 
-export function ObjectList({ records, filter, onFilter, sort, onSort, selected, onSelect, now, heldBySelected }: Props) {
+export function ObjectList({ records, filter, onFilter, sort, onSort, selected, onSelect, now, heldBySelected, stateMs, onVisibleRows }: Props) {
   const kinds = useMemo(() => [...new Set(records.map((r) => r.kind))].sort(), [records]);
   const namespaces = useMemo(() => [...new Set(records.map(namespaceOf))].sort(), [records]);
   const rows = useMemo(
@@ -49,6 +53,14 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
     overscan: 12,
   });
   const selectedIndex = rows.findIndex((r) => r.path === selected);
+
+  // The rows on screen (the virtualizer's range leaves out the overscan); they get the state rate.
+  useEffect(() => {
+    if (!onVisibleRows) return;
+    const range = virtualizer.range;
+    const shown = range ? rows.slice(range.startIndex, range.endIndex + 1) : virtualizer.getVirtualItems().map((item) => rows[item.index]);
+    onVisibleRows(shown.filter(Boolean).map((record) => record.path));
+  });
 
   const onKeyDown = (event: KeyboardEvent) => {
     const move = { ArrowDown: 1, ArrowUp: -1, PageDown: 15, PageUp: -15, Home: -Infinity, End: Infinity }[event.key];
@@ -134,10 +146,7 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
                   {recent && <span key={record.changedAt} className="flash" aria-hidden="true" />}
                   <div role="gridcell" className="cell name">{displayName(record)}</div>
                   <div role="gridcell" className="cell kind">{record.kind}</div>
-                  <div role="gridcell" className="cell state">
-                    <Badge record={record} />
-                    {stateText(record)}
-                  </div>
+                  <StateCell record={record} stateMs={stateMs} />
                   <div role="gridcell" className="cell holders">
                     {record.holders ? record.holders.map((h) => `${h.processName}(${h.pid})`).join(' ') : record.state ? '?' : ''}
                   </div>
@@ -149,6 +158,31 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
         </div>
       </div>
     </section>
+  );
+}
+
+/**
+ * The badge and the state; where the budget samples the object less often than the state rate, how
+ * often (the state then ellipsizes, not the interval beside it).
+ */
+function StateCell({ record, stateMs }: { record: ObjectRecord; stateMs?: number }) {
+  const interval = record.goneAt === undefined && stateMs !== undefined ? describeInterval(record.intervalMs, stateMs) : '';
+  if (!interval) {
+    return (
+      <div role="gridcell" className="cell state">
+        <Badge record={record} />
+        {stateText(record)}
+      </div>
+    );
+  }
+  return (
+    <div role="gridcell" className="cell state with-interval">
+      <Badge record={record} />
+      <span className="state-text">{stateText(record)}</span>
+      <span className="interval" title="Sampled less often than the state rate, within the CPU budget">
+        {interval}
+      </span>
+    </div>
   );
 }
 

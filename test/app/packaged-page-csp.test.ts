@@ -88,8 +88,13 @@ describe('the packaged page under the production CSP', { skip, timeout: 180_000 
     assert.deepEqual(app.errors, []);
   });
 
-  test('the engine crashes: the window says so, the engine restarts, and the list is live again', async () => {
+  test('the engine crashes: the window says so, the engine restarts, and the list is live again; the CPU budget set in the window outlives the engine', async () => {
     const { page } = app;
+    // The budget field sets the engine's budget; the window remembers it.
+    const budget = page.getByLabel('CPU budget (% of one core)');
+    await budget.fill('3');
+    await budget.press('Enter');
+    await page.getByTestId('budget-status').getByText(/^CPU \d+\.\d % of 3 %/).waitFor({ timeout: 10_000 });
     const engine = standIn.utilityProcesses.find((child) => child.pid !== undefined && child.child.spawnargs.some((arg) => arg.endsWith('engine.cjs')))!;
     engine.child.kill('SIGKILL');
     await page.getByRole('alert').filter({ hasText: /The engine stopped; restarting it/ }).waitFor({ timeout: 20_000 });
@@ -104,6 +109,11 @@ describe('the packaged page under the production CSP', { skip, timeout: 180_000 
       fs.rmSync(`/dev/shm/sem.${later}`, { force: true });
     }
     assert.equal(await page.getByRole('status').filter({ hasText: /replaced|disconnected/ }).count(), 0, 'no request failed on a replaced port');
+    // The new engine started from the default budget; the window gave it the remembered one at
+    // connect. Past one poll of the header (2 s), what the engine reports is that budget.
+    await page.waitForTimeout(2500);
+    assert.match(await page.getByTestId('budget-status').innerText(), /^CPU \d+\.\d % of 3 %/);
+    assert.equal(await budget.inputValue(), '3');
     assert.deepEqual(app.errors, []);
   });
 });

@@ -48,7 +48,7 @@ describe('browser E2E over the Linux backend', { skip, timeout: 300_000 }, () =>
     const owner = startCli(['create', 'posix-semaphore', name, '--count', '2', '--hold', '240']);
     children.push(owner.child);
     await waitForOutput(owner, /created posix-semaphore/, 20_000);
-    const server = startCli(['serve', '--allow-actions', '--interval', '50', '--duration', '240']);
+    const server = startCli(['serve', '--allow-actions', '--interval', '50', '--duration', '240', '--cpu-budget', '7']);
     children.push(server.child);
     url = (await waitForOutput(server, /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 20_000))[0];
     browser = await launchChromium();
@@ -144,6 +144,55 @@ describe('browser E2E over the Linux backend', { skip, timeout: 300_000 }, () =>
       owner.child.kill('SIGKILL');
       fs.rmSync(`/dev/shm/sem.${empty}`, { force: true });
     }
+  });
+
+  test('the header shows the CPU used against the budget, the setting changes it, the list tells the engine its visible rows', { timeout: 120_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const visibleSent: string[][] = [];
+    page.on('websocket', (socket) =>
+      socket.on('framesent', (frame) => {
+        const message = JSON.parse(String(frame.payload));
+        if (message.channel === 'setVisible') visibleSent.push(message.payload.paths);
+      }),
+    );
+    await page.goto(url);
+    // serve's --cpu-budget 7 is what the header reports.
+    const status = page.getByTestId('budget-status');
+    await status.getByText(/^CPU \d+\.\d % of 7 %/).waitFor({ timeout: 10_000 });
+
+    // Filtered down to one row, the list says so once it is still, and then says nothing more.
+    await page.getByLabel('Search by name').fill(name);
+    await page.getByRole('row').filter({ hasText: name }).waitFor({ timeout: 20_000 });
+    const deadline = Date.now() + 10_000;
+    while (JSON.stringify(visibleSent.at(-1)) !== JSON.stringify([`/dev/shm/sem.${name}`])) {
+      assert.ok(Date.now() < deadline, `visible rows sent: ${JSON.stringify(visibleSent.slice(-3))}`);
+      await page.waitForTimeout(100);
+    }
+    const sends = visibleSent.length;
+    await page.waitForTimeout(1500);
+    assert.equal(visibleSent.length, sends, 'renders without a change of rows send nothing');
+
+    // The setting: a new budget reaches the engine; one out of range is refused and changes nothing.
+    const input = page.getByLabel('CPU budget (% of one core)');
+    await input.fill('2.5');
+    await input.press('Enter');
+    await status.getByText(/ of 2\.5 %/).waitFor({ timeout: 10_000 });
+    await input.fill('200');
+    await input.press('Enter');
+    await page.getByRole('status').filter({ hasText: /CPU budget: give a percent of one core from 0\.5 to 100/ }).waitFor({ timeout: 10_000 });
+    assert.equal(await input.inputValue(), '2.5');
+    // The engine holds it: a reloaded page is told the budget by the session.
+    await page.reload();
+    await page.getByTestId('budget-status').getByText(/ of 2\.5 %/).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByLabel('CPU budget (% of one core)').inputValue(), '2.5');
+    await page.screenshot({ path: artifact('e2e-linux-budget.png') });
+    await page.getByLabel('CPU budget (% of one core)').fill('7');
+    await page.getByLabel('CPU budget (% of one core)').press('Enter');
+    await page.getByTestId('budget-status').getByText(/ of 7 %/).waitFor({ timeout: 10_000 });
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 
   test('the Demos menu starts real workers and the contention overview ranks their lock', { timeout: 120_000 }, async () => {

@@ -1,7 +1,8 @@
 // Terminal renderings of object state, durations, tables and holders.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeHolders, describeState, describeWaiter, formatMs, table } from '../../cli/format';
+import { describeBudget, describeHolders, describeInterval, describeState, describeWaiter, formatMs, table } from '../../cli/format';
+import { watchLine } from '../../cli/live';
 import type { ObjectReport } from '../../native/types';
 
 const report = (extra: Partial<ObjectReport>): ObjectReport => ({ kind: 'event', name: 'E', path: '\\E', ...extra });
@@ -106,4 +107,38 @@ test('describeWaiter: who, and for a System V waiter what its semop asks', () =>
     describeWaiter({ pid: 5, tid: 6, processName: 'app', operations: [{ index: 1, op: -2 }, { index: 2, op: 0 }, { index: 0, op: 1 }] }),
     'app (pid 5, tid 6): take 2 from #1, #2 to be 0, add 1 to #0',
   );
+});
+
+test('describeBudget: used against the budget; the full-round time only when over a second', () => {
+  assert.equal(describeBudget({ budgetPercent: 5, usedPercent: 3.14, fullRoundMs: 100, objects: 10 }), 'CPU 3.1 % of 5 %');
+  assert.equal(describeBudget({ budgetPercent: 0.5, usedPercent: 0, fullRoundMs: 1000, objects: 0 }), 'CPU 0.0 % of 0.5 %');
+  assert.equal(
+    describeBudget({ budgetPercent: 12.5, usedPercent: 12.46, fullRoundMs: 2420.4, objects: 10_000 }),
+    'CPU 12.5 % of 12.5 %, every object once in 2.4 s',
+  );
+  assert.equal(describeBudget({ budgetPercent: 5, usedPercent: 4.9, fullRoundMs: 300_000, objects: 50_000 }), 'CPU 4.9 % of 5 %, every object once in 5 min');
+});
+
+test('describeInterval: shown only where an object is sampled less often than the state rate', () => {
+  assert.equal(describeInterval(undefined, 100), '');
+  assert.equal(describeInterval(100, 100), '');
+  assert.equal(describeInterval(10, 100), '');
+  assert.equal(describeInterval(400, 100), 'every 400 ms');
+  assert.equal(describeInterval(2400, 100), 'every 2.4 s');
+});
+
+test("watchLine --json: the record's interval and the budget status ride on each line; human lines stay as they were", () => {
+  const record = { kind: 'posix-semaphore', name: 's', path: '/dev/shm/sem.s', state: { count: 1, waiters: 0 }, changedAt: 0, intervalMs: 2400 };
+  const budget = { budgetPercent: 5, usedPercent: 1.5, fullRoundMs: 2400, objects: 10_000 };
+  assert.deepEqual(JSON.parse(watchLine(record, true, budget)), {
+    t: 0,
+    path: '/dev/shm/sem.s',
+    kind: 'posix-semaphore',
+    state: { count: 1, waiters: 0 },
+    intervalMs: 2400,
+    budget,
+  });
+  const { intervalMs: _, ...withoutInterval } = record;
+  assert.equal('intervalMs' in JSON.parse(watchLine(withoutInterval, true)), false);
+  assert.match(watchLine(record, false, budget), /^\d\d:\d\d:\d\d\.\d{3}  \/dev\/shm\/sem\.s  count 1$/);
 });

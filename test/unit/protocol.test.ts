@@ -65,6 +65,12 @@ test('parseRequest: accepts valid payloads and returns them', () => {
     ['setRates', { stateMs: 5, scanMs: 50, watchMs: 60_000, holdersMs: 3_600_000 }],
     ['watch', { paths: [] }],
     ['watch', { paths: ['a', 'b'] }],
+    ['setCpuBudget', { percent: 0.5 }],
+    ['setCpuBudget', { percent: 100 }],
+    ['setCpuBudget', { percent: 3.25 }],
+    ['budget', {}],
+    ['setVisible', { paths: [] }],
+    ['setVisible', { paths: Array.from({ length: 1000 }, (_, i) => `p${i}`) }],
     ['history', { path: 'p', fromMs: 0, toMs: 1.5, maxPoints: 10_000 }],
     ['metrics', { path: 'p', windowMs: 0 }],
     ['contention', { windowMs: 60_000, limit: 1000 }],
@@ -116,6 +122,13 @@ test('parseRequest: rejects with a ProtocolError naming the bad field', () => {
   rejects('setRates', { stateMs: Number.POSITIVE_INFINITY }, 'stateMs');
   rejects('watch', { paths: Array.from({ length: 1001 }, (_, i) => `p${i}`) }, 'paths');
   rejects('watch', { paths: ['ok', 1] }, 'paths.1');
+  rejects('setCpuBudget', { percent: 0.49 }, 'percent');
+  rejects('setCpuBudget', { percent: 100.5 }, 'percent');
+  rejects('setCpuBudget', { percent: '5' }, 'percent');
+  rejects('setCpuBudget', { percent: Number.NaN }, 'percent');
+  rejects('setCpuBudget', {}, 'percent');
+  rejects('setVisible', { paths: Array.from({ length: 1001 }, (_, i) => `p${i}`) }, 'paths');
+  rejects('setVisible', { paths: ['ok', null] }, 'paths.1');
   rejects('history', { path: 'p', toMs: 1, maxPoints: 10 }, 'fromMs');
   rejects('history', { path: 'p', fromMs: 0, toMs: 1, maxPoints: 0 }, 'maxPoints');
   rejects('history', { path: 'p', fromMs: 0, toMs: 1, maxPoints: 10_001 }, 'maxPoints');

@@ -51,7 +51,7 @@ describe('live engine under Wine', { skip, timeout: 600_000 }, () => {
     const dir = tempDir('watch');
     const toggler = await startToggler(`${prefix}_Toggle`, 20, 200, dir);
     const watchDir = path.join(dir, 'watch');
-    const watch = startCli(['watch', `${prefix}_Toggle`, '--interval', '20', '--duration', '9', '--json'], watchDir);
+    const watch = startCli(['watch', `${prefix}_Toggle`, '--interval', '20', '--duration', '9', '--json', '--cpu-budget', '50'], watchDir);
     const watchExit = exited(watch);
     try {
       // The first line is the initial state; only then does the toggling start.
@@ -67,6 +67,9 @@ describe('live engine under Wine', { skip, timeout: 600_000 }, () => {
         assert.equal(line.path, objectPath);
         assert.equal(line.kind, 'event');
         assert.equal(line.state.signaled, i % 2 === 1, `line ${i} alternates`);
+        // --cpu-budget reached the sampler in Windows node.exe too: each line says the budget it ran under.
+        assert.equal(line.budget?.budgetPercent, 50, JSON.stringify(line));
+        assert.equal(line.budget.objects, 1);
         if (i > 0) assert.ok(line.t >= lines[i - 1].t, 'times never go back');
       });
       // Each observed transition comes after the toggle that caused it (same clock: one machine).
