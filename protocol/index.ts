@@ -55,6 +55,8 @@ export const objectRecordSchema = objectReportSchema.extend({
   changedAt: z.number(),
   /** The object vanished at this time; `state` is its last state. */
   goneAt: z.number().optional(),
+  /** The effective interval between this object's samples, ms (changes only when it moves by a tier). */
+  intervalMs: z.number().optional(),
 });
 export type ObjectRecord = z.infer<typeof objectRecordSchema>;
 
@@ -158,6 +160,18 @@ export const ratesSchema = z.object({
 });
 export type Rates = z.infer<typeof ratesSchema>;
 export const DEFAULT_RATES: Rates = { scanMs: 1000, stateMs: 100, watchMs: 10, holdersMs: 2000 };
+
+/** The engine's CPU budget, percent of one core (issue 15). */
+export const cpuBudgetSchema = z.number().min(0.5).max(100);
+export const DEFAULT_CPU_BUDGET_PERCENT = 5;
+/** What the sampler spends against its budget, and how long a full round of every object takes. */
+export const budgetStatusSchema = z.object({
+  budgetPercent: z.number(),
+  usedPercent: z.number(),
+  fullRoundMs: z.number(),
+  objects: z.number().int().min(0),
+});
+export type BudgetStatus = z.infer<typeof budgetStatusSchema>;
 
 /** One chart point; null where the value is unknown (object gone, waiters not told by the OS). */
 export const historyPointSchema = z.object({
