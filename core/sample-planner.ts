@@ -1,22 +1,26 @@
 // The sampler's CPU budget (issue 15): how much work it may start now, what each kind of work has
 // cost, and the sampling interval each tier of objects really gets. Pure: the clocks are injected.
 //
-// Spending is a token bucket in milliseconds of work, refilled at budget% of the clock. Two
-// accounts share it: `sampling` (watched, hot and cold objects) and `passes` (scans, holder and
-// waiter passes), which gets a fixed share. A pass cannot be split, so it may drive its account
-// into debt; the next pass waits until the debt is repaid, so an expensive pass (a 10,000-entry
-// scan under Wine) runs less often instead of overspending. The sampling account's unused refill
-// goes to passes and vice versa only when an account is full, so neither starves the other.
+// Spending is a token bucket in milliseconds of work, refilled at budget% of the wall clock, in
+// three accounts with fixed shares: `watched` (the detail pane's objects, 20 %), `sampling` (the
+// hot and cold tiers, 55 %) and `passes` (scans, holder and waiter passes, 25 %). An account that is
+// full hands its refill on to the others (watched, then sampling, then passes), so an idle tier's
+// share is not lost, and no tier can starve another's share. A pass cannot be split, so it may
+// drive its account into debt; the next pass waits until the debt is repaid, so an expensive pass
+// (a 10,000-entry scan under Wine) runs less often instead of overspending.
 //
-// Work is measured as wall time of the synchronous calls (performance.now), not process CPU: the
-// engine samples on a thread of its own, where the two agree except for time blocked in a system
-// call, and that time is spent for us by the kernel or wineserver (counting it is conservative);
-// process.cpuUsage() is too coarse per call (15.6 ms steps on Windows) and counts other threads.
-// What the process spends beside the measured work (the update stream, JSON, GC, requests) is
-// learned once a second from process.cpuUsage() and taken off the refill, so the whole process,
-// not just the sampler's calls, stays within the budget.
+// Work is measured with the `work` clock: on Linux process CPU time (getrusage through
+// process.cpuUsage(), microseconds), because wall time on a loaded machine counts the time other
+// processes ran while ours was preempted; elsewhere wall time (performance.now) of the
+// synchronous calls, since Windows reports process CPU in 15.6 ms steps (wall time then also
+// counts the time blocked on wineserver, which is spent on our behalf: conservative).
+// What the process spends beside the measured work (the update stream, JSON, GC, timers,
+// requests) is learned once a second from process.cpuUsage() and taken off the refill, so the
+// whole process, not just the sampler's calls, stays within the budget.
 
-export type Account = 'sampling' | 'passes';
+export type Account = 'watched' | 'sampling' | 'passes';
+const ACCOUNTS: readonly Account[] = ['watched', 'sampling', 'passes'];
+const SHARES: Record<Account, number> = { watched: 0.2, sampling: 0.55, passes: 0.25 };
 
 export interface CpuBudgetOptions {
   /** Percent of one core. */
@@ -25,9 +29,7 @@ export interface CpuBudgetOptions {
   clock: () => number;
   /** Process CPU time, ms (user + system); null to budget the measured work alone. */
   processCpuMs?: (() => number) | null;
-  /** The share of the budget reserved for scans and holder/waiter passes. */
-  passesShare?: number;
-  /** How much the sampling account may hold: this many ms of budget (a burst). */
+  /** How much the watched and sampling accounts may hold: this many ms of their shares (a burst). */
   burstMs?: number;
 }
 
@@ -40,7 +42,6 @@ export class CpuBudget {
   private percent: number;
   private readonly clock: () => number;
   private readonly processCpuMs: (() => number) | null;
-  private readonly passesShare: number;
   private readonly burstMs: number;
   private readonly balances: Record<Account, number>;
   private refilledAt: number;
@@ -50,19 +51,18 @@ export class CpuBudget {
   private windowCpu: number | undefined;
   private windowCharged = 0;
   /** All work charged since construction, ms, and per account. */
-  readonly charged: Record<Account, number> = { sampling: 0, passes: 0 };
+  readonly charged: Record<Account, number> = { watched: 0, sampling: 0, passes: 0 };
   private usedShare = 0;
 
   constructor(options: CpuBudgetOptions) {
     this.percent = options.percent;
     this.clock = options.clock;
     this.processCpuMs = options.processCpuMs === undefined ? defaultProcessCpuMs : options.processCpuMs;
-    this.passesShare = options.passesShare ?? 0.25;
     this.burstMs = options.burstMs ?? 250;
     this.refilledAt = this.clock();
     this.windowStart = this.refilledAt;
     this.windowCpu = this.processCpuMs?.();
-    this.balances = { sampling: this.capacity('sampling'), passes: this.capacity('passes') };
+    this.balances = { watched: this.capacity('watched'), sampling: this.capacity('sampling'), passes: this.capacity('passes') };
   }
 
   get budgetPercent(): number {
@@ -72,7 +72,7 @@ export class CpuBudget {
   setPercent(percent: number): void {
     this.refill();
     this.percent = percent;
-    for (const account of ['sampling', 'passes'] as const) this.balances[account] = Math.min(this.balances[account], this.capacity(account));
+    for (const account of ACCOUNTS) this.balances[account] = Math.min(this.balances[account], this.capacity(account));
   }
 
   /** The share of a core the work may take now: the budget less what the rest of the process takes. */
@@ -86,10 +86,10 @@ export class CpuBudget {
     return this.usedShare * 100;
   }
 
-  /** The most an account holds: the passes one second of its share, sampling a burst. */
+  /** The most an account holds: passes one second of their share, the others a burst of theirs. */
   capacity(account: Account): number {
     const budget = this.percent / 100;
-    return account === 'passes' ? budget * this.passesShare * 1000 : budget * (1 - this.passesShare) * this.burstMs;
+    return budget * SHARES[account] * (account === 'passes' ? 1000 : this.burstMs);
   }
 
   balance(account: Account): number {
@@ -104,16 +104,15 @@ export class CpuBudget {
     this.refilledAt = now;
     const earned = elapsed * this.workShare;
     let surplus = 0;
-    for (const account of ['passes', 'sampling'] as const) {
-      const share = account === 'passes' ? this.passesShare : 1 - this.passesShare;
-      const next = this.balances[account] + earned * share;
+    for (const account of ACCOUNTS) {
+      const next = this.balances[account] + earned * SHARES[account];
       const cap = this.capacity(account);
       if (next > cap) {
         surplus += next - cap;
         this.balances[account] = cap;
       } else this.balances[account] = next;
     }
-    for (const account of ['sampling', 'passes'] as const) {
+    for (const account of ACCOUNTS) {
       const room = this.capacity(account) - this.balances[account];
       const given = Math.min(room, surplus);
       if (given > 0) {
@@ -139,14 +138,20 @@ export class CpuBudget {
     if (cpu !== undefined && this.windowCpu !== undefined) {
       const processShare = Math.max(0, cpu - this.windowCpu) / span;
       const overhead = Math.max(0, processShare - this.windowCharged / span);
-      // Smoothed over a few windows: one garbage collection should not halve the next second.
-      this.overheadShare = this.overheadShare === 0 ? overhead : this.overheadShare * 0.5 + overhead * 0.5;
+      // Smoothed over several windows (a fifth of each): one garbage collection should not halve
+      // the next second, and a quick reaction would swing with what it causes itself.
+      this.overheadShare = this.overheadShare * 0.8 + overhead * 0.2;
       this.usedShare = processShare;
     } else this.usedShare = this.windowCharged / span;
     this.windowStart = now;
     this.windowCpu = cpu;
     this.windowCharged = 0;
   }
+}
+
+/** The clock work is measured with by default (see above): process CPU on Linux, else wall time. */
+export function defaultWorkClock(): () => number {
+  return process.platform === 'linux' ? defaultProcessCpuMs : () => performance.now();
 }
 
 function defaultProcessCpuMs(): number {
@@ -185,10 +190,11 @@ export function intervalTier(ms: number): number {
 
 /**
  * The tier to show after measuring `ms` while `current` is shown: it stays until the measurement
- * leaves [current / 1.5, current * 1.5], so jitter around a tier's edge does not flip it.
+ * leaves [current / 2, current * 2], so jitter around a tier's edge does not flip it (each flip of
+ * the cold tier rewrites every cold record).
  */
 export function nextIntervalTier(current: number | undefined, ms: number): number {
-  if (current !== undefined && ms >= current / 1.5 && ms <= current * 1.5) return current;
+  if (current !== undefined && ms >= current / 2 && ms <= current * 2) return current;
   return intervalTier(ms);
 }
 

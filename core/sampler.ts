@@ -22,7 +22,7 @@ import { type BudgetStatus, DEFAULT_CPU_BUDGET_PERCENT, DEFAULT_RATES, type Obje
 import { HistoryStore } from './history';
 import { levelOf } from './levels';
 import { openEachRead } from './open-each-read';
-import { CostModel, CpuBudget, nextIntervalTier, roundMs } from './sample-planner';
+import { CostModel, CpuBudget, defaultWorkClock, nextIntervalTier, roundMs } from './sample-planner';
 import { sameValue } from './same-value';
 import { UpdateStream } from './update-stream';
 import { WaitClock } from './wait-clock';
@@ -46,8 +46,10 @@ export interface SamplerOptions {
   now?: () => number;
   /** Percent of one core the engine may spend (0.5..100; default DEFAULT_CPU_BUDGET_PERCENT). */
   cpuBudgetPercent?: number;
-  /** The planner's monotonic clock, ms: what work costs and when objects were sampled (default performance.now). */
+  /** The planner's monotonic clock, ms: refills the budget, and says when objects were sampled (default performance.now). */
   clock?: () => number;
+  /** What work costs, ms (default: process CPU time on Linux, wall time elsewhere; see sample-planner.ts). */
+  workClock?: () => number;
   /** This process's CPU time, ms; null to budget only the sampler's measured work (default process.cpuUsage). */
   processCpuMs?: (() => number) | null;
   /** How long a changed object stays in the hot tier, ms (default 10,000). */
@@ -88,6 +90,8 @@ type Cadence = keyof Rates;
 
 /** Objects per reader call at most (process_vm_readv reads up to 1,024 pieces per call). */
 const MAX_BATCH = 256;
+/** The longest period a tier is said to have (10 minutes: "hardly sampled at all"). */
+const MAX_PERIOD_MS = 600_000;
 
 export class Sampler {
   readonly stream: UpdateStream<ObjectRecord>;
@@ -123,6 +127,7 @@ export class Sampler {
   /** Opened on first use, closed by stop(). */
   private stateReader?: StateReader;
   private readonly clock: () => number;
+  private readonly workClock: () => number;
   private readonly budget: CpuBudget;
   private readonly costs = new CostModel<'state' | 'watch'>();
   private readonly hotWindowMs: number;
@@ -155,6 +160,7 @@ export class Sampler {
     this.matchesName = options.nameGlob ? picomatch(options.nameGlob, { nocase: true, dot: true }) : () => true;
     this.kinds = options.kinds?.length ? new Set(options.kinds.map((k) => k.toLowerCase())) : undefined;
     this.clock = options.clock ?? (() => performance.now());
+    this.workClock = options.workClock ?? (options.clock ? options.clock : defaultWorkClock());
     this.budget = new CpuBudget({
       percent: checkedBudget(options.cpuBudgetPercent ?? DEFAULT_CPU_BUDGET_PERCENT),
       clock: this.clock,
@@ -361,7 +367,7 @@ export class Sampler {
 
   /**
    * The state cadence under the budget: the hot tier, then the cold tier, as far as the sampling
-   * account allows (less what the watched tier will need before the next tick).
+   * account allows.
    */
   plannedStateTick(): void {
     const started = this.clock();
@@ -371,7 +377,6 @@ export class Sampler {
       this.order = [...this.tracked.values()];
       this.orderStale = false;
     }
-    const reserve = this.watched.size * (this.costs.estimate('watch') ?? 0) * (this.rates.stateMs / this.rates.watchMs);
 
     // Hot: changed within the window, or visible; watched objects have their own tick.
     const hot: Tracked[] = [];
@@ -383,11 +388,11 @@ export class Sampler {
       const tracked = this.tracked.get(path);
       if (tracked && this.isLive(tracked) && !this.recent.has(tracked) && !this.watched.has(path)) hot.push(tracked);
     }
-    const fits = this.affordable(reserve);
+    const fits = this.affordable();
     if (hot.length > fits) hot.sort((a, b) => b.stateChangedAt - a.stateChangedAt);
     let hotDone = 0;
     while (hotDone < hot.length) {
-      const n = Math.min(this.affordable(reserve), hot.length - hotDone);
+      const n = Math.min(this.affordable(), hot.length - hotDone);
       if (n < 1) break;
       this.sampleMeasured(hot.slice(hotDone, hotDone + n), t, 'hot');
       hotDone += n;
@@ -403,7 +408,7 @@ export class Sampler {
       !this.watched.has(tracked.entry.path);
     let coldDone = 0;
     const batch: Tracked[] = [];
-    let room = this.affordable(reserve);
+    let room = this.affordable();
     while (this.fresh.length > 0 && room >= 1) {
       batch.length = 0;
       while (this.fresh.length > 0 && batch.length < room) {
@@ -412,7 +417,7 @@ export class Sampler {
       }
       if (batch.length) this.sampleMeasured(batch, t, 'cold');
       coldDone += batch.length;
-      room = this.affordable(reserve);
+      room = this.affordable();
     }
     const order = this.order;
     let position = order.length ? this.coldCursor % order.length : 0;
@@ -428,7 +433,7 @@ export class Sampler {
       if (batch.length === 0) break;
       this.sampleMeasured(batch, t, 'cold');
       coldDone += batch.length;
-      room = this.affordable(reserve);
+      room = this.affordable();
     }
     this.coldCursor = position;
 
@@ -440,24 +445,25 @@ export class Sampler {
     this.tierSize.hot = hot.length;
     this.tierSize.cold = Math.max(0, live - hot.length - watchedLive);
     // The hot tier is offered every tick, so its period is the tick's share of it that fitted.
-    const hotMeasured = hot.length === 0 ? this.rates.stateMs : hotDone === 0 ? this.hotPeriodMs * 2 : (this.rates.stateMs * hot.length) / hotDone;
+    const hotMeasured = hot.length === 0 ? this.rates.stateMs : hotDone === 0 ? Math.min(MAX_PERIOD_MS, this.hotPeriodMs * 2) : (this.rates.stateMs * hot.length) / hotDone;
     this.hotPeriodMs = hot.length === 0 || hotDone === hot.length ? hotMeasured : this.hotPeriodMs * 0.7 + hotMeasured * 0.3;
     this.countSamples('cold', coldDone, started, this.coldIntervalMs);
     for (const tier of ['hot', 'cold'] as const) this.tierInterval[tier] = nextIntervalTier(this.tierInterval[tier], this.tierPeriod(tier));
     if (hotDone < hot.length) this.stats.overruns++;
     this.stats.ticks++;
-    const flushStarted = this.clock();
+    const flushStarted = this.workClock();
     this.flush();
-    this.budget.charge('sampling', this.clock() - flushStarted);
+    this.budget.charge('sampling', this.workClock() - flushStarted);
     this.stats.lastTickMs = this.clock() - started;
   }
 
-  /** The watch cadence under the budget: its objects may use the sampling account down to minus its burst. */
+  /** The watch cadence under the budget: its objects have an account of their own. */
   plannedWatchTick(): void {
     if (this.watched.size === 0) return;
     const started = this.clock();
+    const workStarted = this.workClock();
     this.budget.refill();
-    if (this.budget.balance('sampling') <= -this.budget.capacity('sampling')) {
+    if (this.budget.balance('watched') <= 0) {
       this.stats.deferred.watchMs++;
       return;
     }
@@ -470,8 +476,8 @@ export class Sampler {
     if (batch.length) {
       this.sampleBatch(batch, t, 'watched');
       this.flush();
-      const took = this.clock() - started;
-      this.budget.charge('sampling', took);
+      const took = this.workClock() - workStarted;
+      this.budget.charge('watched', took);
       this.costs.observe('watch', took, batch.length);
     }
     this.countSamples('watched', batch.length, started, this.rates.watchMs);
@@ -493,27 +499,31 @@ export class Sampler {
       this.stats.deferred[cadence]++;
       return;
     }
-    const started = this.clock();
+    const started = this.workClock();
     try {
       run();
     } finally {
-      this.budget.charge('passes', this.clock() - started);
+      this.budget.charge('passes', this.workClock() - started);
     }
   }
 
-  /** How many state samples the sampling account pays for now, keeping `reserve` (at least one to learn the cost). */
-  private affordable(reserve: number): number {
-    const room = this.budget.balance('sampling') - reserve;
+  /**
+   * How many state samples the sampling account pays for now: while it is not empty, at least one,
+   * so that a cost learned from an expensive first read (the reader setting up) is re-measured at
+   * once instead of blocking sampling until the balance covers it.
+   */
+  private affordable(): number {
+    const room = this.budget.balance('sampling');
     if (room <= 0) return 0;
     const perObject = this.costs.estimate('state');
     if (perObject === undefined) return 1;
-    return Math.min(MAX_BATCH, Math.floor(room / Math.max(perObject, 1e-4)));
+    return Math.max(1, Math.min(MAX_BATCH, Math.floor(room / Math.max(perObject, 1e-4))));
   }
 
   private sampleMeasured(batch: readonly Tracked[], t: number, tier: Tier): void {
-    const started = this.clock();
+    const started = this.workClock();
     this.sampleBatch(batch, t, tier);
-    const took = this.clock() - started;
+    const took = this.workClock() - started;
     this.budget.charge('sampling', took);
     this.costs.observe('state', took, batch.length);
   }
@@ -534,7 +544,7 @@ export class Sampler {
     const elapsed = at - window.start;
     if (elapsed < Math.max(2 * nominalMs, 1000)) return;
     const perSecond = (window.count / elapsed) * 1000;
-    this.tierRate[tier] = this.tierRate[tier] * 0.5 + perSecond * 0.5;
+    this.tierRate[tier] = this.tierRate[tier] * 0.7 + perSecond * 0.3;
     window.start = at;
     window.count = 0;
   }
@@ -543,7 +553,7 @@ export class Sampler {
   private tierPeriod(tier: Tier): number {
     if (tier === 'hot') return Math.max(this.rates.stateMs, this.hotPeriodMs);
     const floor = tier === 'watched' ? this.rates.watchMs : this.coldIntervalMs;
-    return roundMs(this.tierSize[tier] + (tier === 'cold' ? this.fresh.length : 0), this.tierRate[tier], floor);
+    return Math.min(MAX_PERIOD_MS, roundMs(this.tierSize[tier] + (tier === 'cold' ? this.fresh.length : 0), this.tierRate[tier], floor));
   }
 
   private isLive(tracked: Tracked): boolean {
@@ -758,7 +768,8 @@ export class Sampler {
       this.stats.busyMs[cadence] += took;
       // The period counts from the tick's start, so the tick's own time does not lower the rate
       // (10 Hz stays 10 Hz); a tick as long as its period still leaves a fifth of it to the rest.
-      const period = this.rates[cadence];
+      // With nothing watched the watch cadence only looks at the state rate whether that changed.
+      const period = cadence === 'watchMs' && this.watched.size === 0 ? Math.max(this.rates.watchMs, this.rates.stateMs) : this.rates[cadence];
       const next = Math.max(period / 5, period - took);
       if (this.running) this.timers.set(cadence, setTimeout(run, next));
     };
