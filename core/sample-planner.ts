@@ -189,13 +189,15 @@ export function intervalTier(ms: number): number {
 }
 
 /**
- * The tier to show after measuring `ms` while `current` is shown: it stays until the measurement
- * leaves [current / 2, current * 2], so jitter around a tier's edge does not flip it (each flip of
- * the cold tier rewrites every cold record).
+ * The tier to show after measuring `ms` while `current` is shown: it goes up only when the
+ * measurement is over twice the current tier, and down only when it is under two thirds of it, so
+ * jitter around a tier's edge does not flip it (each flip of the cold tier rewrites every cold
+ * record as it is next sampled).
  */
 export function nextIntervalTier(current: number | undefined, ms: number): number {
-  if (current !== undefined && ms >= current / 2 && ms <= current * 2) return current;
-  return intervalTier(ms);
+  if (current === undefined) return intervalTier(ms);
+  if (ms > current * 2 || ms <= (current * 2) / 3) return intervalTier(ms);
+  return current;
 }
 
 /** How long a round of `count` objects takes at `perSecond` samples a second, never under `floorMs`. */

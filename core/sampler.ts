@@ -84,6 +84,8 @@ interface Tracked {
   /** When it was last sampled, and when its state last changed (planner clock; -Infinity: never). */
   sampledAt: number;
   stateChangedAt: number;
+  /** When the cold tier's round-robin last sampled it (the round stops at the first it reached within the interval). */
+  roundAt?: number;
 }
 
 type Cadence = keyof Rates;
@@ -140,10 +142,11 @@ export class Sampler {
   /** Where the cold tier's round-robin goes on, in `order`. */
   private coldCursor = 0;
   /** Samples a second each tier got (smoothed), the tiers' sizes, and the interval each shows. */
-  private readonly tierRate: Record<Tier, number> = { watched: 0, hot: 0, cold: 0 };
+  private readonly tierRate: Record<Tier, number | undefined> = { watched: undefined, hot: undefined, cold: undefined };
   private readonly tierSize: Record<Tier, number> = { watched: 0, hot: 0, cold: 0 };
   private readonly tierInterval: Record<Tier, number>;
   private hotPeriodMs = 0;
+  private liveCount?: number;
   private readonly rateWindows: Record<Tier, { start?: number; count: number }> = {
     watched: { count: 0 },
     hot: { count: 0 },
@@ -419,14 +422,25 @@ export class Sampler {
       coldDone += batch.length;
       room = this.affordable();
     }
+    // The round goes on from where it stopped, and stops at the first object it already reached
+    // within the interval: the ones after it were reached later still, so none of them is due
+    // (walking all of them at every tick would cost more than sampling them).
     const order = this.order;
     let position = order.length ? this.coldCursor % order.length : 0;
     let visited = 0;
-    while (visited < order.length && room >= 1) {
+    let caughtUp = false;
+    while (!caughtUp && visited < order.length && room >= 1) {
       batch.length = 0;
       while (visited < order.length && batch.length < room) {
         const tracked = order[position];
-        if (isDue(tracked)) batch.push(tracked);
+        if (tracked.roundAt !== undefined && tracked.roundAt > dueBy && this.isLive(tracked)) {
+          caughtUp = true;
+          break;
+        }
+        if (isDue(tracked)) {
+          batch.push(tracked);
+          tracked.roundAt = started;
+        }
         position = (position + 1) % order.length;
         visited++;
       }
@@ -437,9 +451,13 @@ export class Sampler {
     }
     this.coldCursor = position;
 
-    // What each tier got, smoothed, and the interval its records show.
-    let live = 0;
-    for (const tracked of order) if (this.isLive(tracked)) live++;
+    // What each tier got, smoothed, and the interval its records show (the live objects counted
+    // about once a second: a loop over all of them at every tick costs more than it tells).
+    if (this.stats.ticks % 10 === 0 || this.liveCount === undefined) {
+      this.liveCount = 0;
+      for (const tracked of order) if (this.isLive(tracked)) this.liveCount++;
+    }
+    const live = this.liveCount;
     const watchedLive = [...this.watched].filter((path) => this.tracked.has(path)).length;
     this.tierSize.watched = watchedLive;
     this.tierSize.hot = hot.length;
@@ -486,7 +504,8 @@ export class Sampler {
 
   /** One cadence's work as its timer runs it, under the budget (tests drive the planner with it). */
   scheduledTick(cadence: Cadence): void {
-    if (cadence === 'scanMs') this.pass('scanMs', () => this.scanTick({ sampleNew: false }));
+    // A new object's first sample comes with the scan that found it, paid from the passes' account.
+    if (cadence === 'scanMs') this.pass('scanMs', () => this.scanTick());
     else if (cadence === 'stateMs') this.plannedStateTick();
     else if (cadence === 'watchMs') this.plannedWatchTick();
     else if (this.options.attribution !== false) this.pass('holdersMs', () => this.attributionTick());
@@ -537,14 +556,14 @@ export class Sampler {
     const window = this.rateWindows[tier];
     if (window.start === undefined) {
       window.start = at;
-      this.tierRate[tier] = samples * (1000 / nominalMs);
       return;
     }
     window.count += samples;
     const elapsed = at - window.start;
     if (elapsed < Math.max(2 * nominalMs, 1000)) return;
     const perSecond = (window.count / elapsed) * 1000;
-    this.tierRate[tier] = this.tierRate[tier] * 0.7 + perSecond * 0.3;
+    const known = this.tierRate[tier];
+    this.tierRate[tier] = known === undefined ? perSecond : known * 0.7 + perSecond * 0.3;
     window.start = at;
     window.count = 0;
   }
@@ -553,7 +572,10 @@ export class Sampler {
   private tierPeriod(tier: Tier): number {
     if (tier === 'hot') return Math.max(this.rates.stateMs, this.hotPeriodMs);
     const floor = tier === 'watched' ? this.rates.watchMs : this.coldIntervalMs;
-    return Math.min(MAX_PERIOD_MS, roundMs(this.tierSize[tier] + (tier === 'cold' ? this.fresh.length : 0), this.tierRate[tier], floor));
+    // Until a first window is measured, the tier is taken to get its nominal rate.
+    const rate = this.tierRate[tier];
+    if (rate === undefined) return floor;
+    return Math.min(MAX_PERIOD_MS, roundMs(this.tierSize[tier] + (tier === 'cold' ? this.fresh.length : 0), rate, floor));
   }
 
   private isLive(tracked: Tracked): boolean {
