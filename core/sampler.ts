@@ -92,6 +92,8 @@ type Cadence = keyof Rates;
 
 /** Objects per reader call at most (process_vm_readv reads up to 1,024 pieces per call). */
 const MAX_BATCH = 256;
+/** Batches smaller than this do not teach the cost model a per-object cost. */
+const MIN_COSTED_BATCH = 16;
 /** The longest period a tier is said to have (10 minutes: "hardly sampled at all"). */
 const MAX_PERIOD_MS = 600_000;
 
@@ -544,7 +546,10 @@ export class Sampler {
     this.sampleBatch(batch, t, tier);
     const took = this.workClock() - started;
     this.budget.charge('sampling', took);
-    this.costs.observe('state', took, batch.length);
+    // The cost per object is learned from batches big enough that the call's fixed cost (the
+    // system call, koffi, the clock itself) does not pass for a per-object one; small batches
+    // are still charged what they cost.
+    if (batch.length >= MIN_COSTED_BATCH || this.costs.estimate('state') === undefined) this.costs.observe('state', took, batch.length);
   }
 
   /**
