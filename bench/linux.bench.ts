@@ -478,6 +478,9 @@ async function serviceRun(kind: 'posix' | 'sysv', count: number) {
     nameGlob: kind === 'posix' ? `${prefix}.*` : undefined,
     audit,
     allowActions: false,
+    // The whole core, unbudgeted: the stream and history figures below measure the stream, not
+    // the planner (bench/budget.bench.ts measures the default budget, from outside the process).
+    cpuBudgetPercent: 100,
   });
   const counters: Counters = { bytes: 0, updates: 0, upserts: 0, snapshots: 0 };
   const connection = new Connection(service, 'websocket', (update: UpdateMessage) => {
@@ -575,8 +578,7 @@ function serviceFigures(kind: 'posix' | 'sysv', count: number, run: Awaited<Retu
   const [one, ten, idle] = run.phases;
   const label = kind === 'posix' ? 'POSIX semaphores' : 'System V sets';
   const n = count.toLocaleString('en-US');
-  // Sampling that cannot keep up lowers the rate instead of raising the CPU: charge it as if it had.
-  const normalised = one.cpuPercent * Math.max(1, 10 / one.fullSampleHz);
+  const normalised = one.cpuPercent;
   const phaseText = (p: PhaseResult) =>
     `${fmt(p.cpuPercent, 1)} % CPU over ${fmt(p.seconds, 1)} s, ${fmt(p.tickHz, 1)} state ticks/s, every object sampled ` +
     `${fmt(p.fullSampleHz, 1)} times/s, ${p.overruns} ticks over budget, last tick ~${fmt(p.meanTickMs, 1)} ms; ` +
@@ -585,13 +587,12 @@ function serviceFigures(kind: 'posix' | 'sysv', count: number, run: Awaited<Retu
   figures.push({
     id: `linux.cpu.${kind}.${count}`,
     section: 'linux',
-    name: `inspector CPU, ${n} ${label} at 10 Hz, 1 % changing per tick`,
+    name: `inspector CPU, ${n} ${label}, budget 100 % (hot 10 Hz, the rest 1 Hz), 1 % changing per tick`,
     value: round(normalised, 1),
     unit: '% of a core',
-    ...(judged(count) ? { max: 10, margin: 0.1, target: '≤ 10 %' } : {}),
+    // No target: the old 10 % at 10 Hz for every object is replaced by the budget's (budget.cpu.*).
     detail:
-      `Service with serve's cadences (scan 1 Hz, state 10 Hz, holders+waiters 0.5 Hz) and one subscriber; ${phaseText(one)}` +
-      (normalised > one.cpuPercent ? `; charged at 10 full samples/s: ${fmt(normalised, 1)} %` : '') +
+      `Service with serve's cadences under a 100 % budget (changed objects at 10 Hz, every other once a second, scan 1 Hz, holders+waiters 0.5 Hz) and one subscriber; ${phaseText(one)}` +
       `. 10 % changing: ${phaseText(ten)}. None changing: ${phaseText(idle)}`,
   });
   const floor = (cFloor[kind] * count * 10) / 1e4;
