@@ -152,6 +152,18 @@ async function measure(kind: 'posix' | 'sysv', count: number): Promise<RunResult
   const cold = Array.from({ length: COLD_CHANGES }, (_, i) => poster(Math.floor(count / 2) + Math.floor((i * (count / 2 - 1)) / COLD_CHANGES)));
   const watched = poster(Math.floor(count / 4));
   const probes = [...hotProbes, ...cold, watched];
+  // What each probe holds now (an earlier, smaller run may have changed the same objects): the
+  // k-th change of this run makes it base + k.
+  const valueOf = (p: Poster) => {
+    const object = backend.open(p.path);
+    try {
+      const state = object.sample() as { count?: number; values?: number[] };
+      return state.count ?? state.values![0];
+    } finally {
+      object.close();
+    }
+  };
+  const base = probes.map(valueOf);
   const probeFile = path.join(work, `budget-probes-${kind}-${count}.txt`);
   fs.writeFileSync(probeFile, probes.map((p) => p.path).join('\n') + '\n');
 
@@ -232,7 +244,7 @@ async function measure(kind: 'posix' | 'sysv', count: number): Promise<RunResult
   const hotTo = hotTimes.length;
   const watchedTo = watchedTimes.length;
   // Late reports of the last changes (a slow cold round): wait for them, up to 30 s.
-  const firstReport = (probe: number, value: number) => reports.find((r) => r.p === probe && r.v >= value);
+  const firstReport = (probe: number, change: number) => reports.find((r) => r.p === probe && r.v >= base[probe] + change);
   const coldProbe = (i: number) => hotProbes.length + i;
   const waitUntil = wallNow() + 30_000;
   while (wallNow() < waitUntil && cold.some((_, i) => !firstReport(coldProbe(i), 1))) await sleep(200);

@@ -565,7 +565,9 @@ export class Sampler {
     }
     window.count += samples;
     const elapsed = at - window.start;
-    if (elapsed < Math.max(2 * nominalMs, 1000)) return;
+    // The cold tier's windows are long (5 s): every flip of its interval tier rewrites each cold
+    // record as it is next sampled, so its estimate must not follow every second's noise.
+    if (elapsed < (tier === 'cold' ? Math.max(5 * nominalMs, 5000) : Math.max(2 * nominalMs, 1000))) return;
     const perSecond = (window.count / elapsed) * 1000;
     const known = this.tierRate[tier];
     this.tierRate[tier] = known === undefined ? perSecond : known * 0.7 + perSecond * 0.3;

@@ -199,10 +199,12 @@ test('planner: within the budget every object is sampled once a second and the c
 });
 
 test('planner: tiers in order when the budget is short: watched, then hot (most recently changed first), then cold', () => {
-  // 0.05 ms an object at 5 %: the watched account (10 ms/s) pays for 100 Hz on its own; the
-  // sampling account (27.5 ms/s) for 550 samples: 4 hot objects at 10 Hz, then 510 for 995 cold ones.
-  const { backend, sampler, run, set, clock } = plannedRig(1000, 0.05, { attribution: false });
-  run(3000);
+  // 0.05 ms an object at 3 %: the watched account (6 ms/s) pays for 100 Hz on its own; what is
+  // left of 30 ms/s (the idle passes' share flows on) pays for 4 hot objects at 10 Hz (2 ms), then
+  // about 460 samples a second for 995 cold ones.
+  const { backend, sampler, run, set, clock } = plannedRig(1000, 0.05, { attribution: false, cpuBudgetPercent: 3 });
+  // Long enough for two 5 s windows of the cold tier's rate.
+  run(11_000);
   sampler.watch([pathOf(999)]);
   sampler.setVisible([pathOf(300)]);
   // Changed in order: 5 first, then 6, 7 — 7 is the most recent.
