@@ -139,8 +139,6 @@ export class Sampler {
   /** Objects whose state changed within the hot window, with when (planner clock). */
   private readonly recent = new Map<Tracked, number>();
   private visible = new Set<string>();
-  /** Objects found by a planned scan and not sampled yet: the cold tier takes them first. */
-  private fresh: Tracked[] = [];
   /** Where the cold tier's round-robin goes on, in `order`. */
   private coldCursor = 0;
   /** Samples a second each tier got (smoothed), the tiers' sizes, and the interval each shows. */
@@ -255,7 +253,6 @@ export class Sampler {
     for (const tier of ['watched', 'hot', 'cold'] as const) {
       if (this.tierSize[tier] > 0) fullRoundMs = Math.max(fullRoundMs, this.tierPeriod(tier));
     }
-    if (this.fresh.length > 0) fullRoundMs = Math.max(fullRoundMs, this.tierPeriod('cold'));
     return {
       budgetPercent: this.budget.budgetPercent,
       usedPercent: Math.round(this.budget.usedPercent * 100) / 100,
@@ -280,8 +277,7 @@ export class Sampler {
   }
 
   /** Namespace scan: new objects appear, missing ones are marked gone, old gone ones dropped. */
-  scanTick(options: { sampleNew?: boolean } = {}): void {
-    const sampleNew = options.sampleNew ?? true;
+  scanTick(options: { planned?: boolean } = {}): void {
     const t = this.now();
     const seen = new Set<string>();
     for (const entry of this.discover()) {
@@ -289,17 +285,18 @@ export class Sampler {
       const known = this.tracked.get(entry.path);
       if (!known) {
         const record: ObjectRecord = { kind: entry.kind, name: entry.name, path: entry.path, changedAt: t };
+        // Under the planner a new object starts in the cold tier, and its record says so at once
+        // (set later, it would rewrite every record of a fresh scan a second time).
+        if (options.planned && this.sampledKinds.has(entry.kind)) record.intervalMs = this.tierInterval.cold;
         const tracked: Tracked = { entry, record, sampledAt: Number.NEGATIVE_INFINITY, stateChangedAt: Number.NEGATIVE_INFINITY };
         this.tracked.set(entry.path, tracked);
         this.orderStale = true;
-        if (sampleNew) this.sampleOne(entry.path, t);
-        else if (this.sampledKinds.has(entry.kind)) this.fresh.push(tracked);
+        this.sampleOne(entry.path, t);
         this.pending.set(entry.path, this.tracked.get(entry.path)!.record);
       } else if (known.record.goneAt !== undefined) {
         // Re-created under the same name.
         this.update(entry.path, { goneAt: undefined, error: undefined }, t);
-        if (sampleNew) this.sampleOne(entry.path, t);
-        else if (this.sampledKinds.has(entry.kind)) this.fresh.push(known);
+        this.sampleOne(entry.path, t);
       }
     }
     const retention = this.options.goneRetentionMs ?? 30_000;
@@ -403,7 +400,7 @@ export class Sampler {
       hotDone += n;
     }
 
-    // Cold: objects never sampled first, then round-robin from where the last tick stopped.
+    // Cold: round-robin from where the last tick stopped.
     const dueBy = started - (this.coldIntervalMs - this.rates.stateMs / 2);
     const isDue = (tracked: Tracked) =>
       tracked.sampledAt <= dueBy &&
@@ -414,16 +411,6 @@ export class Sampler {
     let coldDone = 0;
     const batch: Tracked[] = [];
     let room = this.affordable();
-    while (this.fresh.length > 0 && room >= 1) {
-      batch.length = 0;
-      while (this.fresh.length > 0 && batch.length < room) {
-        const tracked = this.fresh.shift()!;
-        if (this.tracked.get(tracked.entry.path) === tracked && tracked.sampledAt === Number.NEGATIVE_INFINITY && this.isLive(tracked)) batch.push(tracked);
-      }
-      if (batch.length) this.sampleMeasured(batch, t, 'cold');
-      coldDone += batch.length;
-      room = this.affordable();
-    }
     // The round goes on from where it stopped, and stops at the first object it already reached
     // within the interval: the ones after it were reached later still, so none of them is due
     // (walking all of them at every tick would cost more than sampling them).
@@ -507,7 +494,7 @@ export class Sampler {
   /** One cadence's work as its timer runs it, under the budget (tests drive the planner with it). */
   scheduledTick(cadence: Cadence): void {
     // A new object's first sample comes with the scan that found it, paid from the passes' account.
-    if (cadence === 'scanMs') this.pass('scanMs', () => this.scanTick());
+    if (cadence === 'scanMs') this.pass('scanMs', () => this.scanTick({ planned: true }));
     else if (cadence === 'stateMs') this.plannedStateTick();
     else if (cadence === 'watchMs') this.plannedWatchTick();
     else if (this.options.attribution !== false) this.pass('holdersMs', () => this.attributionTick());
@@ -582,7 +569,7 @@ export class Sampler {
     // Until a first window is measured, the tier is taken to get its nominal rate.
     const rate = this.tierRate[tier];
     if (rate === undefined) return floor;
-    return Math.min(MAX_PERIOD_MS, roundMs(this.tierSize[tier] + (tier === 'cold' ? this.fresh.length : 0), rate, floor));
+    return Math.min(MAX_PERIOD_MS, roundMs(this.tierSize[tier], rate, floor));
   }
 
   private isLive(tracked: Tracked): boolean {
