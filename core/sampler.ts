@@ -451,9 +451,11 @@ export class Sampler {
     this.tierSize.watched = watchedLive;
     this.tierSize.hot = hot.length;
     this.tierSize.cold = Math.max(0, live - hot.length - watchedLive);
-    // The hot tier is offered every tick, so its period is the tick's share of it that fitted.
-    const hotMeasured = hot.length === 0 ? this.rates.stateMs : hotDone === 0 ? Math.min(MAX_PERIOD_MS, this.hotPeriodMs * 2) : (this.rates.stateMs * hot.length) / hotDone;
-    this.hotPeriodMs = hot.length === 0 || hotDone === hot.length ? hotMeasured : this.hotPeriodMs * 0.7 + hotMeasured * 0.3;
+    // The hot tier is offered every tick, so its period is the tick's share of it that fitted,
+    // smoothed over about 2 s (20 ticks): one short tick must not flip the interval of every hot
+    // record (each flip rewrites them all).
+    const hotMeasured = hot.length === 0 ? this.rates.stateMs : hotDone === 0 ? Math.min(MAX_PERIOD_MS, Math.max(this.hotPeriodMs, this.rates.stateMs) * 2) : (this.rates.stateMs * hot.length) / hotDone;
+    this.hotPeriodMs = this.hotPeriodMs === 0 ? hotMeasured : this.hotPeriodMs * 0.95 + hotMeasured * 0.05;
     this.countSamples('cold', coldDone, started, this.coldIntervalMs);
     for (const tier of ['hot', 'cold'] as const) this.tierInterval[tier] = nextIntervalTier(this.tierInterval[tier], this.tierPeriod(tier));
     if (hotDone < hot.length) this.stats.overruns++;
