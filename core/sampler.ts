@@ -94,6 +94,8 @@ type Cadence = keyof Rates;
 const MAX_BATCH = 256;
 /** Batches smaller than this do not teach the cost model a per-object cost. */
 const MIN_COSTED_BATCH = 16;
+/** A name filter matching at most this many objects names what the user looks at (the hot tier). */
+const USER_NAMED_MAX = 100;
 /** The longest period a tier is said to have (10 minutes: "hardly sampled at all"). */
 const MAX_PERIOD_MS = 600_000;
 
@@ -147,6 +149,7 @@ export class Sampler {
   private readonly tierInterval: Record<Tier, number>;
   private hotPeriodMs = 0;
   private liveCount?: number;
+
   private readonly rateWindows: Record<Tier, { start?: number; count: number }> = {
     watched: { count: 0 },
     hot: { count: 0 },
@@ -379,6 +382,7 @@ export class Sampler {
       this.order = [...this.tracked.values()];
       this.orderStale = false;
     }
+    const order = this.order;
 
     // Hot: changed within the window, or visible; watched objects have their own tick.
     const hot: Tracked[] = [];
@@ -389,6 +393,13 @@ export class Sampler {
     for (const path of this.visible) {
       const tracked = this.tracked.get(path);
       if (tracked && this.isLive(tracked) && !this.recent.has(tracked) && !this.watched.has(path)) hot.push(tracked);
+    }
+    // Objects the user named are what they look at: all hot. That is `watch NAME` (fixedNames), and
+    // a name filter that leaves a handful (`record --name X`), not one that only fences off a run.
+    if (this.options.fixedNames !== undefined || (this.options.nameGlob !== undefined && (this.liveCount ?? Infinity) <= USER_NAMED_MAX)) {
+      for (const tracked of order) {
+        if (this.isLive(tracked) && !this.recent.has(tracked) && !this.visible.has(tracked.entry.path) && !this.watched.has(tracked.entry.path)) hot.push(tracked);
+      }
     }
     const fits = this.affordable();
     if (hot.length > fits) hot.sort((a, b) => b.stateChangedAt - a.stateChangedAt);
@@ -414,7 +425,6 @@ export class Sampler {
     // The round goes on from where it stopped, and stops at the first object it already reached
     // within the interval: the ones after it were reached later still, so none of them is due
     // (walking all of them at every tick would cost more than sampling them).
-    const order = this.order;
     let position = order.length ? this.coldCursor % order.length : 0;
     let visited = 0;
     let caughtUp = false;

@@ -332,3 +332,22 @@ test('setCpuBudget: takes 0.5..100, refuses anything else', () => {
   for (const bad of [0.4, 101, Number.NaN, -1]) assert.throws(() => sampler.setCpuBudget(bad), RangeError);
   assert.equal(sampler.budgetStatus().budgetPercent, 20);
 });
+
+test('planner: objects a user named (watch NAME, a name filter leaving a handful) are hot from the start', () => {
+  // o19 and o190..o199: 11 objects.
+  for (const options of [{ fixedNames: [pathOf(19), pathOf(2)] }, { nameGlob: 'o19*' }]) {
+    const { backend, run } = plannedRig(200, 0.01, { attribution: false, ...options });
+    run(500);
+    backend.reads.length = 0;
+    run(1000);
+    const reads = backend.reads.filter((p) => p === pathOf(19)).length;
+    assert.ok(reads >= 9, `${JSON.stringify(options)}: an unchanged named object sampled ${reads} times in 1 s (10 Hz)`);
+  }
+  // A filter that leaves many (a run fencing off its own objects) is no focus: once a second.
+  const { backend, run } = plannedRig(200, 0.01, { attribution: false, nameGlob: 'o*' });
+  run(500);
+  backend.reads.length = 0;
+  run(1000);
+  const reads = backend.reads.filter((p) => p === pathOf(1)).length;
+  assert.ok(reads <= 2, `sampled ${reads} times in 1 s`);
+});
