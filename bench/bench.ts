@@ -1,6 +1,6 @@
 // `npm run bench`: every performance figure of SyncScope, each with its target, from one run.
 //
-//   npm run bench [-- --json] [-- --only engine,linux,wine,renderer,app] [-- --quick]
+//   npm run bench [-- --json] [-- --only engine,linux,budget,wine,renderer,app] [-- --quick]
 //
 // The npm script builds first (scripts/build.mjs bundles this file and the parts into dist/, and
 // the renderer into dist/renderer); this orchestrator then compiles the C baseline
@@ -9,6 +9,7 @@
 //
 //   engine    node dist/core.bench.cjs           the engine over an in-memory backend
 //   linux     node dist/linux.bench.cjs          real POSIX and System V semaphores vs C
+//   budget    node dist/budget.bench.cjs         the CPU budget: the inspector in its own process
 //   wine      wine-rig run dist/wine.bench.cjs   real events/mutexes/semaphores under Wine
 //   renderer  node --import tsx bench/renderer.bench.ts   the renderer in Chromium
 //   app       node --import tsx bench/app.bench.ts        Electron main's event loop, the engine apart
@@ -28,7 +29,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const onlyAt = args.indexOf('--only');
-const PARTS = ['engine', 'linux', 'wine', 'renderer', 'app'] as const;
+const PARTS = ['engine', 'linux', 'budget', 'wine', 'renderer', 'app'] as const;
 type Part = (typeof PARTS)[number];
 const only = new Set<string>(onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : PARTS);
 for (const part of only) if (!PARTS.includes(part as Part)) throw new Error(`unknown part ${part}: parts are ${PARTS.join(', ')}`);
@@ -144,6 +145,23 @@ async function main(): Promise<number> {
     }
   }
 
+  if (only.has('budget')) {
+    const file = out('budget');
+    if (process.platform !== 'linux') results.push({ part: 'budget', figures: [notMeasured('budget', 'not on Linux')], notes: [] });
+    else {
+      const sizes = quick ? '1000' : '1000,10000,50000';
+      log(`budget: the inspector (default budget) over ${sizes} POSIX semaphores${quick ? '' : ' and 10,000 System V sets'}, 1 % changing (about 4 minutes)`);
+      const { code, ms } = await run(node, [
+        path.join(root, 'dist/budget.bench.cjs'),
+        ...['--work', work, '--out', file, '--sizes', sizes, '--sysv', quick ? '' : '10000'],
+        ...['--inspector', path.join(root, 'dist/budget-inspector.cjs')],
+      ]);
+      durations.budget = ms;
+      sweepLinux();
+      results.push(readResult('budget', file, code));
+    }
+  }
+
   if (only.has('wine')) {
     const file = out('wine');
     if (spawnSync('wine', ['--version'], { stdio: 'ignore' }).status !== 0) {
@@ -202,7 +220,7 @@ async function main(): Promise<number> {
   }
 
   // Grouped by section in this order (a part may report in more than one, e.g. history).
-  const order = ['engine', 'linux', 'history', 'wine', 'renderer', 'app'];
+  const order = ['engine', 'linux', 'history', 'budget', 'wine', 'renderer', 'app'];
   const rank = (f: Figure) => {
     const at = order.findIndex((section) => f.section.startsWith(section));
     return at < 0 ? order.length : at;

@@ -423,6 +423,12 @@ interface PhaseResult {
   overruns: number;
   bytesPerTick: number;
   upsertsPerTick: number;
+  /**
+   * Per 100 ms of the phase (one tick of the churn): since issue 15 the state ticks' rate follows
+   * the machine's load and the budget, so bytes per state tick would compare coalescing, not changes.
+   */
+  bytesPer100ms: number;
+  upsertsPer100ms: number;
   bytesPerUpsert: number;
   snapshots: number;
   meanTickMs: number;
@@ -478,6 +484,13 @@ async function serviceRun(kind: 'posix' | 'sysv', count: number) {
     nameGlob: kind === 'posix' ? `${prefix}.*` : undefined,
     audit,
     allowActions: false,
+    // The whole core, unbudgeted: the stream and history figures below measure the stream, not
+    // the planner (bench/budget.bench.ts measures the default budget, from outside the process).
+    // Changed objects stay in the hot tier for the run: the churn below changes each object every
+    // 10 s in one phase and every second in another, and the return of an object to the cold tier
+    // 10 s after its change (one more record) would otherwise count in one phase and not the other.
+    cpuBudgetPercent: 100,
+    hotWindowMs: 600_000,
   });
   const counters: Counters = { bytes: 0, updates: 0, upserts: 0, snapshots: 0 };
   const connection = new Connection(service, 'websocket', (update: UpdateMessage) => {
@@ -532,6 +545,8 @@ async function serviceRun(kind: 'posix' | 'sysv', count: number) {
         overruns: b.overruns - a.overruns,
         bytesPerTick: ticks ? (b.bytes - a.bytes) / ticks : Number.NaN,
         upsertsPerTick: ticks ? upserts / ticks : Number.NaN,
+        bytesPer100ms: ((b.bytes - a.bytes) / wallMs) * 100,
+        upsertsPer100ms: (upserts / wallMs) * 100,
         bytesPerUpsert: upserts ? (b.bytes - a.bytes) / upserts : 0,
         snapshots: b.snapshots - a.snapshots,
         meanTickMs: tickMsCount ? tickMsSum / tickMsCount : Number.NaN,
@@ -575,8 +590,7 @@ function serviceFigures(kind: 'posix' | 'sysv', count: number, run: Awaited<Retu
   const [one, ten, idle] = run.phases;
   const label = kind === 'posix' ? 'POSIX semaphores' : 'System V sets';
   const n = count.toLocaleString('en-US');
-  // Sampling that cannot keep up lowers the rate instead of raising the CPU: charge it as if it had.
-  const normalised = one.cpuPercent * Math.max(1, 10 / one.fullSampleHz);
+  const normalised = one.cpuPercent;
   const phaseText = (p: PhaseResult) =>
     `${fmt(p.cpuPercent, 1)} % CPU over ${fmt(p.seconds, 1)} s, ${fmt(p.tickHz, 1)} state ticks/s, every object sampled ` +
     `${fmt(p.fullSampleHz, 1)} times/s, ${p.overruns} ticks over budget, last tick ~${fmt(p.meanTickMs, 1)} ms; ` +
@@ -585,13 +599,12 @@ function serviceFigures(kind: 'posix' | 'sysv', count: number, run: Awaited<Retu
   figures.push({
     id: `linux.cpu.${kind}.${count}`,
     section: 'linux',
-    name: `inspector CPU, ${n} ${label} at 10 Hz, 1 % changing per tick`,
+    name: `inspector CPU, ${n} ${label}, budget 100 % (hot 10 Hz, the rest 1 Hz), 1 % changing per tick`,
     value: round(normalised, 1),
     unit: '% of a core',
-    ...(judged(count) ? { max: 10, margin: 0.1, target: '≤ 10 %' } : {}),
+    // No target: the old 10 % at 10 Hz for every object is replaced by the budget's (budget.cpu.*).
     detail:
-      `Service with serve's cadences (scan 1 Hz, state 10 Hz, holders+waiters 0.5 Hz) and one subscriber; ${phaseText(one)}` +
-      (normalised > one.cpuPercent ? `; charged at 10 full samples/s: ${fmt(normalised, 1)} %` : '') +
+      `Service with serve's cadences under a 100 % budget (changed objects at 10 Hz, every other once a second, scan 1 Hz, holders+waiters 0.5 Hz) and one subscriber; ${phaseText(one)}` +
       `. 10 % changing: ${phaseText(ten)}. None changing: ${phaseText(idle)}`,
   });
   const floor = (cFloor[kind] * count * 10) / 1e4;
@@ -604,35 +617,35 @@ function serviceFigures(kind: 'posix' | 'sysv', count: number, run: Awaited<Retu
     detail: `C baseline ${fmt(cFloor[kind], 3)} µs per object (the tick's system calls, measured above) x ${n} objects x 10 samples/s`,
   });
   if (kind !== 'posix') return;
-  const ratio = ten.bytesPerTick / one.bytesPerTick;
+  const ratio = ten.bytesPer100ms / one.bytesPer100ms;
   figures.push(
     {
       id: `linux.bytes.1pct.${count}`,
       section: 'linux',
-      name: `bytes to the renderer per tick, 1 % of ${n} changing`,
-      value: Math.round(one.bytesPerTick),
+      name: `bytes to the renderer per 100 ms, 1 % of ${n} changing per 100 ms`,
+      value: Math.round(one.bytesPer100ms),
       unit: 'B',
-      detail: `${fmt(one.upsertsPerTick, 1)} changed records per tick, ${Math.round(one.bytesPerUpsert)} B each (JSON as serve sends it)`,
+      detail: `${fmt(one.upsertsPer100ms, 1)} changed records per 100 ms (${fmt(one.upsertsPerTick, 1)} per state tick at ${fmt(one.tickHz, 1)} ticks/s), ${Math.round(one.bytesPerUpsert)} B each (JSON as serve sends it)`,
     },
     {
       id: `linux.bytes.10pct.${count}`,
       section: 'linux',
-      name: `bytes to the renderer per tick, 10 % of ${n} changing`,
-      value: Math.round(ten.bytesPerTick),
+      name: `bytes to the renderer per 100 ms, 10 % of ${n} changing per 100 ms`,
+      value: Math.round(ten.bytesPer100ms),
       unit: 'B',
-      detail: `${fmt(ten.upsertsPerTick, 1)} changed records per tick, ${Math.round(ten.bytesPerUpsert)} B each`,
+      detail: `${fmt(ten.upsertsPer100ms, 1)} changed records per 100 ms (${fmt(ten.upsertsPerTick, 1)} per state tick at ${fmt(ten.tickHz, 1)} ticks/s), ${Math.round(ten.bytesPerUpsert)} B each`,
     },
     {
       id: `linux.bytes.ratio.${count}`,
       section: 'linux',
-      name: `  bytes per tick, 10 % / 1 % changing (proportional: 10)`,
+      name: `  bytes per 100 ms, 10 % / 1 % changing (proportional: 10)`,
       value: round(ratio, 2),
       unit: 'x',
       min: 8,
       max: 12,
       margin: 0.1,
       target: '8 .. 12',
-      detail: `changed records per tick ${fmt(ten.upsertsPerTick, 1)} / ${fmt(one.upsertsPerTick, 1)}`,
+      detail: `changed records per 100 ms ${fmt(ten.upsertsPer100ms, 1)} / ${fmt(one.upsertsPer100ms, 1)}`,
     },
     {
       id: `linux.bytes.idle.${count}`,

@@ -4,14 +4,25 @@
 // States are read through the backend's StateReader, many objects per call: it keeps between
 // ticks only what does not change an object's life (see native/backend.ts); a backend without one
 // opens and closes each object per sample (open-each-read.ts). The reader is closed on stop().
+//
+// The cadences spend a CPU budget (issue 15; the accounting is in sample-planner.ts). Each state
+// tick plans within what the budget holds, tier by tier: watched objects have their own tick at
+// the watch rate; then the hot tier (objects visible in the list and objects whose state changed
+// in the last 10 s) at the state rate, the most recently changed first when they do not all fit;
+// then the cold tier, every other object, due once a second, taken round-robin from where the
+// last tick stopped (the longest-unsampled first), as many as the budget leaves. Scans and the
+// holder/waiter passes run at most at their rates, each only when the passes' account is not in
+// debt, so an expensive pass runs less often. stateTick() and scanTick() called directly (after an
+// action, in tests, in the benchmark's per-object figures) still do everything at once.
 import picomatch from 'picomatch';
 import type { Backend, ObjectEntry, StateReader } from '../native';
 import { invalidArgument, isNativeError, messageOf } from '../native/errors';
 import type { ObjectState, UnreadablePids } from '../native/types';
-import { DEFAULT_CPU_BUDGET_PERCENT, DEFAULT_RATES, cpuBudgetSchema, type BudgetStatus, type ObjectRecord, type Rates } from '../protocol';
+import { type BudgetStatus, DEFAULT_CPU_BUDGET_PERCENT, DEFAULT_RATES, cpuBudgetSchema, type ObjectRecord, type Rates } from '../protocol';
 import { HistoryStore } from './history';
 import { levelOf } from './levels';
 import { openEachRead } from './open-each-read';
+import { CostModel, CpuBudget, defaultWorkClock, nextIntervalTier, roundMs } from './sample-planner';
 import { sameValue } from './same-value';
 import { UpdateStream } from './update-stream';
 import { WaitClock } from './wait-clock';
@@ -32,10 +43,22 @@ export interface SamplerOptions {
   goneRetentionMs?: number;
   /** Holder and waiter attribution; off for cheap watches. */
   attribution?: boolean;
-  /** The engine's CPU budget, percent of one core (default DEFAULT_CPU_BUDGET_PERCENT). */
-  cpuBudgetPercent?: number;
   now?: () => number;
+  /** Percent of one core the engine may spend (0.5..100; default DEFAULT_CPU_BUDGET_PERCENT). */
+  cpuBudgetPercent?: number;
+  /** The planner's monotonic clock, ms: refills the budget, and says when objects were sampled (default performance.now). */
+  clock?: () => number;
+  /** What work costs, ms (default: process CPU time on Linux, wall time elsewhere; see sample-planner.ts). */
+  workClock?: () => number;
+  /** This process's CPU time, ms; null to budget only the sampler's measured work (default process.cpuUsage). */
+  processCpuMs?: (() => number) | null;
+  /** How long a changed object stays in the hot tier, ms (default 10,000). */
+  hotWindowMs?: number;
+  /** How often every other object is due, ms (default 1,000). */
+  coldIntervalMs?: number;
 }
+
+type Tier = 'watched' | 'hot' | 'cold';
 
 export interface SamplerStats {
   ticks: number;
@@ -45,6 +68,10 @@ export interface SamplerStats {
   lastTickMs: number;
   /** Wall time spent in each cadence's ticks since start (where the inspector's CPU goes). */
   busyMs: Record<Cadence, number>;
+  /** Samples taken by the planned ticks, per tier. */
+  tierSamples: Record<Tier, number>;
+  /** Scheduled ticks skipped because their account of the budget was spent. */
+  deferred: Record<Cadence, number>;
   /** The last error a scheduled tick threw, if any. */
   lastError?: string;
 }
@@ -54,12 +81,23 @@ interface Tracked {
   record: ObjectRecord;
   /** Semaphore maximum for metrics. */
   max?: number;
+  /** When it was last sampled, and when its state last changed (planner clock; -Infinity: never). */
+  sampledAt: number;
+  stateChangedAt: number;
+  /** When the cold tier's round-robin last sampled it (the round stops at the first it reached within the interval). */
+  roundAt?: number;
 }
 
 type Cadence = keyof Rates;
 
 /** Objects per reader call at most (process_vm_readv reads up to 1,024 pieces per call). */
 const MAX_BATCH = 256;
+/** Batches smaller than this do not teach the cost model a per-object cost. */
+const MIN_COSTED_BATCH = 16;
+/** A name filter matching at most this many objects names what the user looks at (the hot tier). */
+const USER_NAMED_MAX = 100;
+/** The longest period a tier is said to have (10 minutes: "hardly sampled at all"). */
+const MAX_PERIOD_MS = 600_000;
 
 export class Sampler {
   readonly stream: UpdateStream<ObjectRecord>;
@@ -72,6 +110,8 @@ export class Sampler {
     overruns: 0,
     lastTickMs: 0,
     busyMs: { scanMs: 0, stateMs: 0, watchMs: 0, holdersMs: 0 },
+    tierSamples: { watched: 0, hot: 0, cold: 0 },
+    deferred: { scanMs: 0, stateMs: 0, watchMs: 0, holdersMs: 0 },
   };
   private readonly backend: Backend;
   private readonly now: () => number;
@@ -93,6 +133,29 @@ export class Sampler {
   private running = false;
   /** Opened on first use, closed by stop(). */
   private stateReader?: StateReader;
+  private readonly clock: () => number;
+  private readonly workClock: () => number;
+  private readonly budget: CpuBudget;
+  private readonly costs = new CostModel<'state' | 'watch'>();
+  private readonly hotWindowMs: number;
+  private readonly coldIntervalMs: number;
+  /** Objects whose state changed within the hot window, with when (planner clock). */
+  private readonly recent = new Map<Tracked, number>();
+  private visible = new Set<string>();
+  /** Where the cold tier's round-robin goes on, in `order`. */
+  private coldCursor = 0;
+  /** Samples a second each tier got (smoothed), the tiers' sizes, and the interval each shows. */
+  private readonly tierRate: Record<Tier, number | undefined> = { watched: undefined, hot: undefined, cold: undefined };
+  private readonly tierSize: Record<Tier, number> = { watched: 0, hot: 0, cold: 0 };
+  private readonly tierInterval: Record<Tier, number>;
+  private hotPeriodMs = 0;
+  private liveCount?: number;
+
+  private readonly rateWindows: Record<Tier, { start?: number; count: number }> = {
+    watched: { count: 0 },
+    hot: { count: 0 },
+    cold: { count: 0 },
+  };
 
   constructor(private readonly options: SamplerOptions) {
     this.backend = options.backend;
@@ -103,6 +166,20 @@ export class Sampler {
     this.history = new HistoryStore(options.historyCapacity, options.historyBudgetBytes);
     this.matchesName = options.nameGlob ? picomatch(options.nameGlob, { nocase: true, dot: true }) : () => true;
     this.kinds = options.kinds?.length ? new Set(options.kinds.map((k) => k.toLowerCase())) : undefined;
+    this.clock = options.clock ?? (() => performance.now());
+    this.workClock = options.workClock ?? (options.clock ? options.clock : defaultWorkClock());
+    this.budget = new CpuBudget({
+      percent: checkedBudget(options.cpuBudgetPercent ?? DEFAULT_CPU_BUDGET_PERCENT),
+      clock: this.clock,
+      processCpuMs: options.processCpuMs,
+    });
+    this.hotWindowMs = options.hotWindowMs ?? 10_000;
+    this.coldIntervalMs = options.coldIntervalMs ?? 1_000;
+    this.tierInterval = {
+      watched: nextIntervalTier(undefined, this.rates.watchMs),
+      hot: nextIntervalTier(undefined, this.rates.stateMs),
+      cold: nextIntervalTier(undefined, this.coldIntervalMs),
+    };
   }
 
   private focusScopes: string[] = [];
@@ -117,9 +194,9 @@ export class Sampler {
     this.running = true;
     // A first scan that fails (a source unreadable right now) must not stop the inspector from
     // starting: the cadences retry, and stats.lastError says why.
-    this.guarded(() => this.scanTick());
-    this.guarded(() => this.stateTick());
-    if (this.options.attribution !== false) this.guarded(() => this.attributionTick());
+    this.guarded(() => this.scheduledTick('scanMs'));
+    this.guarded(() => this.scheduledTick('stateMs'));
+    if (this.options.attribution !== false) this.guarded(() => this.scheduledTick('holdersMs'));
     this.startTimers();
   }
 
@@ -160,6 +237,34 @@ export class Sampler {
     return this.currentRates;
   }
 
+  /** Changes the budget (percent of one core, 0.5..100) from now on. */
+  setCpuBudget(percent: number): BudgetStatus {
+    this.budget.setPercent(checkedBudget(percent));
+    return this.budgetStatus();
+  }
+
+  /** The objects visible in the list now (the hot tier); replaces the previous set. */
+  setVisible(paths: readonly string[]): void {
+    this.visible = new Set(paths);
+  }
+
+  /** The budget, what the engine used over the last second, and how long a round of every object takes. */
+  budgetStatus(): BudgetStatus {
+    this.budget.refill();
+    let objects = 0;
+    for (const tracked of this.tracked.values()) if (this.isLive(tracked)) objects++;
+    let fullRoundMs = 0;
+    for (const tier of ['watched', 'hot', 'cold'] as const) {
+      if (this.tierSize[tier] > 0) fullRoundMs = Math.max(fullRoundMs, this.tierPeriod(tier));
+    }
+    return {
+      budgetPercent: this.budget.budgetPercent,
+      usedPercent: Math.round(this.budget.usedPercent * 100) / 100,
+      fullRoundMs: Number.isFinite(fullRoundMs) ? Math.round(fullRoundMs) : -1,
+      objects,
+    };
+  }
+
   /** Paths sampled at the watch rate on top of the normal rate. */
   watch(paths: string[]): string[] {
     this.watched.clear();
@@ -176,7 +281,7 @@ export class Sampler {
   }
 
   /** Namespace scan: new objects appear, missing ones are marked gone, old gone ones dropped. */
-  scanTick(): void {
+  scanTick(options: { planned?: boolean } = {}): void {
     const t = this.now();
     const seen = new Set<string>();
     for (const entry of this.discover()) {
@@ -184,7 +289,11 @@ export class Sampler {
       const known = this.tracked.get(entry.path);
       if (!known) {
         const record: ObjectRecord = { kind: entry.kind, name: entry.name, path: entry.path, changedAt: t };
-        this.tracked.set(entry.path, { entry, record });
+        // Under the planner a new object starts in the cold tier, and its record says so at once
+        // (set later, it would rewrite every record of a fresh scan a second time).
+        if (options.planned && this.sampledKinds.has(entry.kind)) record.intervalMs = this.tierInterval.cold;
+        const tracked: Tracked = { entry, record, sampledAt: Number.NEGATIVE_INFINITY, stateChangedAt: Number.NEGATIVE_INFINITY };
+        this.tracked.set(entry.path, tracked);
         this.orderStale = true;
         this.sampleOne(entry.path, t);
         this.pending.set(entry.path, this.tracked.get(entry.path)!.record);
@@ -200,6 +309,7 @@ export class Sampler {
       if (goneAt === undefined && !seen.has(path) && !this.options.fixedNames) this.markGone(path, t);
       else if (goneAt !== undefined && t - goneAt >= retention) {
         this.tracked.delete(path);
+        this.recent.delete(tracked);
         this.stateReader?.forget(path);
         this.orderStale = true;
         this.watched.delete(path);
@@ -259,6 +369,224 @@ export class Sampler {
     const t = this.now();
     for (const path of this.watched) this.sampleOne(path, t);
     this.flush();
+  }
+
+  /**
+   * The state cadence under the budget: the hot tier, then the cold tier, as far as the sampling
+   * account allows.
+   */
+  plannedStateTick(): void {
+    const started = this.clock();
+    this.budget.refill();
+    const t = this.now();
+    if (this.orderStale) {
+      this.order = [...this.tracked.values()];
+      this.orderStale = false;
+    }
+    const order = this.order;
+
+    // Hot: changed within the window, or visible; watched objects have their own tick.
+    const hot: Tracked[] = [];
+    for (const [tracked, at] of this.recent) {
+      if (started - at > this.hotWindowMs || !this.tracked.has(tracked.entry.path)) this.recent.delete(tracked);
+      else if (this.isLive(tracked) && !this.watched.has(tracked.entry.path)) hot.push(tracked);
+    }
+    for (const path of this.visible) {
+      const tracked = this.tracked.get(path);
+      if (tracked && this.isLive(tracked) && !this.recent.has(tracked) && !this.watched.has(path)) hot.push(tracked);
+    }
+    // Objects the user named are what they look at: all hot. That is `watch NAME` (fixedNames), and
+    // a name filter that leaves a handful (`record --name X`), not one that only fences off a run.
+    if (this.options.fixedNames !== undefined || (this.options.nameGlob !== undefined && (this.liveCount ?? Infinity) <= USER_NAMED_MAX)) {
+      for (const tracked of order) {
+        if (this.isLive(tracked) && !this.recent.has(tracked) && !this.visible.has(tracked.entry.path) && !this.watched.has(tracked.entry.path)) hot.push(tracked);
+      }
+    }
+    const fits = this.affordable();
+    if (hot.length > fits) hot.sort((a, b) => b.stateChangedAt - a.stateChangedAt);
+    let hotDone = 0;
+    while (hotDone < hot.length) {
+      const n = Math.min(this.affordable(), hot.length - hotDone);
+      if (n < 1) break;
+      this.sampleMeasured(hot.slice(hotDone, hotDone + n), t, 'hot');
+      hotDone += n;
+    }
+
+    // Cold: round-robin from where the last tick stopped.
+    const dueBy = started - (this.coldIntervalMs - this.rates.stateMs / 2);
+    const isDue = (tracked: Tracked) =>
+      tracked.sampledAt <= dueBy &&
+      this.isLive(tracked) &&
+      !this.recent.has(tracked) &&
+      !this.visible.has(tracked.entry.path) &&
+      !this.watched.has(tracked.entry.path);
+    let coldDone = 0;
+    const batch: Tracked[] = [];
+    let room = this.affordable();
+    // The round goes on from where it stopped, and stops at the first object it already reached
+    // within the interval: the ones after it were reached later still, so none of them is due
+    // (walking all of them at every tick would cost more than sampling them).
+    let position = order.length ? this.coldCursor % order.length : 0;
+    let visited = 0;
+    let caughtUp = false;
+    while (!caughtUp && visited < order.length && room >= 1) {
+      batch.length = 0;
+      while (visited < order.length && batch.length < room) {
+        const tracked = order[position];
+        if (tracked.roundAt !== undefined && tracked.roundAt > dueBy && this.isLive(tracked)) {
+          caughtUp = true;
+          break;
+        }
+        if (isDue(tracked)) {
+          batch.push(tracked);
+          tracked.roundAt = started;
+        }
+        position = (position + 1) % order.length;
+        visited++;
+      }
+      if (batch.length === 0) break;
+      this.sampleMeasured(batch, t, 'cold');
+      coldDone += batch.length;
+      room = this.affordable();
+    }
+    this.coldCursor = position;
+
+    // What each tier got, smoothed, and the interval its records show (the live objects counted
+    // about once a second: a loop over all of them at every tick costs more than it tells).
+    if (this.stats.ticks % 10 === 0 || this.liveCount === undefined) {
+      this.liveCount = 0;
+      for (const tracked of order) if (this.isLive(tracked)) this.liveCount++;
+    }
+    const live = this.liveCount;
+    const watchedLive = [...this.watched].filter((path) => this.tracked.has(path)).length;
+    this.tierSize.watched = watchedLive;
+    this.tierSize.hot = hot.length;
+    this.tierSize.cold = Math.max(0, live - hot.length - watchedLive);
+    // The hot tier is offered every tick, so its period is the tick's share of it that fitted,
+    // smoothed over about 2 s (20 ticks): one short tick must not flip the interval of every hot
+    // record (each flip rewrites them all).
+    const hotMeasured = hot.length === 0 ? this.rates.stateMs : hotDone === 0 ? Math.min(MAX_PERIOD_MS, Math.max(this.hotPeriodMs, this.rates.stateMs) * 2) : (this.rates.stateMs * hot.length) / hotDone;
+    this.hotPeriodMs = this.hotPeriodMs === 0 ? hotMeasured : this.hotPeriodMs * 0.95 + hotMeasured * 0.05;
+    this.countSamples('cold', coldDone, started, this.coldIntervalMs);
+    for (const tier of ['hot', 'cold'] as const) this.tierInterval[tier] = nextIntervalTier(this.tierInterval[tier], this.tierPeriod(tier));
+    if (hotDone < hot.length) this.stats.overruns++;
+    this.stats.ticks++;
+    const flushStarted = this.workClock();
+    this.flush();
+    this.budget.charge('sampling', this.workClock() - flushStarted);
+    this.stats.lastTickMs = this.clock() - started;
+  }
+
+  /** The watch cadence under the budget: its objects have an account of their own. */
+  plannedWatchTick(): void {
+    if (this.watched.size === 0) return;
+    const started = this.clock();
+    const workStarted = this.workClock();
+    this.budget.refill();
+    if (this.budget.balance('watched') <= 0) {
+      this.stats.deferred.watchMs++;
+      return;
+    }
+    const t = this.now();
+    const batch: Tracked[] = [];
+    for (const path of this.watched) {
+      const tracked = this.tracked.get(path);
+      if (tracked && this.isLive(tracked)) batch.push(tracked);
+    }
+    if (batch.length) {
+      this.sampleBatch(batch, t, 'watched');
+      this.flush();
+      const took = this.workClock() - workStarted;
+      this.budget.charge('watched', took);
+      this.costs.observe('watch', took, batch.length);
+    }
+    this.countSamples('watched', batch.length, started, this.rates.watchMs);
+    this.tierInterval.watched = nextIntervalTier(this.tierInterval.watched, this.tierPeriod('watched'));
+  }
+
+  /** One cadence's work as its timer runs it, under the budget (tests drive the planner with it). */
+  scheduledTick(cadence: Cadence): void {
+    // A new object's first sample comes with the scan that found it, paid from the passes' account.
+    if (cadence === 'scanMs') this.pass('scanMs', () => this.scanTick({ planned: true }));
+    else if (cadence === 'stateMs') this.plannedStateTick();
+    else if (cadence === 'watchMs') this.plannedWatchTick();
+    else if (this.options.attribution !== false) this.pass('holdersMs', () => this.attributionTick());
+  }
+
+  /** A scan or holder/waiter pass, when the passes' account is not in debt; it pays for itself after. */
+  private pass(cadence: Cadence, run: () => void): void {
+    this.budget.refill();
+    if (this.budget.balance('passes') <= 0) {
+      this.stats.deferred[cadence]++;
+      return;
+    }
+    const started = this.workClock();
+    try {
+      run();
+    } finally {
+      this.budget.charge('passes', this.workClock() - started);
+    }
+  }
+
+  /**
+   * How many state samples the sampling account pays for now: while it is not empty, at least one,
+   * so that a cost learned from an expensive first read (the reader setting up) is re-measured at
+   * once instead of blocking sampling until the balance covers it.
+   */
+  private affordable(): number {
+    const room = this.budget.balance('sampling');
+    if (room <= 0) return 0;
+    const perObject = this.costs.estimate('state');
+    if (perObject === undefined) return 1;
+    return Math.max(1, Math.min(MAX_BATCH, Math.floor(room / Math.max(perObject, 1e-4))));
+  }
+
+  private sampleMeasured(batch: readonly Tracked[], t: number, tier: Tier): void {
+    const started = this.workClock();
+    this.sampleBatch(batch, t, tier);
+    const took = this.workClock() - started;
+    this.budget.charge('sampling', took);
+    // The cost per object is learned from batches big enough that the call's fixed cost (the
+    // system call, koffi, the clock itself) does not pass for a per-object one; small batches
+    // are still charged what they cost.
+    if (batch.length >= MIN_COSTED_BATCH || this.costs.estimate('state') === undefined) this.costs.observe('state', took, batch.length);
+  }
+
+  /**
+   * Counts a tier's samples; its rate is taken over windows of at least two of its intervals (a
+   * cold round due all at once must not look like a burst then a stall), smoothed. The first tick
+   * stands for its whole interval.
+   */
+  private countSamples(tier: Tier, samples: number, at: number, nominalMs: number): void {
+    const window = this.rateWindows[tier];
+    if (window.start === undefined) {
+      window.start = at;
+      return;
+    }
+    window.count += samples;
+    const elapsed = at - window.start;
+    // The cold tier's windows are long (5 s): every flip of its interval tier rewrites each cold
+    // record as it is next sampled, so its estimate must not follow every second's noise.
+    if (elapsed < (tier === 'cold' ? Math.max(5 * nominalMs, 5000) : Math.max(2 * nominalMs, 1000))) return;
+    const perSecond = (window.count / elapsed) * 1000;
+    const known = this.tierRate[tier];
+    this.tierRate[tier] = known === undefined ? perSecond : known * 0.7 + perSecond * 0.3;
+    window.start = at;
+    window.count = 0;
+  }
+
+  /** How long a round of a tier takes at the rate it gets, never under its nominal interval. */
+  private tierPeriod(tier: Tier): number {
+    if (tier === 'hot') return Math.max(this.rates.stateMs, this.hotPeriodMs);
+    const floor = tier === 'watched' ? this.rates.watchMs : this.coldIntervalMs;
+    // Until a first window is measured, the tier is taken to get its nominal rate.
+    const rate = this.tierRate[tier];
+    if (rate === undefined) return floor;
+    return Math.min(MAX_PERIOD_MS, roundMs(this.tierSize[tier], rate, floor));
+  }
+
+  private isLive(tracked: Tracked): boolean {
+    return tracked.record.goneAt === undefined && this.sampledKinds.has(tracked.entry.kind);
   }
 
   /** Holders (one pass over the handle table) and, where the OS tells, waiters. */
@@ -371,13 +699,16 @@ export class Sampler {
   }
 
   /** Reads a batch of tracked objects (all of sampled kinds) and applies each result. */
-  private sampleBatch(batch: readonly Tracked[], t: number): void {
+  private sampleBatch(batch: readonly Tracked[], t: number, tier?: Tier): void {
     if (batch.length === 0) return;
     const results = this.reader.read(batch.map((tracked) => tracked.entry));
+    const sampledAt = this.clock();
+    if (tier) this.stats.tierSamples[tier] += batch.length;
     for (let i = 0; i < batch.length; i++) {
       const tracked = batch[i];
       const path = tracked.entry.path;
       const result = results[i];
+      tracked.sampledAt = sampledAt;
       if (result instanceof Error) {
         if (isNativeError(result) && (result.kind === 'not-found' || result.kind === 'vanished')) this.markGone(path, t);
         else this.update(path, { error: { kind: isNativeError(result) ? result.kind : 'internal', message: messageOf(result) } }, t);
@@ -385,8 +716,18 @@ export class Sampler {
       }
       this.stats.samples++;
       // The common case, nothing changed, allocates nothing.
-      if (tracked.record.error === undefined && sameValue(tracked.record.state, result)) continue;
-      this.update(path, { state: result, error: undefined }, t);
+      if (tracked.record.error === undefined && sameValue(tracked.record.state, result)) {
+        if (tier && tracked.record.intervalMs !== this.tierInterval[tier]) this.update(path, { intervalMs: this.tierInterval[tier] }, t);
+        continue;
+      }
+      const changed = tracked.record.state !== undefined;
+      if (changed) {
+        tracked.stateChangedAt = sampledAt;
+        this.recent.set(tracked, sampledAt);
+      }
+      // A changed object joins the hot tier: its record says so with the change, not a tick later.
+      const interval = tier === undefined ? undefined : this.tierInterval[changed && tier === 'cold' ? 'hot' : tier];
+      this.update(path, interval === undefined || interval === tracked.record.intervalMs ? { state: result, error: undefined } : { state: result, error: undefined, intervalMs: interval }, t);
     }
   }
 
@@ -422,9 +763,15 @@ export class Sampler {
       }
     }
     if (!changed) return;
-    const next: ObjectRecord = { ...current, ...patch, changedAt: t };
+    // The sampling interval alone is not a change of the object: no new changedAt, no history point.
+    const onlyInterval = Object.keys(patch).length === 1 && 'intervalMs' in patch;
+    const next: ObjectRecord = { ...current, ...patch, changedAt: onlyInterval ? current.changedAt : t };
     for (const key of Object.keys(patch) as Array<keyof ObjectRecord>) if (next[key] === undefined) delete next[key];
     tracked.record = next;
+    if (onlyInterval) {
+      this.pending.set(path, next);
+      return;
+    }
     const level = levelOf(tracked.entry.kind, next.goneAt === undefined ? next.state : undefined, next.waiters?.length);
     if (level.max !== undefined) tracked.max = level.max;
     this.history.record(path, t, level);
@@ -441,10 +788,10 @@ export class Sampler {
   }
 
   private startTimers(): void {
-    this.schedule('scanMs', () => this.scanTick());
-    this.schedule('stateMs', () => this.stateTick());
-    this.schedule('watchMs', () => this.watchTick());
-    if (this.options.attribution !== false) this.schedule('holdersMs', () => this.attributionTick());
+    this.schedule('scanMs', () => this.scheduledTick('scanMs'));
+    this.schedule('stateMs', () => this.scheduledTick('stateMs'));
+    this.schedule('watchMs', () => this.scheduledTick('watchMs'));
+    if (this.options.attribution !== false) this.schedule('holdersMs', () => this.scheduledTick('holdersMs'));
   }
 
   private schedule(cadence: Cadence, tick: () => void): void {
@@ -457,59 +804,18 @@ export class Sampler {
       this.stats.busyMs[cadence] += took;
       // The period counts from the tick's start, so the tick's own time does not lower the rate
       // (10 Hz stays 10 Hz); a tick as long as its period still leaves a fifth of it to the rest.
-      const period = this.rates[cadence];
+      // With nothing watched the watch cadence only looks at the state rate whether that changed.
+      const period = cadence === 'watchMs' && this.watched.size === 0 ? Math.max(this.rates.watchMs, this.rates.stateMs) : this.rates[cadence];
       const next = Math.max(period / 5, period - took);
       if (this.running) this.timers.set(cadence, setTimeout(run, next));
     };
     this.timers.set(cadence, setTimeout(run, this.rates[cadence]));
   }
-
-  // ---- The CPU budget's interface (issue 15) ------------------------------------------------------
-  // A minimal stand-in that the planner replaces: it stores the budget and the visible set, and
-  // reports what the cadences above spend (stats.busyMs, wall time of their synchronous ticks) per
-  // second of wall time, and how long a round of every object takes given the state ticks' overruns.
-  // It plans nothing yet: every live object is still sampled each state tick, round-robin.
-
-  private budgetPercent?: number;
-  private readonly visiblePaths = new Set<string>();
-  /** Where the last measured interval started (construction, at first). */
-  private budgetMark = { at: performance.now(), busy: 0, ticks: 0, samples: 0, overruns: 0 };
-  private lastBudget?: Pick<BudgetStatus, 'usedPercent' | 'fullRoundMs'>;
-
-  /** Sets the budget (percent of one core, 0.5 to 100) and says what it buys now. */
-  setCpuBudget(percent: number): BudgetStatus {
-    if (!cpuBudgetSchema.safeParse(percent).success) throw invalidArgument('cpu budget', `the CPU budget must be a number from 0.5 to 100 (percent of one core), not ${percent}`);
-    this.budgetPercent = percent;
-    return this.budgetStatus();
-  }
-
-  /** The objects visible in the list now; replaces the previous set. */
-  setVisible(paths: readonly string[]): void {
-    this.visiblePaths.clear();
-    for (const path of paths) this.visiblePaths.add(path);
-  }
-
-  /** Used against the budget over the last second or more, and the full-round time. */
-  budgetStatus(): BudgetStatus {
-    const budgetPercent = this.budgetPercent ?? this.options.cpuBudgetPercent ?? DEFAULT_CPU_BUDGET_PERCENT;
-    let objects = 0;
-    for (const tracked of this.tracked.values()) if (tracked.record.goneAt === undefined && this.sampledKinds.has(tracked.entry.kind)) objects++;
-    const at = performance.now();
-    const mark = this.budgetMark;
-    const elapsed = at - mark.at;
-    // Each caller (the CLI's header, every window's) sees the same interval of at least a second.
-    if (elapsed >= 1000 || !this.lastBudget) {
-      const busy = Object.values(this.stats.busyMs).reduce((sum, ms) => sum + ms, 0);
-      const ticks = this.stats.ticks - mark.ticks;
-      const overruns = this.stats.overruns - mark.overruns;
-      const perTick = ticks > 0 ? (this.stats.samples - mark.samples) / ticks : 0;
-      // Without overruns every state tick reads every object; with them, a tick reads what fits.
-      const fullRoundMs =
-        overruns > 0 && perTick > 0 && objects > perTick ? Math.max(this.rates.stateMs, (elapsed / ticks) * (objects / perTick)) : this.rates.stateMs;
-      this.lastBudget = { usedPercent: elapsed > 0 ? ((busy - mark.busy) / elapsed) * 100 : 0, fullRoundMs };
-      if (elapsed >= 1000) this.budgetMark = { at, busy, ticks: this.stats.ticks, samples: this.stats.samples, overruns: this.stats.overruns };
-    }
-    return { budgetPercent, ...this.lastBudget, objects };
-  }
 }
 
+function checkedBudget(percent: number): number {
+  if (!cpuBudgetSchema.safeParse(percent).success) {
+    throw invalidArgument('cpu budget', `the CPU budget must be a number from 0.5 to 100 (percent of one core), not ${percent}`);
+  }
+  return percent;
+}

@@ -138,7 +138,55 @@ export function mapSemaphore(path: string, op: string): Mapping {
  * Every POSIX semaphore in /dev/shm: `sem.*` regular files of 32 bytes. A name a state reader keeps
  * mapped was checked when mapped and is watched since (`isChecked`): it needs no lstat again.
  */
+/**
+ * The last listing of /dev/shm and the directory's stamps when it was read. A directory's mtime
+ * and ctime change with every name added, removed or renamed in it, but tmpfs takes them from a
+ * coarse clock (a few ms): a name added within the same tick as the listing could leave the
+ * stamps as they were. So a listing is reused only while the stamps are unchanged and were
+ * already older than STAMP_GRANULARITY_NS when it was read.
+ */
+let lastListing: { dev: bigint; ino: bigint; mtimeNs: bigint; ctimeNs: bigint; entries: ObjectEntry[] } | undefined;
+const STAMP_GRANULARITY_NS = 20_000_000n;
+
+/** /dev/shm's stamps, or undefined when they cannot be read (then the scan reads everything). */
+function shmStamps(): { dev: bigint; ino: bigint; mtimeNs: bigint; ctimeNs: bigint } | undefined {
+  try {
+    const stats = fs.statSync(SHM_DIRECTORY, { bigint: true });
+    return { dev: stats.dev, ino: stats.ino, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every POSIX semaphore in /dev/shm. Incremental: when the directory's stamps show no name was
+ * added, removed or renamed since the last listing, that listing is returned again without a
+ * readdir or lstat (a semaphore file changed in place is caught by the state reader, which checks
+ * what it maps).
+ */
 export function scanPosixSemaphores(isChecked: (path: string) => boolean = () => false): ObjectEntry[] {
+  const stamps = shmStamps();
+  const previous = lastListing;
+  if (
+    stamps &&
+    previous &&
+    stamps.dev === previous.dev &&
+    stamps.ino === previous.ino &&
+    stamps.mtimeNs === previous.mtimeNs &&
+    stamps.ctimeNs === previous.ctimeNs
+  ) {
+    return previous.entries.map((entry) => ({ ...entry }));
+  }
+  const listedAtNs = BigInt(Date.now()) * 1_000_000n;
+  const entries = listShm(isChecked);
+  lastListing =
+    stamps && listedAtNs - stamps.mtimeNs > STAMP_GRANULARITY_NS && listedAtNs - stamps.ctimeNs > STAMP_GRANULARITY_NS
+      ? { ...stamps, entries: entries.map((entry) => ({ ...entry })) }
+      : undefined;
+  return entries;
+}
+
+function listShm(isChecked: (path: string) => boolean): ObjectEntry[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(SHM_DIRECTORY, { withFileTypes: true });
