@@ -9,8 +9,9 @@
 // drive its account into debt; the next pass waits until the debt is repaid, so an expensive pass
 // (a 10,000-entry scan under Wine) runs less often instead of overspending.
 //
-// Work is measured with the `work` clock: on Linux process CPU time (getrusage through
-// process.cpuUsage(), microseconds), because wall time on a loaded machine counts the time other
+// Work is measured with the `work` clock: on Linux the engine thread's CPU time (the backend's
+// threadCpuMs; this module's default without one is the process's, getrusage through
+// process.cpuUsage()), because wall time on a loaded machine counts the time other
 // processes ran while ours was preempted; elsewhere wall time (performance.now) of the
 // synchronous calls, since Windows reports process CPU in 15.6 ms steps (wall time then also
 // counts the time blocked on wineserver, which is spent on our behalf: conservative).

@@ -92,6 +92,8 @@ type Cadence = keyof Rates;
 
 /** Objects per reader call at most (process_vm_readv reads up to 1,024 pieces per call). */
 const MAX_BATCH = 256;
+/** Objects sampled at the watch rate at most (the detail pane's, `watch`'s first ones). */
+const MAX_WATCHED = 10;
 /** Batches smaller than this do not teach the cost model a per-object cost. */
 const MIN_COSTED_BATCH = 16;
 /** A name filter matching at most this many objects names what the user looks at (the hot tier). */
@@ -142,6 +144,10 @@ export class Sampler {
   /** Objects whose state changed within the hot window, with when (planner clock). */
   private readonly recent = new Map<Tracked, number>();
   private visible = new Set<string>();
+  /** Watched objects beyond the first MAX_WATCHED: at the state rate, as visible ones. */
+  private watchedBeyondRate = new Set<string>();
+  /** What the user looks at besides the watched objects: the visible rows and watched ones beyond the limit (the hot tier). */
+  private userHot = new Set<string>();
   /** Where the cold tier's round-robin goes on, in `order`. */
   private coldCursor = 0;
   /** Samples a second each tier got (smoothed), the tiers' sizes, and the interval each shows. */
@@ -167,7 +173,10 @@ export class Sampler {
     this.matchesName = options.nameGlob ? picomatch(options.nameGlob, { nocase: true, dot: true }) : () => true;
     this.kinds = options.kinds?.length ? new Set(options.kinds.map((k) => k.toLowerCase())) : undefined;
     this.clock = options.clock ?? (() => performance.now());
-    this.workClock = options.workClock ?? (options.clock ? options.clock : defaultWorkClock());
+    // The engine's own thread's CPU where the backend tells it: the process's would also count
+    // other threads' time (GC, the pool) that lands inside a short span.
+    const threadClock = this.backend.threadCpuMs?.bind(this.backend);
+    this.workClock = options.workClock ?? (options.clock ? options.clock : threadClock ?? defaultWorkClock());
     this.budget = new CpuBudget({
       percent: checkedBudget(options.cpuBudgetPercent ?? DEFAULT_CPU_BUDGET_PERCENT),
       clock: this.clock,
@@ -246,6 +255,7 @@ export class Sampler {
   /** The objects visible in the list now (the hot tier); replaces the previous set. */
   setVisible(paths: readonly string[]): void {
     this.visible = new Set(paths);
+    this.userHot = new Set([...this.visible, ...this.watchedBeyondRate]);
   }
 
   /** The budget, what the engine used over the last second, and how long a round of every object takes. */
@@ -265,11 +275,15 @@ export class Sampler {
     };
   }
 
-  /** Paths sampled at the watch rate on top of the normal rate. */
+  /** Paths sampled at the watch rate (the first MAX_WATCHED; any more at the state rate). */
   watch(paths: string[]): string[] {
     this.watched.clear();
-    for (const path of paths) if (this.tracked.has(path)) this.watched.add(path);
-    return [...this.watched];
+    this.watchedBeyondRate = new Set();
+    for (const path of paths) {
+      if (this.tracked.has(path)) (this.watched.size < MAX_WATCHED ? this.watched : this.watchedBeyondRate).add(path);
+    }
+    this.userHot = new Set([...this.visible, ...this.watchedBeyondRate]);
+    return [...this.watched, ...this.watchedBeyondRate];
   }
 
   maxOf(path: string): number | undefined {
@@ -391,7 +405,7 @@ export class Sampler {
       if (started - at > this.hotWindowMs || !this.tracked.has(tracked.entry.path)) this.recent.delete(tracked);
       else if (this.isLive(tracked) && !this.watched.has(tracked.entry.path)) hot.push(tracked);
     }
-    for (const path of this.visible) {
+    for (const path of this.userHot) {
       const tracked = this.tracked.get(path);
       if (tracked && this.isLive(tracked) && !this.recent.has(tracked) && !this.watched.has(path)) hot.push(tracked);
     }
@@ -399,7 +413,7 @@ export class Sampler {
     // a name filter that leaves a handful (`record --name X`), not one that only fences off a run.
     if (this.options.fixedNames !== undefined || (this.options.nameGlob !== undefined && (this.liveCount ?? Infinity) <= USER_NAMED_MAX)) {
       for (const tracked of order) {
-        if (this.isLive(tracked) && !this.recent.has(tracked) && !this.visible.has(tracked.entry.path) && !this.watched.has(tracked.entry.path)) hot.push(tracked);
+        if (this.isLive(tracked) && !this.recent.has(tracked) && !this.userHot.has(tracked.entry.path) && !this.watched.has(tracked.entry.path)) hot.push(tracked);
       }
     }
     const fits = this.affordable();
@@ -418,7 +432,7 @@ export class Sampler {
       tracked.sampledAt <= dueBy &&
       this.isLive(tracked) &&
       !this.recent.has(tracked) &&
-      !this.visible.has(tracked.entry.path) &&
+      !this.userHot.has(tracked.entry.path) &&
       !this.watched.has(tracked.entry.path);
     let coldDone = 0;
     const batch: Tracked[] = [];

@@ -101,6 +101,8 @@ export interface Backend {
   capabilities(): CapabilityReport;
   /** The directories or sources a scan covers by default. */
   defaultScopes(): string[];
+  /** CPU time of the calling thread, ms, where the OS tells it cheaply (the CPU budget's work clock). */
+  threadCpuMs?(): number;
   /**
    * A scope that lists the objects one process holds that the default scopes do not (Windows: its
    * unnamed handles, `unnamed:<pid>`); absent where the default scan already has them.

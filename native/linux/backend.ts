@@ -14,7 +14,7 @@ import { processFdCount } from './fd';
 import { lockFile } from './file-lease';
 import { findLock, readLockRecords, sampleLock, scanFileLocks, type LockWaiterPid } from './file-locks';
 import { lockHolders, semaphoreHolders } from './holders';
-import { ERRNO, PR_SET_PTRACER, lastErrno, libc } from './libc';
+import { ERRNO, PR_SET_PTRACER, lastErrno, libc, threadCpuMs } from './libc';
 import { errnoError } from './errno';
 import {
   LOCKS_SOURCE,
@@ -114,6 +114,10 @@ export class LinuxBackend implements Backend {
   readonly sampledKinds: readonly string[] = LINUX_KINDS;
   #capabilities: CapabilityReport | undefined;
   readonly #pending = new PendingWaits();
+
+  threadCpuMs(): number {
+    return threadCpuMs();
+  }
 
   defaultScopes(): string[] {
     return [SHM_DIRECTORY, SYSV_SOURCE, LOCKS_SOURCE, MAPS_SOURCE];

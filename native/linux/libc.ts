@@ -110,6 +110,7 @@ export const MAP_SHARED = 1;
 /** mmap's MAP_FAILED, (void *) -1, as koffi returns it. */
 export const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 export const CLOCK_MONOTONIC = 1;
+export const CLOCK_THREAD_CPUTIME_ID = 3;
 export const LOCK_SH = 1;
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
@@ -159,6 +160,19 @@ export function timespec(ms: number, base?: { sec: bigint; nsec: bigint }): Buff
   buffer.writeBigInt64LE(sec, 0);
   buffer.writeBigInt64LE(nsec, 8);
   return buffer;
+}
+
+const threadClock = Buffer.alloc(16);
+const threadClock64 = new BigInt64Array(threadClock.buffer, threadClock.byteOffset, 2);
+
+/**
+ * CPU time of the calling thread, ms (CLOCK_THREAD_CPUTIME_ID, ns resolution). Unlike the
+ * process's (getrusage), other threads' time never lands in it, so short spans measure only
+ * themselves.
+ */
+export function threadCpuMs(): number {
+  if (libc().clock_gettime(CLOCK_THREAD_CPUTIME_ID, threadClock) !== 0) throw new Error(`clock_gettime failed: ${errnoName(lastErrno())}`);
+  return Number(threadClock64[0]) * 1000 + Number(threadClock64[1]) / 1e6;
 }
 
 /** CLOCK_MONOTONIC now, the clock sem_clockwait is given. */

@@ -351,3 +351,16 @@ test('planner: objects a user named (watch NAME, a name filter leaving a handful
   const reads = backend.reads.filter((p) => p === pathOf(1)).length;
   assert.ok(reads <= 2, `sampled ${reads} times in 1 s`);
 });
+
+test('planner: at most 10 objects at the watch rate; more watched ones get the state rate', () => {
+  const { backend, sampler, run } = plannedRig(100, 0.001, { attribution: false });
+  const paths = Array.from({ length: 12 }, (_, i) => pathOf(i));
+  run(1000);
+  assert.deepEqual(sampler.watch(paths), paths, 'every path is watched');
+  run(1000);
+  backend.reads.length = 0;
+  run(1000);
+  const count = (i: number) => backend.reads.filter((path) => path === pathOf(i)).length;
+  for (let i = 0; i < 10; i++) assert.ok(count(i) >= 95, `watched ${i}: ${count(i)} samples in 1 s`);
+  for (const i of [10, 11]) assert.ok(count(i) >= 9 && count(i) <= 15, `watched beyond the ten, ${i}: ${count(i)} samples in 1 s (the state rate)`);
+});
