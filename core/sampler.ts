@@ -203,9 +203,11 @@ export class Sampler {
     this.running = true;
     // A first scan that fails (a source unreadable right now) must not stop the inspector from
     // starting: the cadences retry, and stats.lastError says why.
-    this.guarded(() => this.scheduledTick('scanMs'));
+    // The first picture is whole, whatever it costs (the scan's debt must not hold back the first
+    // holders: under Wine a scan can cost a minute of the passes' share); the budget is repaid after.
+    this.guarded(() => this.scheduledTick('scanMs', { evenInDebt: true }));
     this.guarded(() => this.scheduledTick('stateMs'));
-    if (this.options.attribution !== false) this.guarded(() => this.scheduledTick('holdersMs'));
+    if (this.options.attribution !== false) this.guarded(() => this.scheduledTick('holdersMs', { evenInDebt: true }));
     this.startTimers();
   }
 
@@ -519,18 +521,18 @@ export class Sampler {
   }
 
   /** One cadence's work as its timer runs it, under the budget (tests drive the planner with it). */
-  scheduledTick(cadence: Cadence): void {
+  scheduledTick(cadence: Cadence, options: { evenInDebt?: boolean } = {}): void {
     // A new object's first sample comes with the scan that found it, paid from the passes' account.
-    if (cadence === 'scanMs') this.pass('scanMs', () => this.scanTick({ planned: true }));
+    if (cadence === 'scanMs') this.pass('scanMs', () => this.scanTick({ planned: true }), options.evenInDebt);
     else if (cadence === 'stateMs') this.plannedStateTick();
     else if (cadence === 'watchMs') this.plannedWatchTick();
-    else if (this.options.attribution !== false) this.pass('holdersMs', () => this.attributionTick());
+    else if (this.options.attribution !== false) this.pass('holdersMs', () => this.attributionTick(), options.evenInDebt);
   }
 
   /** A scan or holder/waiter pass, when the passes' account is not in debt; it pays for itself after. */
-  private pass(cadence: Cadence, run: () => void): void {
+  private pass(cadence: Cadence, run: () => void, evenInDebt = false): void {
     this.budget.refill();
-    if (this.budget.balance('passes') <= 0) {
+    if (!evenInDebt && this.budget.balance('passes') <= 0) {
       this.stats.deferred[cadence]++;
       return;
     }

@@ -166,7 +166,8 @@ export function ObjectList({ records, filter, onFilter, sort, onSort, selected, 
  * often (the state then ellipsizes, not the interval beside it).
  */
 function StateCell({ record, stateMs }: { record: ObjectRecord; stateMs?: number }) {
-  const interval = record.goneAt === undefined && stateMs !== undefined ? describeInterval(record.intervalMs, stateMs) : '';
+  // A gone or unreadable object's row says that, not how often it is looked at.
+  const interval = record.goneAt === undefined && !record.error && stateMs !== undefined ? describeInterval(record.intervalMs, stateMs) : '';
   if (!interval) {
     return (
       <div role="gridcell" className="cell state">

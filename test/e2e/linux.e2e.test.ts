@@ -98,7 +98,8 @@ describe('browser E2E over the Linux backend', { skip, timeout: 300_000 }, () =>
   });
 
   test('a pending Acquire shows Cancel wait; Cancel ends the wait in the engine (another process sees no waiter left)', { timeout: 120_000 }, async () => {
-    const empty = `${name}_empty`;
+    // Not a name the other tests' searches for `name` match.
+    const empty = `SyncScopeE2EWait_${process.pid}`;
     const owner = startCli(['create', 'posix-semaphore', empty, '--count', '0', '--hold', '200']);
     children.push(owner.child);
     await waitForOutput(owner, /created posix-semaphore/, 20_000);
@@ -211,7 +212,7 @@ describe('browser E2E over the Linux backend', { skip, timeout: 300_000 }, () =>
   });
 
   test('holders another user cannot read: the detail pane says how many, and which on request', { skip: secondUserMissing(), timeout: 120_000 }, async () => {
-    const shared = `${name}_shared`;
+    const shared = `SyncScopeE2EShared_${process.pid}`;
     const owner = startCli(['create', 'posix-semaphore', shared, '--count', '1', '--mode', '644', '--hold', '120']);
     children.push(owner.child);
     await waitForOutput(owner, /created posix-semaphore/, 20_000);

@@ -364,3 +364,17 @@ test('planner: at most 10 objects at the watch rate; more watched ones get the s
   for (let i = 0; i < 10; i++) assert.ok(count(i) >= 95, `watched ${i}: ${count(i)} samples in 1 s`);
   for (const i of [10, 11]) assert.ok(count(i) >= 9 && count(i) <= 15, `watched beyond the ten, ${i}: ${count(i)} samples in 1 s (the state rate)`);
 });
+
+test('planner: the first picture is whole: an expensive first scan does not hold back the first holders', () => {
+  // A 2 s scan puts the passes' account (12.5 ms a second at 5 %) in debt for minutes.
+  const { sampler } = plannedRig(10, 0.01, {}, { scanMs: 2000, holdersMs: 1 });
+  sampler.start();
+  try {
+    for (let i = 0; i < 10; i++) {
+      const record = sampler.records().find((r) => r.path === pathOf(i));
+      assert.ok(record?.holders, `object ${i} has its holders from the start: ${JSON.stringify(record)}`);
+    }
+  } finally {
+    sampler.stop();
+  }
+});

@@ -264,9 +264,11 @@ describe('why: native pieces under Wine', { skip, timeout: 600_000 }, () => {
     else assert.deepEqual(shown.waiters.map((w: any) => [w.pid, w.tid]), [[ready.waiterPid, ready.waiterTid]]);
     const watched = await runCli(['watch', path, '--duration', '1', '--json'], 60_000);
     assert.equal(watched.code, 0, watched.stderr);
-    // Each line also carries the budget status it was sampled under (issue 15).
-    const { t, budget, ...firstLine } = JSON.parse(watched.stdout.trim().split('\n')[0]);
+    // Each line also carries the budget status it was sampled under and the object's sampling
+    // interval (issue 15): an object the user named is sampled at least at the state rate.
+    const { t, budget, intervalMs, ...firstLine } = JSON.parse(watched.stdout.trim().split('\n')[0]);
     assert.equal(typeof t, 'number');
+    assert.ok(intervalMs === undefined || intervalMs <= 100, `interval ${intervalMs} ms`);
     assert.deepEqual(firstLine, { path, kind: 'event', state: { eventType: 'manual', signaled: false } });
     assert.equal(budget.objects, 1);
     const closed = await runCli(['show', `handle:${ready.holderPid}:0xfff0`]);
