@@ -94,6 +94,8 @@ type Cadence = keyof Rates;
 const MAX_BATCH = 256;
 /** Objects sampled at the watch rate at most (the detail pane's, `watch`'s first ones). */
 const MAX_WATCHED = 10;
+/** A scan that costs at most this (ms of work) runs at its rate even while the passes' account is in debt. */
+const CHEAP_SCAN_MS = 2;
 /** Batches smaller than this do not teach the cost model a per-object cost. */
 const MIN_COSTED_BATCH = 16;
 /** A name filter matching at most this many objects names what the user looks at (the hot tier). */
@@ -148,6 +150,8 @@ export class Sampler {
   private watchedBeyondRate = new Set<string>();
   /** What the user looks at besides the watched objects: the visible rows and watched ones beyond the limit (the hot tier). */
   private userHot = new Set<string>();
+  /** What the last scan cost, ms of work. */
+  private lastScanMs: number | undefined;
   /** Where the cold tier's round-robin goes on, in `order`. */
   private coldCursor = 0;
   /** Samples a second each tier got (smoothed), the tiers' sizes, and the interval each shows. */
@@ -203,8 +207,8 @@ export class Sampler {
     this.running = true;
     // A first scan that fails (a source unreadable right now) must not stop the inspector from
     // starting: the cadences retry, and stats.lastError says why.
-    // The first picture is whole, whatever it costs (the scan's debt must not hold back the first
-    // holders: under Wine a scan can cost a minute of the passes' share); the budget is repaid after.
+    // The first picture is whole, whatever it costs, and not charged (under Wine the first scan
+    // alone is a minute of the passes' share, which would hold back the first holders).
     this.guarded(() => this.scheduledTick('scanMs', { evenInDebt: true }));
     this.guarded(() => this.scheduledTick('stateMs'));
     if (this.options.attribution !== false) this.guarded(() => this.scheduledTick('holdersMs', { evenInDebt: true }));
@@ -532,15 +536,24 @@ export class Sampler {
   /** A scan or holder/waiter pass, when the passes' account is not in debt; it pays for itself after. */
   private pass(cadence: Cadence, run: () => void, evenInDebt = false): void {
     this.budget.refill();
-    if (!evenInDebt && this.budget.balance('passes') <= 0) {
+    // A scan that cost next to nothing last time (an incremental listing) is not held back by a
+    // holder pass's debt: new objects then appear at the scan rate, and only expensive scans (a
+    // whole directory under Wine) wait for the account.
+    const cheapScan = cadence === 'scanMs' && this.lastScanMs !== undefined && this.lastScanMs <= CHEAP_SCAN_MS;
+    if (!evenInDebt && !cheapScan && this.budget.balance('passes') <= 0) {
       this.stats.deferred[cadence]++;
       return;
     }
+    // The first picture (evenInDebt, at start) is the cost of starting: its scan samples every
+    // object once, which later scans do not, so it is neither charged nor taken as a scan's cost.
+    if (evenInDebt) return run();
     const started = this.workClock();
     try {
       run();
     } finally {
-      this.budget.charge('passes', this.workClock() - started);
+      const took = this.workClock() - started;
+      if (cadence === 'scanMs') this.lastScanMs = took;
+      this.budget.charge('passes', took);
     }
   }
 

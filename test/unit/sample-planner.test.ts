@@ -378,3 +378,19 @@ test('planner: the first picture is whole: an expensive first scan does not hold
     sampler.stop();
   }
 });
+
+test('planner: a cheap scan finds new objects while an expensive holder pass has the passes in debt; an expensive scan waits', () => {
+  // Holder passes of 500 ms keep the passes' account (12.5 ms a second at 5 %) in debt.
+  const cheap = plannedRig(10, 0.01, {}, { scanMs: 1, holdersMs: 500 });
+  cheap.run(5000);
+  cheap.backend.add(pathOf(10), 'semaphore', { count: 3, max: 10 });
+  cheap.run(1500);
+  assert.ok(cheap.sampler.stats.deferred.holdersMs > 0, 'the holder passes have the account in debt');
+  assert.ok(cheap.sampler.records().some((r) => r.path === pathOf(10)), 'the new object is listed within a second and a half');
+  const costly = plannedRig(10, 0.01, {}, { scanMs: 200, holdersMs: 500 });
+  costly.run(5000);
+  costly.backend.add(pathOf(10), 'semaphore', { count: 3, max: 10 });
+  costly.run(1500);
+  assert.ok(!costly.sampler.records().some((r) => r.path === pathOf(10)), 'a 200 ms scan waits for the account');
+  assert.ok(costly.sampler.stats.deferred.scanMs > 0);
+});
