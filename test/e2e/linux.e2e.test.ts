@@ -48,7 +48,7 @@ describe('browser E2E over the Linux backend', { skip, timeout: 300_000 }, () =>
     const owner = startCli(['create', 'posix-semaphore', name, '--count', '2', '--hold', '240']);
     children.push(owner.child);
     await waitForOutput(owner, /created posix-semaphore/, 20_000);
-    const server = startCli(['serve', '--allow-actions', '--interval', '50', '--duration', '240', '--cpu-budget', '7']);
+    const server = startCli(['serve', '--allow-actions', '--interval', '50', '--duration', '240', '--cpu-budget', '30']);
     children.push(server.child);
     url = (await waitForOutput(server, /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/, 20_000))[0];
     browser = await launchChromium();
@@ -159,9 +159,9 @@ describe('browser E2E over the Linux backend', { skip, timeout: 300_000 }, () =>
       }),
     );
     await page.goto(url);
-    // serve's --cpu-budget 7 is what the header reports.
+    // serve's --cpu-budget 30 is what the header reports (ample for the demo test's workers).
     const status = page.getByTestId('budget-status');
-    await status.getByText(/^CPU \d+\.\d % of 7 %/).waitFor({ timeout: 10_000 });
+    await status.getByText(/^CPU \d+\.\d % of 30 %/).waitFor({ timeout: 10_000 });
 
     // Filtered down to one row, the list says so once it is still, and then says nothing more.
     await page.getByLabel('Search by name').fill(name);
@@ -189,9 +189,9 @@ describe('browser E2E over the Linux backend', { skip, timeout: 300_000 }, () =>
     await page.getByTestId('budget-status').getByText(/ of 2\.5 %/).waitFor({ timeout: 10_000 });
     assert.equal(await page.getByLabel('CPU budget (% of one core)').inputValue(), '2.5');
     await page.screenshot({ path: artifact('e2e-linux-budget.png') });
-    await page.getByLabel('CPU budget (% of one core)').fill('7');
+    await page.getByLabel('CPU budget (% of one core)').fill('30');
     await page.getByLabel('CPU budget (% of one core)').press('Enter');
-    await page.getByTestId('budget-status').getByText(/ of 7 %/).waitFor({ timeout: 10_000 });
+    await page.getByTestId('budget-status').getByText(/ of 30 %/).waitFor({ timeout: 10_000 });
     assert.deepEqual(errors, []);
     await page.close();
   });

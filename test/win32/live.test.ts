@@ -51,7 +51,7 @@ describe('live engine under Wine', { skip, timeout: 600_000 }, () => {
     const dir = tempDir('watch');
     const toggler = await startToggler(`${prefix}_Toggle`, 20, 200, dir);
     const watchDir = path.join(dir, 'watch');
-    const watch = startCli(['watch', `${prefix}_Toggle`, '--interval', '20', '--duration', '9', '--json', '--cpu-budget', '50'], watchDir);
+    const watch = startCli(['watch', `${prefix}_Toggle`, '--interval', '20', '--duration', '9', '--json', '--cpu-budget', '100'], watchDir);
     const watchExit = exited(watch);
     try {
       // The first line is the initial state; only then does the toggling start.
@@ -68,7 +68,7 @@ describe('live engine under Wine', { skip, timeout: 600_000 }, () => {
         assert.equal(line.kind, 'event');
         assert.equal(line.state.signaled, i % 2 === 1, `line ${i} alternates`);
         // --cpu-budget reached the sampler in Windows node.exe too: each line says the budget it ran under.
-        assert.equal(line.budget?.budgetPercent, 50, JSON.stringify(line));
+        assert.equal(line.budget?.budgetPercent, 100, JSON.stringify(line));
         assert.equal(line.budget.objects, 1);
         if (i > 0) assert.ok(line.t >= lines[i - 1].t, 'times never go back');
       });
@@ -88,7 +88,7 @@ describe('live engine under Wine', { skip, timeout: 600_000 }, () => {
     const csvFile = path.join(dir, 'trace.csv');
     try {
       const recordDir = path.join(dir, 'record');
-      const recorder = startCli(['record', '--duration', '6', '--interval', '20', '--name', `${prefix}_Rec`, '--out', toWinePath(recordingFile)], recordDir);
+      const recorder = startCli(['record', '--duration', '6', '--interval', '20', '--name', `${prefix}_Rec`, '--out', toWinePath(recordingFile), '--cpu-budget', '100'], recordDir);
       const recorderExit = exited(recorder);
       // Start toggling once the recorder has had time to take its first scan.
       await new Promise((r) => setTimeout(r, 2500));
