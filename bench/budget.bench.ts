@@ -15,7 +15,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { LinuxBackend } from '../native/linux/backend';
-import { IPC_RMID, libc, sembuf } from '../native/linux/libc';
+import { libc, sembuf } from '../native/linux/libc';
+import { cleanUpOnExit, removeSemaphores } from './cleanup';
 import { finishPart, type Figure, type PartResult, percentile, round } from './figures';
 
 function argument(name: string, fallback?: string): string {
@@ -53,22 +54,9 @@ let inspector: ChildProcess | undefined;
 
 function cleanup(): void {
   if (inspector && inspector.exitCode === null) inspector.kill('SIGKILL');
-  for (const name of posixNames.splice(0)) fs.rmSync(`/dev/shm/sem.${name}`, { force: true });
-  for (const semid of sysvIds.splice(0)) {
-    try {
-      libc().semctl(semid, 0, IPC_RMID);
-    } catch {
-      // the orchestrator sweeps again
-    }
-  }
+  removeSemaphores(posixNames.splice(0).map((name) => `/dev/shm/sem.${name}`), sysvIds.splice(0));
 }
-process.on('exit', cleanup);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    cleanup();
-    process.exit(130);
-  });
-}
+cleanUpOnExit(cleanup);
 fs.mkdirSync(work, { recursive: true });
 fs.writeFileSync(path.join(work, 'linux-objects.json'), JSON.stringify({ pid: process.pid, posixPrefix: `sem.${prefix}.`, keyBase, keyCount: 1 << 14 }) + '\n');
 
@@ -367,7 +355,7 @@ async function main(): Promise<PartResult> {
     runFigures(run);
     log(`posix ${count}: ${fmt(run.cpuPercent, 2)} % CPU`);
   }
-  for (const name of posixNames.splice(0)) fs.rmSync(`/dev/shm/sem.${name}`, { force: true });
+  removeSemaphores(posixNames.splice(0).map((name) => `/dev/shm/sem.${name}`), []);
   for (const count of sysvSizes) {
     createSysv(count);
     const run = await measure('sysv', count);

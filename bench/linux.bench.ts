@@ -20,8 +20,8 @@ import { Sampler } from '../core/sampler';
 import { Service } from '../core/service';
 import type { UpdateMessage } from '../protocol';
 import { LinuxBackend } from '../native/linux/backend';
-import { IPC_RMID, libc } from '../native/linux/libc';
 import { LOCKS_SOURCE, SHM_DIRECTORY, SYSV_SOURCE } from '../native/linux/names';
+import { cleanUpOnExit, removeSemaphores } from './cleanup';
 import { finishPart, type Figure, type PartResult, median, round } from './figures';
 
 // ---- arguments ----------------------------------------------------------------------------------
@@ -61,28 +61,9 @@ let whyScene: ChildProcess | undefined;
 function cleanup(): void {
   if (churnProcess && churnProcess.exitCode === null) churnProcess.kill('SIGTERM');
   if (whyScene && whyScene.exitCode === null) whyScene.kill('SIGKILL');
-  for (const file of posixPaths.splice(0)) {
-    try {
-      fs.rmSync(file, { force: true });
-    } catch {
-      // the orchestrator sweeps again
-    }
-  }
-  for (const semid of sysvIds.splice(0)) {
-    try {
-      libc().semctl(semid, 0, IPC_RMID);
-    } catch {
-      // idem
-    }
-  }
+  removeSemaphores(posixPaths.splice(0), sysvIds.splice(0));
 }
-process.on('exit', cleanup);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    cleanup();
-    process.exit(128 + 2);
-  });
-}
+cleanUpOnExit(cleanup);
 
 fs.mkdirSync(work, { recursive: true });
 fs.writeFileSync(
