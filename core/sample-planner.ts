@@ -21,7 +21,7 @@
 
 export type Account = 'watched' | 'sampling' | 'passes';
 const ACCOUNTS: readonly Account[] = ['watched', 'sampling', 'passes'];
-const SHARES: Record<Account, number> = { watched: 0.2, sampling: 0.55, passes: 0.25 };
+const SHARES: Record<Account, number> = { watched: 0.35, sampling: 0.5, passes: 0.15 };
 
 export interface CpuBudgetOptions {
   /** Percent of one core. */
@@ -93,6 +93,11 @@ export class CpuBudget {
     return budget * SHARES[account] * (account === 'passes' ? 1000 : this.burstMs);
   }
 
+  /** What an account earns per ms of the clock (its share of the work share; surplus passed on comes on top). */
+  refillRate(account: Account): number {
+    return this.workShare * SHARES[account];
+  }
+
   balance(account: Account): number {
     return this.balances[account];
   }
@@ -127,6 +132,14 @@ export class CpuBudget {
   /** Takes measured work off an account (it may go negative: debt). */
   charge(account: Account, ms: number): void {
     if (!(ms > 0)) return;
+    this.balances[account] -= ms;
+    this.charged[account] += ms;
+    this.windowCharged += ms;
+  }
+
+  /** Corrects an account by what measured work differs from what was charged for it by estimate (either way). */
+  settle(account: Account, ms: number): void {
+    if (!Number.isFinite(ms) || ms === 0) return;
     this.balances[account] -= ms;
     this.charged[account] += ms;
     this.windowCharged += ms;

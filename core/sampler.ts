@@ -22,7 +22,7 @@ import { type BudgetStatus, DEFAULT_CPU_BUDGET_PERCENT, DEFAULT_RATES, cpuBudget
 import { HistoryStore } from './history';
 import { levelOf } from './levels';
 import { openEachRead } from './open-each-read';
-import { CostModel, CpuBudget, defaultWorkClock, nextIntervalTier, roundMs } from './sample-planner';
+import { type Account, CostModel, CpuBudget, defaultWorkClock, nextIntervalTier, roundMs } from './sample-planner';
 import { sameValue } from './same-value';
 import { UpdateStream } from './update-stream';
 import { WaitClock } from './wait-clock';
@@ -50,6 +50,8 @@ export interface SamplerOptions {
   clock?: () => number;
   /** What work costs, ms (default: process CPU time on Linux, wall time elsewhere; see sample-planner.ts). */
   workClock?: () => number;
+  /** Whether the work clock counts CPU time (default: when it is the thread's or the process's CPU clock); a wake-up's price is learned only then. */
+  workClockIsCpu?: boolean;
   /** This process's CPU time, ms; null to budget only the sampler's measured work (default process.cpuUsage). */
   processCpuMs?: (() => number) | null;
   /** How long a changed object stays in the hot tier, ms (default 10,000). */
@@ -72,6 +74,8 @@ export interface SamplerStats {
   tierSamples: Record<Tier, number>;
   /** Scheduled ticks skipped because their account of the budget was spent. */
   deferred: Record<Cadence, number>;
+  /** Timer wake-ups (one runs every cadence then due). */
+  wakeUps: number;
   /** The last error a scheduled tick threw, if any. */
   lastError?: string;
 }
@@ -89,9 +93,26 @@ interface Tracked {
 }
 
 type Cadence = keyof Rates;
+/** The order a wake-up runs due cadences in: the watched objects' delay is the tightest. */
+const CADENCES: readonly Cadence[] = ['watchMs', 'stateMs', 'scanMs', 'holdersMs'];
+const CADENCES_WITHOUT_ATTRIBUTION: readonly Cadence[] = ['watchMs', 'stateMs', 'scanMs'];
+const QUICK = { quick: true } as const;
+/** The account each cadence's ticks are paid from. */
+const ACCOUNT_OF: Record<Cadence, Account> = { watchMs: 'watched', stateMs: 'sampling', scanMs: 'passes', holdersMs: 'passes' };
+/** The longest a cadence waits for its account (then it runs and is deferred as before). */
+const MAX_BUDGET_WAIT_MS = 5_000;
+/** Measured wake-ups whose gaps make one median (see learnWakeCost), and how often one is measured. */
+const WAKE_SAMPLE = 16;
+const WAKE_MEASURE_EVERY = 8;
+/** One watch tick in this many measures its cost; the others are charged the learned cost (the clock is a system call). */
+const WATCH_MEASURE_EVERY = 8;
+/** A cadence due within this long (ms, at most a quarter of its period) runs with the wake-up at hand. */
+const COALESCE_MS = 2;
 
+/** No holders or waiters: one shared empty list, so that an unattributed object allocates nothing per pass. */
+const NONE = Object.freeze([]) as unknown as never[];
 /** Objects per reader call at most (process_vm_readv reads up to 1,024 pieces per call). */
-const MAX_BATCH = 256;
+const MAX_BATCH = 1024;
 /** Objects sampled at the watch rate at most (the detail pane's, `watch`'s first ones). */
 const MAX_WATCHED = 10;
 /** A scan that costs at most this (ms of work) runs at its rate even while the passes' account is in debt. */
@@ -112,6 +133,7 @@ export class Sampler {
     ticks: 0,
     samples: 0,
     overruns: 0,
+    wakeUps: 0,
     lastTickMs: 0,
     busyMs: { scanMs: 0, stateMs: 0, watchMs: 0, holdersMs: 0 },
     tierSamples: { watched: 0, hot: 0, cold: 0 },
@@ -120,6 +142,12 @@ export class Sampler {
   private readonly backend: Backend;
   private readonly now: () => number;
   private readonly tracked = new Map<string, Tracked>();
+  /** Tracked objects marked gone (kept listed until their retention ends). */
+  private readonly gone = new Set<string>();
+  /** The backend's last listing and the entries the filters kept of it. */
+  private lastDiscovered?: { listed: ReadonlyArray<Pick<ObjectEntry, 'kind' | 'name' | 'path'>>; entries: Array<Pick<ObjectEntry, 'kind' | 'name' | 'path'>> };
+  /** The last scan's listing, and its paths. */
+  private lastListing?: { entries: ReadonlyArray<Pick<ObjectEntry, 'kind' | 'name' | 'path'>>; paths: Set<string> };
   /** `tracked` as an array for round-robin ticks; rebuilt only after the set changes. */
   private order: Tracked[] = [];
   private orderStale = true;
@@ -130,7 +158,19 @@ export class Sampler {
   private readonly matchesName: (name: string) => boolean;
   private readonly kinds?: Set<string>;
   private rates: Rates;
-  private timers = new Map<Cadence, NodeJS.Timeout>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly wakeCostLearned: boolean;
+  /** Thread CPU between recent wake-ups, ms (see learnWakeCost). */
+  private readonly wakeGaps: number[] = [];
+  /** The work clock when the last wake-up's ticks ended. */
+  private lastWakeEnd: number | undefined;
+  /** What the current state tick's batches have charged so far. */
+  private tickEstimated = 0;
+  private wakesSinceMeasured = 0;
+  /** Watch ticks since the last one whose cost was measured. */
+  private unmeasuredWatchTicks = 0;
+  /** When each cadence is next due (the planner's clock). */
+  private readonly dueAt: Record<Cadence, number> = { scanMs: 0, stateMs: 0, watchMs: 0, holdersMs: 0 };
   private roundRobin = 0;
   private waitersUnavailable?: string;
   private readonly lastUnreadable: Required<UnreadablePids> = { holders: [], waiters: [] };
@@ -140,7 +180,7 @@ export class Sampler {
   private readonly clock: () => number;
   private readonly workClock: () => number;
   private readonly budget: CpuBudget;
-  private readonly costs = new CostModel<'state' | 'watch'>();
+  private readonly costs = new CostModel<'hot' | 'cold' | 'watch' | 'wake'>();
   private readonly hotWindowMs: number;
   private readonly coldIntervalMs: number;
   /** Objects whose state changed within the hot window, with when (planner clock). */
@@ -181,6 +221,9 @@ export class Sampler {
     // other threads' time (GC, the pool) that lands inside a short span.
     const threadClock = this.backend.threadCpuMs?.bind(this.backend);
     this.workClock = options.workClock ?? (options.clock ? options.clock : threadClock ?? defaultWorkClock());
+    // A wake-up's price can be learned only from a CPU clock: on a wall clock the gap between
+    // wake-ups is mostly sleep (Windows, whose CPU times move in 15.6 ms steps).
+    this.wakeCostLearned = options.workClockIsCpu ?? (options.workClock === undefined && !options.clock && (threadClock !== undefined || process.platform === 'linux'));
     this.budget = new CpuBudget({
       percent: checkedBudget(options.cpuBudgetPercent ?? DEFAULT_CPU_BUDGET_PERCENT),
       clock: this.clock,
@@ -231,8 +274,8 @@ export class Sampler {
   /** Stops the cadences and releases what the reader keeps (a later tick opens a new one). */
   stop(): void {
     this.running = false;
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     this.stateReader?.close();
     this.stateReader = undefined;
   }
@@ -245,10 +288,7 @@ export class Sampler {
   /** New rates apply from the next tick of each cadence. */
   setRates(rates: Partial<Rates>): Rates {
     this.rates = { ...this.rates, ...rates };
-    if (this.running) {
-      for (const timer of this.timers.values()) clearTimeout(timer);
-      this.startTimers();
-    }
+    if (this.running) this.startTimers();
     return this.currentRates;
   }
 
@@ -267,8 +307,9 @@ export class Sampler {
   /** The budget, what the engine used over the last second, and how long a round of every object takes. */
   budgetStatus(): BudgetStatus {
     this.budget.refill();
-    let objects = 0;
-    for (const tracked of this.tracked.values()) if (this.isLive(tracked)) objects++;
+    // Counted by the state ticks about once a second; counted here only before the first.
+    let objects = this.liveCount ?? 0;
+    if (this.liveCount === undefined) for (const tracked of this.tracked.values()) if (this.isLive(tracked)) objects++;
     let fullRoundMs = 0;
     for (const tier of ['watched', 'hot', 'cold'] as const) {
       if (this.tierSize[tier] > 0) fullRoundMs = Math.max(fullRoundMs, this.tierPeriod(tier));
@@ -289,6 +330,11 @@ export class Sampler {
       if (this.tracked.has(path)) (this.watched.size < MAX_WATCHED ? this.watched : this.watchedBeyondRate).add(path);
     }
     this.userHot = new Set([...this.visible, ...this.watchedBeyondRate]);
+    // The first watch tick comes at the watch rate, not at the end of the slower idle period.
+    if (this.running && this.watched.size > 0) {
+      this.dueAt.watchMs = Math.min(this.dueAt.watchMs, this.clock() + this.rates.watchMs);
+      this.armTimer();
+    }
     return [...this.watched, ...this.watchedBeyondRate];
   }
 
@@ -300,11 +346,27 @@ export class Sampler {
     return this.tracked.get(path)?.entry.kind;
   }
 
-  /** Namespace scan: new objects appear, missing ones are marked gone, old gone ones dropped. */
+  /**
+   * Namespace scan: new objects appear, missing ones are marked gone, old gone ones dropped. A
+   * listing equal to the last one (an incremental scan found nothing new) only ages the gone ones:
+   * walking 10,000 unchanged entries each second cost more than the listing.
+   */
   scanTick(options: { planned?: boolean } = {}): void {
     const t = this.now();
+    const entries = this.discover();
+    const retention = this.options.goneRetentionMs ?? 30_000;
+    if (this.lastListing && sameListing(entries, this.lastListing.entries)) {
+      for (const path of [...this.gone]) {
+        const tracked = this.tracked.get(path);
+        if (!tracked) this.gone.delete(path);
+        else if (this.lastListing.paths.has(path)) this.recreated(path, t);
+        else if (t - tracked.record.goneAt! >= retention) this.drop(path, tracked);
+      }
+      this.flush();
+      return;
+    }
     const seen = new Set<string>();
-    for (const entry of this.discover()) {
+    for (const entry of entries) {
       seen.add(entry.path);
       const known = this.tracked.get(entry.path);
       if (!known) {
@@ -317,26 +379,13 @@ export class Sampler {
         this.orderStale = true;
         this.sampleOne(entry.path, t);
         this.pending.set(entry.path, this.tracked.get(entry.path)!.record);
-      } else if (known.record.goneAt !== undefined) {
-        // Re-created under the same name.
-        this.update(entry.path, { goneAt: undefined, error: undefined }, t);
-        this.sampleOne(entry.path, t);
-      }
+      } else if (known.record.goneAt !== undefined) this.recreated(entry.path, t);
     }
-    const retention = this.options.goneRetentionMs ?? 30_000;
+    this.lastListing = { entries, paths: seen };
     for (const [path, tracked] of this.tracked) {
       const goneAt = tracked.record.goneAt;
       if (goneAt === undefined && !seen.has(path) && !this.options.fixedNames) this.markGone(path, t);
-      else if (goneAt !== undefined && t - goneAt >= retention) {
-        this.tracked.delete(path);
-        this.recent.delete(tracked);
-        this.stateReader?.forget(path);
-        this.orderStale = true;
-        this.watched.delete(path);
-        this.history.delete(path);
-        this.pending.delete(path);
-        this.pendingRemoved.add(path);
-      }
+      else if (goneAt !== undefined && t - goneAt >= retention) this.drop(path, tracked);
     }
     this.flush();
   }
@@ -397,6 +446,11 @@ export class Sampler {
    */
   plannedStateTick(): void {
     const started = this.clock();
+    // The tick's work is measured from here to the end of its flush; its batches are charged as
+    // they go (so the budget stops them in time), and the rest (the tiers' lists, the flush to the
+    // stream) when it ends.
+    const workStarted = this.workClock();
+    this.tickEstimated = 0;
     this.budget.refill();
     const t = this.now();
     if (this.orderStale) {
@@ -422,11 +476,11 @@ export class Sampler {
         if (this.isLive(tracked) && !this.recent.has(tracked) && !this.userHot.has(tracked.entry.path) && !this.watched.has(tracked.entry.path)) hot.push(tracked);
       }
     }
-    const fits = this.affordable();
+    const fits = this.affordable('hot');
     if (hot.length > fits) hot.sort((a, b) => b.stateChangedAt - a.stateChangedAt);
     let hotDone = 0;
     while (hotDone < hot.length) {
-      const n = Math.min(this.affordable(), hot.length - hotDone);
+      const n = Math.min(this.affordable('hot'), hot.length - hotDone);
       if (n < 1) break;
       this.sampleMeasured(hot.slice(hotDone, hotDone + n), t, 'hot');
       hotDone += n;
@@ -442,7 +496,7 @@ export class Sampler {
       !this.watched.has(tracked.entry.path);
     let coldDone = 0;
     const batch: Tracked[] = [];
-    let room = this.affordable();
+    let room = this.affordable('cold');
     // The round goes on from where it stopped, and stops at the first object it already reached
     // within the interval: the ones after it were reached later still, so none of them is due
     // (walking all of them at every tick would cost more than sampling them).
@@ -467,7 +521,7 @@ export class Sampler {
       if (batch.length === 0) break;
       this.sampleMeasured(batch, t, 'cold');
       coldDone += batch.length;
-      room = this.affordable();
+      room = this.affordable('cold');
     }
     this.coldCursor = position;
 
@@ -491,9 +545,8 @@ export class Sampler {
     for (const tier of ['hot', 'cold'] as const) this.tierInterval[tier] = nextIntervalTier(this.tierInterval[tier], this.tierPeriod(tier));
     if (hotDone < hot.length) this.stats.overruns++;
     this.stats.ticks++;
-    const flushStarted = this.workClock();
     this.flush();
-    this.budget.charge('sampling', this.workClock() - flushStarted);
+    this.budget.settle('sampling', this.workClock() - workStarted - this.tickEstimated);
     this.stats.lastTickMs = this.clock() - started;
   }
 
@@ -501,12 +554,14 @@ export class Sampler {
   plannedWatchTick(): void {
     if (this.watched.size === 0) return;
     const started = this.clock();
-    const workStarted = this.workClock();
     this.budget.refill();
     if (this.budget.balance('watched') <= 0) {
       this.stats.deferred.watchMs++;
       return;
     }
+    const estimate = this.costs.estimate('watch');
+    const measured = estimate === undefined || ++this.unmeasuredWatchTicks >= WATCH_MEASURE_EVERY;
+    const workStarted = measured ? this.workClock() : 0;
     const t = this.now();
     const batch: Tracked[] = [];
     for (const path of this.watched) {
@@ -516,9 +571,12 @@ export class Sampler {
     if (batch.length) {
       this.sampleBatch(batch, t, 'watched');
       this.flush();
-      const took = this.workClock() - workStarted;
-      this.budget.charge('watched', took);
-      this.costs.observe('watch', took, batch.length);
+      if (measured) {
+        const took = this.workClock() - workStarted;
+        this.budget.charge('watched', took);
+        this.costs.observe('watch', took, batch.length);
+        this.unmeasuredWatchTicks = 0;
+      } else this.budget.charge('watched', estimate! * batch.length);
     }
     this.countSamples('watched', batch.length, started, this.rates.watchMs);
     this.tierInterval.watched = nextIntervalTier(this.tierInterval.watched, this.tierPeriod('watched'));
@@ -562,23 +620,30 @@ export class Sampler {
    * so that a cost learned from an expensive first read (the reader setting up) is re-measured at
    * once instead of blocking sampling until the balance covers it.
    */
-  private affordable(): number {
+  private affordable(tier: 'hot' | 'cold'): number {
     const room = this.budget.balance('sampling');
     if (room <= 0) return 0;
-    const perObject = this.costs.estimate('state');
+    const perObject = this.costs.estimate(tier) ?? this.costs.estimate(tier === 'hot' ? 'cold' : 'hot');
     if (perObject === undefined) return 1;
     return Math.max(1, Math.min(MAX_BATCH, Math.floor(room / Math.max(perObject, 1e-4))));
   }
 
-  private sampleMeasured(batch: readonly Tracked[], t: number, tier: Tier): void {
+  /**
+   * Samples a batch of the state tick, measured (and teaching its tier's cost per object). The
+   * tiers are costed apart: a hot object has usually changed (a new record, history, the stream),
+   * a cold one has not. Batches are as large as the account allows (up to MAX_BATCH), so a tick
+   * makes few clock reads, each a foreign call.
+   */
+  private sampleMeasured(batch: readonly Tracked[], t: number, tier: 'hot' | 'cold'): void {
     const started = this.workClock();
     this.sampleBatch(batch, t, tier);
     const took = this.workClock() - started;
     this.budget.charge('sampling', took);
+    this.tickEstimated += took;
     // The cost per object is learned from batches big enough that the call's fixed cost (the
     // system call, koffi, the clock itself) does not pass for a per-object one; small batches
     // are still charged what they cost.
-    if (batch.length >= MIN_COSTED_BATCH || this.costs.estimate('state') === undefined) this.costs.observe('state', took, batch.length);
+    if (batch.length >= MIN_COSTED_BATCH || this.costs.estimate(tier) === undefined) this.costs.observe(tier, took, batch.length);
   }
 
   /**
@@ -618,51 +683,64 @@ export class Sampler {
     return tracked.record.goneAt === undefined && this.sampledKinds.has(tracked.entry.kind);
   }
 
-  /** Holders (one pass over the handle table) and, where the OS tells, waiters. */
+  /**
+   * Holders (one pass over the handle table) and, where the OS tells, waiters. Only records whose
+   * holders, waiters or reasons changed are touched: at 10,000 objects a pass that rewrote every
+   * record cost more than the OS calls behind it.
+   */
   attributionTick(): void {
     const t = this.now();
-    const live = [...this.tracked.values()].filter(
-      (x) => x.record.goneAt === undefined && !x.record.error && this.sampledKinds.has(x.entry.kind),
-    );
+    const live: Tracked[] = [];
+    for (const tracked of this.tracked.values()) {
+      if (tracked.record.goneAt === undefined && !tracked.record.error && this.sampledKinds.has(tracked.entry.kind)) live.push(tracked);
+    }
     if (live.length === 0) return;
-    const paths = live.map((x) => x.entry.path);
+    const paths = live.map((tracked) => tracked.entry.path);
     try {
       const result = this.backend.holders(paths);
       this.lastUnreadable.holders = result.unreadablePids ?? [];
-      for (const path of paths) {
-        const holders = result.holders.get(path) ?? [];
-        // A complete answer clears the reason an earlier failed or incomplete one left.
-        const unavailable = result.incomplete
-          ? this.withUnavailable(path, { holders: `incomplete: ${result.incomplete}` })
-          : this.withoutUnavailable(path, 'holders');
-        this.update(path, { holders, unavailable }, t);
-      }
+      // A complete answer clears the reason an earlier failed or incomplete one left.
+      const reason = result.incomplete ? `incomplete: ${result.incomplete}` : undefined;
+      for (const tracked of live) this.attribute(tracked, 'holders', result.holders.get(tracked.entry.path) ?? NONE, reason, t);
     } catch (error) {
-      for (const path of paths) this.update(path, { unavailable: this.withUnavailable(path, { holders: messageOf(error) }) }, t);
+      const reason = messageOf(error);
+      for (const tracked of live) this.attribute(tracked, 'holders', undefined, reason, t);
     }
     if (this.waitersUnavailable === undefined) {
       try {
         const result = this.backend.waiters(paths);
         this.lastUnreadable.waiters = result.unreadablePids ?? [];
-        for (const path of paths) {
-          // As for holders: a complete answer clears an earlier reason, an incomplete one says why.
-          const unavailable = result.incomplete
-            ? this.withUnavailable(path, { waiters: `incomplete: ${result.incomplete}` })
-            : this.withoutUnavailable(path, 'waiters');
-          this.update(path, { waiters: result.waiters.get(path) ?? [], unavailable }, t);
-        }
-        this.waitClock.observe(t, paths.flatMap((path) => (result.waiters.get(path) ?? []).map((w) => ({ pid: w.pid, tid: w.tid, object: path }))));
+        // As for holders: a complete answer clears an earlier reason, an incomplete one says why.
+        const reason = result.incomplete ? `incomplete: ${result.incomplete}` : undefined;
+        for (const tracked of live) this.attribute(tracked, 'waiters', result.waiters.get(tracked.entry.path) ?? NONE, reason, t);
+        const waits: Array<{ pid: number; tid: number; object: string }> = [];
+        for (const [object, waiters] of result.waiters) for (const w of waiters) waits.push({ pid: w.pid, tid: w.tid, object });
+        this.waitClock.observe(t, waits);
       } catch (error) {
         if (isNativeError(error) && error.kind === 'unsupported') this.waitersUnavailable = error.message;
-        else for (const path of paths) this.update(path, { unavailable: this.withUnavailable(path, { waiters: messageOf(error) }) }, t);
+        else {
+          const reason = messageOf(error);
+          for (const tracked of live) this.attribute(tracked, 'waiters', undefined, reason, t);
+        }
       }
     }
     if (this.waitersUnavailable !== undefined) {
-      for (const path of paths) {
-        this.update(path, { unavailable: this.withUnavailable(path, { waiters: this.waitersUnavailable }) }, t);
-      }
+      for (const tracked of live) this.attribute(tracked, 'waiters', undefined, this.waitersUnavailable, t);
     }
     this.flush();
+  }
+
+  /**
+   * Sets a record's holders or waiters (undefined: keep what it has) and the reason they may be
+   * missing (undefined: none); nothing when both are as they are.
+   */
+  private attribute(tracked: Tracked, key: 'holders' | 'waiters', list: ObjectRecord['holders'] | ObjectRecord['waiters'] | undefined, reason: string | undefined, t: number): void {
+    const record = tracked.record;
+    const path = tracked.entry.path;
+    const sameList = list === undefined || sameValue(record[key], list);
+    if (sameList && record.unavailable?.[key] === reason) return;
+    const unavailable = reason === undefined ? this.withoutUnavailable(path, key) : this.withUnavailable(path, { [key]: reason });
+    this.update(path, sameList ? { unavailable } : { [key]: list, unavailable }, t);
   }
 
   /** The processes the last holders and waiters passes could not read (the records say only how many). */
@@ -694,7 +772,10 @@ export class Sampler {
       }
       return entries;
     }
-    const entries = this.backend.scan(this.options.scopes?.length ? this.options.scopes : undefined);
+    const listed = this.backend.scan(this.options.scopes?.length ? this.options.scopes : undefined);
+    // The same listing as last time (no focus scope): the same filtered entries, without filtering 10,000 names again.
+    if (this.focusScopes.length === 0 && this.lastDiscovered && sameListing(listed, this.lastDiscovered.listed)) return this.lastDiscovered.entries;
+    const entries = [...listed];
     // The focused process's own objects: scanned apart, so that its exit empties only them.
     for (const scope of this.focusScopes) {
       try {
@@ -704,7 +785,9 @@ export class Sampler {
         if (!isNativeError(error)) throw error;
       }
     }
-    return entries.filter((entry) => (!this.kinds || this.kinds.has(entry.kind)) && this.matchesName(entry.name));
+    const filtered = entries.filter((entry) => (!this.kinds || this.kinds.has(entry.kind)) && this.matchesName(entry.name));
+    this.lastDiscovered = this.focusScopes.length === 0 ? { listed, entries: filtered } : undefined;
+    return filtered;
   }
 
   /**
@@ -730,7 +813,11 @@ export class Sampler {
   /** Reads a batch of tracked objects (all of sampled kinds) and applies each result. */
   private sampleBatch(batch: readonly Tracked[], t: number, tier?: Tier): void {
     if (batch.length === 0) return;
-    const results = this.reader.read(batch.map((tracked) => tracked.entry));
+    // The watched objects are read again within milliseconds: a quick read (see StateReader).
+    const results = this.reader.read(
+      batch.map((tracked) => tracked.entry),
+      tier === 'watched' ? QUICK : undefined,
+    );
     const sampledAt = this.clock();
     if (tier) this.stats.tierSamples[tier] += batch.length;
     for (let i = 0; i < batch.length; i++) {
@@ -760,8 +847,29 @@ export class Sampler {
     }
   }
 
+  /** A gone object listed again: re-created under the same name. */
+  private recreated(path: string, t: number): void {
+    this.gone.delete(path);
+    this.update(path, { goneAt: undefined, error: undefined }, t);
+    this.sampleOne(path, t);
+  }
+
+  /** A gone object past its retention: no longer listed. */
+  private drop(path: string, tracked: Tracked): void {
+    this.gone.delete(path);
+    this.tracked.delete(path);
+    this.recent.delete(tracked);
+    this.stateReader?.forget(path);
+    this.orderStale = true;
+    this.watched.delete(path);
+    this.history.delete(path);
+    this.pending.delete(path);
+    this.pendingRemoved.add(path);
+  }
+
   private markGone(path: string, t: number): void {
     if (this.tracked.get(path)?.record.goneAt !== undefined) return;
+    this.gone.add(path);
     this.stateReader?.forget(path);
     this.update(path, { goneAt: t }, t);
   }
@@ -816,30 +924,113 @@ export class Sampler {
     this.stream.commit(upserts, removed);
   }
 
+  /**
+   * One timer for every cadence: each keeps when it is next due, and a wake-up runs all that are
+   * due (the watched objects first) then sleeps until the earliest next one. A timer wake-up costs
+   * the process about as much CPU as a tick's work here (130 µs under a VM), so 100 Hz watching
+   * must not come with separate wake-ups for the state ticks, scans and passes.
+   */
   private startTimers(): void {
-    this.schedule('scanMs', () => this.scheduledTick('scanMs'));
-    this.schedule('stateMs', () => this.scheduledTick('stateMs'));
-    this.schedule('watchMs', () => this.scheduledTick('watchMs'));
-    if (this.options.attribution !== false) this.schedule('holdersMs', () => this.scheduledTick('holdersMs'));
+    const now = this.clock();
+    for (const cadence of CADENCES) this.dueAt[cadence] = now + this.periodOf(cadence);
+    this.armTimer();
   }
 
-  private schedule(cadence: Cadence, tick: () => void): void {
-    const run = () => {
-      if (!this.running) return;
-      const started = performance.now();
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const now = this.clock();
+    let next = Number.POSITIVE_INFINITY;
+    for (const cadence of this.activeCadences()) next = Math.min(next, Math.max(this.dueAt[cadence], now + this.waitForBudgetMs(cadence)));
+    this.timer = setTimeout(() => this.wake(), Math.max(0, next - now));
+  }
+
+  /**
+   * A wake-up's price is the median of what the thread spent between wake-ups over about a second:
+   * the gaps also hold other work now and then (a subscriber's acknowledgement sending a delta, a
+   * garbage collection), which the process's CPU counts as the budget's overhead instead.
+   */
+  private learnWakeCost(gap: number): void {
+    if (!(gap >= 0)) return;
+    this.wakeGaps.push(gap);
+    if (this.wakeGaps.length < WAKE_SAMPLE) return;
+    this.wakeGaps.sort((a, b) => a - b);
+    this.costs.observe('wake', this.wakeGaps[this.wakeGaps.length >> 1]);
+    this.wakeGaps.length = 0;
+  }
+
+  /**
+   * How long until a cadence's account can pay for its next tick and the wake-up before it: a
+   * tick the budget would skip must not cost a wake-up (which costs as much as the tick).
+   */
+  private waitForBudgetMs(cadence: Cadence): number {
+    if (this.watched.size === 0 && cadence === 'watchMs') return 0;
+    this.budget.refill();
+    const account = ACCOUNT_OF[cadence];
+    const wake = this.costs.estimate('wake') ?? 0;
+    const tick = cadence === 'watchMs' ? (this.costs.estimate('watch') ?? 0) * this.watched.size : 0;
+    // Passes wait until their debt is repaid (a cheap scan does not; see pass()).
+    if (cadence === 'scanMs' && this.lastScanMs !== undefined && this.lastScanMs <= CHEAP_SCAN_MS) return 0;
+    const missing = wake + tick - this.budget.balance(account);
+    if (missing <= 0) return 0;
+    const perMs = this.budget.refillRate(account);
+    return perMs > 0 ? Math.min(MAX_BUDGET_WAIT_MS, missing / perMs) : MAX_BUDGET_WAIT_MS;
+  }
+
+  private activeCadences(): readonly Cadence[] {
+    if (this.options.attribution === false) return CADENCES_WITHOUT_ATTRIBUTION;
+    return CADENCES;
+  }
+
+  /** How often a cadence runs; with nothing watched, the watch cadence only checks at the state rate whether that changed. */
+  private periodOf(cadence: Cadence): number {
+    if (cadence === 'watchMs' && this.watched.size === 0) return Math.max(this.rates.watchMs, this.rates.stateMs);
+    return this.rates[cadence];
+  }
+
+  private wake(): void {
+    this.timer = undefined;
+    if (!this.running) return;
+    this.stats.wakeUps++;
+    // What the thread spent since the last wake-up ended (returning to the event loop, the
+    // wake-up itself, small callbacks) is the price of this wake-up: charged to the first
+    // cadence that runs, and learned, so that the timer waits until an account can pay for it.
+    // Measured one wake-up in WAKE_MEASURE_EVERY (the clock is a foreign call too).
+    if (this.wakeCostLearned && this.lastWakeEnd !== undefined) this.learnWakeCost(this.workClock() - this.lastWakeEnd);
+    let gap = this.costs.estimate('wake') ?? 0;
+    for (const cadence of this.activeCadences()) {
+      const period = this.periodOf(cadence);
+      // Due within a fifth of a watch period: run now, with the others, instead of waking again.
+      if (this.clock() < this.dueAt[cadence] - Math.min(COALESCE_MS, period / 4)) continue;
+      const started = this.clock();
+      if (gap > 0) {
+        this.budget.charge(ACCOUNT_OF[cadence], gap);
+        gap = 0;
+      }
       // A failed scan (say, a directory became unreadable) must not stop the other cadences.
-      this.guarded(tick);
-      const took = performance.now() - started;
-      this.stats.busyMs[cadence] += took;
+      this.guarded(() => this.scheduledTick(cadence));
+      const ended = this.clock();
+      this.stats.busyMs[cadence] += ended - started;
       // The period counts from the tick's start, so the tick's own time does not lower the rate
       // (10 Hz stays 10 Hz); a tick as long as its period still leaves a fifth of it to the rest.
-      // With nothing watched the watch cadence only looks at the state rate whether that changed.
-      const period = cadence === 'watchMs' && this.watched.size === 0 ? Math.max(this.rates.watchMs, this.rates.stateMs) : this.rates[cadence];
-      const next = Math.max(period / 5, period - took);
-      if (this.running) this.timers.set(cadence, setTimeout(run, next));
-    };
-    this.timers.set(cadence, setTimeout(run, this.rates[cadence]));
+      this.dueAt[cadence] = Math.max(started + period, ended + period / 5);
+      if (!this.running) return;
+    }
+    const measureNext = this.wakeCostLearned && (++this.wakesSinceMeasured >= WAKE_MEASURE_EVERY || this.costs.estimate('wake') === undefined);
+    this.lastWakeEnd = measureNext ? this.workClock() : undefined;
+    if (this.lastWakeEnd !== undefined) this.wakesSinceMeasured = 0;
+    this.armTimer();
   }
+}
+
+/** Two listings with the same objects in the same order (the backend may return the same entries again). */
+function sameListing(a: ReadonlyArray<Pick<ObjectEntry, 'kind' | 'name' | 'path'>>, b: ReadonlyArray<Pick<ObjectEntry, 'kind' | 'name' | 'path'>>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x !== y && (x.path !== y.path || x.kind !== y.kind || x.name !== y.name)) return false;
+  }
+  return true;
 }
 
 function checkedBudget(percent: number): number {

@@ -32,9 +32,17 @@ export interface ReadTarget {
  * object's life (Linux keeps read-only semaphore mappings; a Windows handle would keep a named
  * object alive, so there each read opens and closes). The sampler owns one and closes it on stop.
  */
+export interface ReadOptions {
+  quick?: boolean;
+}
+
 export interface StateReader {
-  /** One result per target, in order: its state, or the error that stopped its read. */
-  read(targets: readonly ReadTarget[]): Array<ObjectState | Error>;
+  /**
+   * One result per target, in order: its state, or the error that stopped its read. A quick read
+   * (the watch cadence, up to 100 Hz) may skip checks a read repeats anyway within a state period
+   * (Linux: whether names were removed or replaced, checked at most every 100 ms then).
+   */
+  read(targets: readonly ReadTarget[], options?: ReadOptions): Array<ObjectState | Error>;
   /** Drops what is kept for a path (it vanished, or is no longer tracked). */
   forget(path: string): void;
   /** Releases everything kept; a later read sets up again. */

@@ -51,6 +51,8 @@ export const MAX_MAPPINGS = 16_384;
 /** Pieces per process_vm_readv call (UIO_MAXIOV). */
 const IOV_MAX = 1024;
 const WORD = 8;
+/** How old the name check may be for a quick read, ms (a state period). */
+export const QUICK_NAMES_MS = 100;
 const WATCHED_EVENTS = IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE;
 
 /** Device and inode of every path some reader has mapped (checked when mapped, watched since). */
@@ -75,6 +77,7 @@ export class MappedSemaphores {
   /** Why mappings are not kept, once found out; every read then opens the file. */
   #disabled: string | undefined;
   readonly #events = Buffer.alloc(64 * 1024);
+  #namesCheckedAt = Number.NEGATIVE_INFINITY;
   /** The words read, and the iovec arrays pointing at them (local) and at the mappings (remote). */
   readonly #words = Buffer.alloc(IOV_MAX * WORD);
   readonly #localIov = Buffer.alloc(IOV_MAX * 16);
@@ -94,10 +97,18 @@ export class MappedSemaphores {
     }
   }
 
-  /** The state of each path, in order, or the error that stopped its read. */
-  read(paths: readonly string[]): Array<PosixSemaphoreState | Error> {
+  /**
+   * The state of each path, in order, or the error that stopped its read. A quick read skips the
+   * watch's events when they were read less than QUICK_NAMES_MS ago: a removed or replaced name is
+   * then read through its old mapping for at most that long.
+   */
+  read(paths: readonly string[], quick = false): Array<PosixSemaphoreState | Error> {
     const results = new Array<PosixSemaphoreState | Error>(paths.length);
-    this.#applyNameChanges();
+    const now = performance.now();
+    if (!quick || now - this.#namesCheckedAt >= QUICK_NAMES_MS) {
+      this.#namesCheckedAt = now;
+      this.#applyNameChanges();
+    }
     const indices: number[] = [];
     const kept: Kept[] = [];
     for (let i = 0; i < paths.length; i++) {
@@ -174,11 +185,12 @@ export class MappedSemaphores {
     let first = 0;
     while (first < indices.length) {
       const count = indices.length - first;
+      // Whole buffers when reading from the start (the usual case): a subarray is an allocation per call.
       const read = libc().process_vm_readv(
         process.pid,
-        this.#localIov.subarray(first * 16),
+        first === 0 ? this.#localIov : this.#localIov.subarray(first * 16),
         count,
-        this.#remoteIov.subarray(first * 16),
+        first === 0 ? this.#remoteIov : this.#remoteIov.subarray(first * 16),
         count,
         0,
       );

@@ -175,15 +175,16 @@ export function scanPosixSemaphores(isChecked: (path: string) => boolean = () =>
     stamps.mtimeNs === previous.mtimeNs &&
     stamps.ctimeNs === previous.ctimeNs
   ) {
-    return previous.entries.map((entry) => ({ ...entry }));
+    // The same (frozen) entries again: a caller may then tell at once that nothing changed.
+    return previous.entries.slice();
   }
   const listedAtNs = BigInt(Date.now()) * 1_000_000n;
-  const entries = listShm(isChecked);
+  const entries = listShm(isChecked).map((entry) => Object.freeze(entry));
   lastListing =
     stamps && listedAtNs - stamps.mtimeNs > STAMP_GRANULARITY_NS && listedAtNs - stamps.ctimeNs > STAMP_GRANULARITY_NS
-      ? { ...stamps, entries: entries.map((entry) => ({ ...entry })) }
+      ? { ...stamps, entries }
       : undefined;
-  return entries;
+  return entries.slice();
 }
 
 function listShm(isChecked: (path: string) => boolean): ObjectEntry[] {

@@ -2,7 +2,7 @@
 // read through kept mappings (mapped-semaphores.ts), System V sets with one IPC_STAT deciding
 // whether values must be read again (sysv-reader.ts), and file locks from one read of /proc/locks
 // for all the locks asked for in a call.
-import type { ReadTarget, StateReader } from '../backend';
+import type { ReadOptions, ReadTarget, StateReader } from '../backend';
 import { NativeError } from '../errors';
 import type { ObjectState } from '../types';
 import { readLockRecords, sampleLock, type LockWaiterPid } from './file-locks';
@@ -19,7 +19,7 @@ export class LinuxStateReader implements StateReader {
 
   constructor(private readonly lockWaiterPid: LockWaiterPid) {}
 
-  read(targets: readonly ReadTarget[]): Array<ObjectState | Error> {
+  read(targets: readonly ReadTarget[], options?: ReadOptions): Array<ObjectState | Error> {
     const results = new Array<ObjectState | Error>(targets.length);
     const posix: number[] = [];
     const unlinked: number[] = [];
@@ -41,7 +41,10 @@ export class LinuxStateReader implements StateReader {
       }
     }
     if (posix.length > 0) {
-      const states = this.semaphores.read(posix.map((i) => targets[i].path));
+      const states = this.semaphores.read(
+        posix.map((i) => targets[i].path),
+        options?.quick === true,
+      );
       for (let j = 0; j < posix.length; j++) results[posix[j]] = states[j];
     }
     if (unlinked.length > 0) {

@@ -18,26 +18,26 @@ const clockAt = (start = 0) => {
 test('CpuBudget: refills at the budget, holds at most its capacity, and a charge may go into debt', () => {
   const { clock, now } = clockAt();
   const budget = new CpuBudget({ percent: 5, clock: now, processCpuMs: null, burstMs: 200 });
-  // Full at the start: watched 5 % x 20 % x 200 ms, sampling 5 % x 55 % x 200 ms, passes 5 % x 25 % x 1 s.
+  // Full at the start: watched 5 % x 35 % x 200 ms, sampling 5 % x 50 % x 200 ms, passes 5 % x 15 % x 1 s.
   const near = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual}, expected ${expected}`);
-  near(budget.capacity('watched'), 2, 'watched capacity');
-  near(budget.capacity('sampling'), 5.5, 'sampling capacity');
-  near(budget.capacity('passes'), 12.5, 'passes capacity');
-  near(budget.balance('sampling'), 5.5, 'full at the start');
+  near(budget.capacity('watched'), 3.5, 'watched capacity');
+  near(budget.capacity('sampling'), 5, 'sampling capacity');
+  near(budget.capacity('passes'), 7.5, 'passes capacity');
+  near(budget.balance('sampling'), 5, 'full at the start');
   budget.charge('sampling', 10);
-  near(budget.balance('sampling'), -4.5, 'a charge beyond the balance is debt');
-  clock.t += 100; // earns 5 ms: 2.75 to sampling, and the shares of the full watched and passes accounts
+  near(budget.balance('sampling'), -5, 'a charge beyond the balance is debt');
+  clock.t += 100; // earns 5 ms: 2.5 to sampling, and the shares of the full watched and passes accounts
   budget.refill();
-  near(budget.balance('sampling'), -4.5 + 5, 'sampling after 100 ms');
-  near(budget.balance('passes'), 12.5, 'passes stay full');
+  near(budget.balance('sampling'), -5 + 5, 'sampling after 100 ms');
+  near(budget.balance('passes'), 7.5, 'passes stay full');
   clock.t += 10_000;
   budget.refill();
-  near(budget.balance('sampling'), 5.5, 'never more than its capacity');
+  near(budget.balance('sampling'), 5, 'never more than its capacity');
   budget.charge('passes', 900); // a scan of 10,000 entries under Wine
   clock.t += 1000;
   budget.refill();
   // The others are full, so their shares of the second go to the passes' debt too: 50 ms in all.
-  near(budget.balance('passes'), 12.5 - 900 + 50, 'passes repay their debt');
+  near(budget.balance('passes'), 7.5 - 900 + 50, 'passes repay their debt');
 });
 
 test('CpuBudget: what the process spends beside the measured work is taken off the refill, down to a quarter', () => {
@@ -393,4 +393,59 @@ test('planner: a cheap scan finds new objects while an expensive holder pass has
   costly.run(1500);
   assert.ok(!costly.sampler.records().some((r) => r.path === pathOf(10)), 'a 200 ms scan waits for the account');
   assert.ok(costly.sampler.stats.deferred.scanMs > 0);
+});
+
+test('timer: one wake-up runs every cadence then due, so 100 Hz watching adds no wake-ups for state ticks, scans and passes', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { clock, sampler, backend } = plannedRig(50, 0.001, { cpuBudgetPercent: 100 }, { scanMs: 0.3, holdersMs: 0.7 });
+  const advance = (ms: number) => {
+    for (let i = 0; i < ms; i++) {
+      clock.t += 1;
+      t.mock.timers.tick(1);
+    }
+  };
+  sampler.start();
+  try {
+    sampler.watch([pathOf(0)]);
+    advance(2000);
+    const before = { wakeUps: sampler.stats.wakeUps, ticks: sampler.stats.ticks, reads: backend.reads.length, work: backend.work.length };
+    advance(1000);
+    const watchedReads = backend.reads.slice(before.reads).filter((path) => path === pathOf(0)).length;
+    const stateTicks = sampler.stats.ticks - before.ticks;
+    const passes = backend.work.slice(before.work).filter((w) => w.ms === 0.3 || w.ms === 0.7).length;
+    assert.ok(watchedReads >= 90, `the watched object read at the watch rate: ${watchedReads} in 1 s`);
+    assert.ok(stateTicks >= 9 && stateTicks <= 11, `state ticks at 10 Hz: ${stateTicks}`);
+    assert.ok(passes >= 1, `a scan or holder pass ran: ${passes}`);
+    const wakeUps = sampler.stats.wakeUps - before.wakeUps;
+    assert.ok(wakeUps <= watchedReads + 2, `${wakeUps} wake-ups for ${watchedReads} watch ticks, ${stateTicks} state ticks and ${passes} passes`);
+  } finally {
+    sampler.stop();
+  }
+});
+
+test('timer: a cadence whose account cannot pay sleeps until it can, instead of waking up to be deferred', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  // A watched read costs 0.5 ms; at 1 % the watched account earns 3.5 ms a second: about 7 ticks.
+  const { clock, sampler, backend } = plannedRig(5, 0.5, { cpuBudgetPercent: 1, attribution: false });
+  const advance = (ms: number) => {
+    for (let i = 0; i < ms; i++) {
+      clock.t += 1;
+      t.mock.timers.tick(1);
+    }
+  };
+  sampler.start();
+  try {
+    sampler.watch([pathOf(0)]);
+    advance(3000);
+    const before = { wakeUps: sampler.stats.wakeUps, deferred: sampler.stats.deferred.watchMs, reads: backend.reads.length };
+    advance(5000);
+    const watchedReads = backend.reads.slice(before.reads).filter((path) => path === pathOf(0)).length;
+    const wakeUps = sampler.stats.wakeUps - before.wakeUps;
+    const deferred = sampler.stats.deferred.watchMs - before.deferred;
+    assert.ok(watchedReads >= 10 && watchedReads <= 80, `the watched object is read as the budget allows: ${watchedReads} in 5 s`);
+    assert.ok(deferred <= 3, `watch ticks deferred after waking: ${deferred}`);
+    assert.ok(wakeUps < 200, `${wakeUps} wake-ups in 5 s (100 Hz would be 500)`);
+  } finally {
+    sampler.stop();
+  }
 });
