@@ -3,7 +3,8 @@
 //
 // Spending is a token bucket in milliseconds of work, refilled at budget% of the wall clock, in
 // three accounts with fixed shares: `watched` (the detail pane's objects, 35 %: a timer-woken
-// watch tick with its wake-up costs 0.3-0.45 ms of CPU, 3-4 % of a core at 100 Hz), `sampling`
+// watch tick with its wake-up costs 0.2-0.45 ms of CPU, 2-4 % of a core at 100 Hz, so at the
+// default 5 % one watched object gets 20-30 ticks a second), `sampling`
 // (the hot and cold tiers, 50 %) and `passes` (scans, holder and waiter passes, 15 %). An account that is
 // full hands its refill on to the others (watched, then sampling, then passes), so an idle tier's
 // share is not lost, and no tier can starve another's share. A pass cannot be split, so it may
@@ -52,7 +53,7 @@ export class CpuBudget {
   private windowStart: number;
   private windowCpu: number | undefined;
   private windowCharged = 0;
-  /** All work charged since construction, ms, and per account. */
+  /** All work charged since construction, ms, per account (settle() corrects it either way). */
   readonly charged: Record<Account, number> = { watched: 0, sampling: 0, passes: 0 };
   private usedShare = 0;
 

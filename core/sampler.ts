@@ -46,7 +46,7 @@ export interface SamplerOptions {
   now?: () => number;
   /** Percent of one core the engine may spend (0.5..100; default DEFAULT_CPU_BUDGET_PERCENT). */
   cpuBudgetPercent?: number;
-  /** The planner's monotonic clock, ms: refills the budget, and says when objects were sampled (default performance.now). */
+  /** The planner's monotonic clock, ms: refills the budget, says when objects were sampled and when cadences are due (default performance.now; an injected one must advance with the timers). */
   clock?: () => number;
   /** What work costs, ms (default: process CPU time on Linux, wall time elsewhere; see sample-planner.ts). */
   workClock?: () => number;
@@ -68,7 +68,7 @@ export interface SamplerStats {
   /** State ticks that ran out of their time budget and resumed on the next tick. */
   overruns: number;
   lastTickMs: number;
-  /** Wall time spent in each cadence's ticks since start (where the inspector's CPU goes). */
+  /** Time on the planner's clock (wall time by default) spent in each cadence's ticks since start. */
   busyMs: Record<Cadence, number>;
   /** Samples taken by the planned ticks, per tier. */
   tierSamples: Record<Tier, number>;
@@ -115,6 +115,8 @@ const NONE = Object.freeze([]) as unknown as never[];
 const MAX_BATCH = 1024;
 /** Objects sampled at the watch rate at most (the detail pane's, `watch`'s first ones). */
 const MAX_WATCHED = 10;
+/** How long one slice of a scan in slices lists, ms (the event loop is never held longer by a scan). */
+const SCAN_SLICE_MS = 10;
 /** A scan that costs at most this (ms of work) runs at its rate even while the passes' account is in debt. */
 const CHEAP_SCAN_MS = 2;
 /** Batches smaller than this do not teach the cost model a per-object cost. */
@@ -165,7 +167,7 @@ export class Sampler {
   /** The work clock when the last wake-up's ticks ended. */
   private lastWakeEnd: number | undefined;
   /** What the current state tick's batches have charged so far. */
-  private tickEstimated = 0;
+  private tickCharged = 0;
   private wakesSinceMeasured = 0;
   /** Watch ticks since the last one whose cost was measured. */
   private unmeasuredWatchTicks = 0;
@@ -244,7 +246,7 @@ export class Sampler {
     return { ...this.rates };
   }
 
-  /** First scan and sample at once, then every cadence on its own timer. */
+  /** First scan and sample at once, then every cadence on the one timer. */
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -276,6 +278,8 @@ export class Sampler {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.lastWakeEnd = undefined;
+    this.wakeGaps.length = 0;
     this.stateReader?.close();
     this.stateReader = undefined;
   }
@@ -295,6 +299,8 @@ export class Sampler {
   /** Changes the budget (percent of one core, 0.5..100) from now on. */
   setCpuBudget(percent: number): BudgetStatus {
     this.budget.setPercent(checkedBudget(percent));
+    // A cadence asleep until its account could pay under the old budget wakes on the new one.
+    if (this.running) this.armTimer();
     return this.budgetStatus();
   }
 
@@ -351,9 +357,11 @@ export class Sampler {
    * listing equal to the last one (an incremental scan found nothing new) only ages the gone ones:
    * walking 10,000 unchanged entries each second cost more than the listing.
    */
-  scanTick(options: { planned?: boolean } = {}): void {
+  scanTick(options: { planned?: boolean; sliced?: boolean } = {}): void {
     const t = this.now();
-    const entries = this.discover();
+    const entries = this.discover(options.sliced === true);
+    // A scan in slices still under way (Wine's directory walk): nothing to compare yet.
+    if (!entries) return;
     const retention = this.options.goneRetentionMs ?? 30_000;
     if (this.lastListing && sameListing(entries, this.lastListing.entries)) {
       for (const path of [...this.gone]) {
@@ -450,7 +458,7 @@ export class Sampler {
     // they go (so the budget stops them in time), and the rest (the tiers' lists, the flush to the
     // stream) when it ends.
     const workStarted = this.workClock();
-    this.tickEstimated = 0;
+    this.tickCharged = 0;
     this.budget.refill();
     const t = this.now();
     if (this.orderStale) {
@@ -546,7 +554,7 @@ export class Sampler {
     if (hotDone < hot.length) this.stats.overruns++;
     this.stats.ticks++;
     this.flush();
-    this.budget.settle('sampling', this.workClock() - workStarted - this.tickEstimated);
+    this.budget.settle('sampling', this.workClock() - workStarted - this.tickCharged);
     this.stats.lastTickMs = this.clock() - started;
   }
 
@@ -585,7 +593,8 @@ export class Sampler {
   /** One cadence's work as its timer runs it, under the budget (tests drive the planner with it). */
   scheduledTick(cadence: Cadence, options: { evenInDebt?: boolean } = {}): void {
     // A new object's first sample comes with the scan that found it, paid from the passes' account.
-    if (cadence === 'scanMs') this.pass('scanMs', () => this.scanTick({ planned: true }), options.evenInDebt);
+    // The first picture is whole; after it, an expensive listing goes on in slices (Wine).
+    if (cadence === 'scanMs') this.pass('scanMs', () => this.scanTick({ planned: true, sliced: !options.evenInDebt }), options.evenInDebt);
     else if (cadence === 'stateMs') this.plannedStateTick();
     else if (cadence === 'watchMs') this.plannedWatchTick();
     else if (this.options.attribution !== false) this.pass('holdersMs', () => this.attributionTick(), options.evenInDebt);
@@ -639,11 +648,14 @@ export class Sampler {
     this.sampleBatch(batch, t, tier);
     const took = this.workClock() - started;
     this.budget.charge('sampling', took);
-    this.tickEstimated += took;
+    this.tickCharged += took;
     // The cost per object is learned from batches big enough that the call's fixed cost (the
-    // system call, koffi, the clock itself) does not pass for a per-object one; small batches
-    // are still charged what they cost.
-    if (batch.length >= MIN_COSTED_BATCH || this.costs.estimate(tier) === undefined) this.costs.observe(tier, took, batch.length);
+    // system call, koffi, the clock itself) does not pass for a per-object one; a small batch,
+    // whose fixed cost makes it look dearer than it is, teaches only that the estimate is too high
+    // (a first expensive read, the reader setting up, must not stay the estimate of a tier of a
+    // few objects: its batches would stay small). Every batch is charged what it cost.
+    const known = this.costs.estimate(tier);
+    if (batch.length >= MIN_COSTED_BATCH || known === undefined || took / batch.length < known) this.costs.observe(tier, took, batch.length);
   }
 
   /**
@@ -753,7 +765,8 @@ export class Sampler {
     return [...this.stream.records()];
   }
 
-  private discover(): Array<Pick<ObjectEntry, 'kind' | 'name' | 'path'>> {
+  /** What the scopes hold now; undefined while a scan in slices (`sliced`, where the backend has one) is under way. */
+  private discover(sliced = false): Array<Pick<ObjectEntry, 'kind' | 'name' | 'path'>> | undefined {
     if (this.options.fixedNames) {
       const entries: Array<Pick<ObjectEntry, 'kind' | 'name' | 'path'>> = [];
       for (const name of this.options.fixedNames) {
@@ -772,7 +785,9 @@ export class Sampler {
       }
       return entries;
     }
-    const listed = this.backend.scan(this.options.scopes?.length ? this.options.scopes : undefined);
+    const scopes = this.options.scopes?.length ? this.options.scopes : undefined;
+    const listed = sliced && this.backend.scanInSlices ? this.backend.scanInSlices(scopes, SCAN_SLICE_MS) : this.backend.scan(scopes);
+    if (!listed) return undefined;
     // The same listing as last time (no focus scope): the same filtered entries, without filtering 10,000 names again.
     if (this.focusScopes.length === 0 && this.lastDiscovered && sameListing(listed, this.lastDiscovered.listed)) return this.lastDiscovered.entries;
     const entries = [...listed];
@@ -786,7 +801,8 @@ export class Sampler {
       }
     }
     const filtered = entries.filter((entry) => (!this.kinds || this.kinds.has(entry.kind)) && this.matchesName(entry.name));
-    this.lastDiscovered = this.focusScopes.length === 0 ? { listed, entries: filtered } : undefined;
+    // A copy: a backend may hand out an array it changes later (the entries themselves are kept).
+    this.lastDiscovered = this.focusScopes.length === 0 ? { listed: listed.slice(), entries: filtered } : undefined;
     return filtered;
   }
 
@@ -960,7 +976,9 @@ export class Sampler {
 
   /**
    * How long until a cadence's account can pay for its next tick and the wake-up before it: a
-   * tick the budget would skip must not cost a wake-up (which costs as much as the tick).
+   * tick the budget would skip must not cost a wake-up (which costs as much as the tick). Counted
+   * at the account's own share of the refill; what full accounts pass on may make it sooner, and
+   * the state cadence's wake-ups (every 100 ms) then run it.
    */
   private waitForBudgetMs(cadence: Cadence): number {
     if (this.watched.size === 0 && cadence === 'watchMs') return 0;
@@ -995,11 +1013,14 @@ export class Sampler {
     // wake-up itself, small callbacks) is the price of this wake-up: charged to the first
     // cadence that runs, and learned, so that the timer waits until an account can pay for it.
     // Measured one wake-up in WAKE_MEASURE_EVERY (the clock is a foreign call too).
-    if (this.wakeCostLearned && this.lastWakeEnd !== undefined) this.learnWakeCost(this.workClock() - this.lastWakeEnd);
+    if (this.wakeCostLearned && this.lastWakeEnd !== undefined) {
+      const lastWakeEnd = this.lastWakeEnd;
+      this.guarded(() => this.learnWakeCost(this.workClock() - lastWakeEnd));
+    }
     let gap = this.costs.estimate('wake') ?? 0;
     for (const cadence of this.activeCadences()) {
       const period = this.periodOf(cadence);
-      // Due within a fifth of a watch period: run now, with the others, instead of waking again.
+      // Due within COALESCE_MS (at most a quarter of its period): run now, with the others, instead of waking again.
       if (this.clock() < this.dueAt[cadence] - Math.min(COALESCE_MS, period / 4)) continue;
       const started = this.clock();
       if (gap > 0) {
@@ -1016,7 +1037,8 @@ export class Sampler {
       if (!this.running) return;
     }
     const measureNext = this.wakeCostLearned && (++this.wakesSinceMeasured >= WAKE_MEASURE_EVERY || this.costs.estimate('wake') === undefined);
-    this.lastWakeEnd = measureNext ? this.workClock() : undefined;
+    this.lastWakeEnd = undefined;
+    if (measureNext) this.guarded(() => (this.lastWakeEnd = this.workClock()));
     if (this.lastWakeEnd !== undefined) this.wakesSinceMeasured = 0;
     this.armTimer();
   }

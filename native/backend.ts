@@ -118,6 +118,12 @@ export interface Backend {
   heldObjectsScope?(pid: number): string;
   /** Namespace scan: every object in the given scopes (default scopes when omitted). */
   scan(scopes?: string[]): ObjectEntry[];
+  /**
+   * The same scan spread over calls of about `sliceMs` each, where a whole listing is expensive
+   * (Wine's one-entry-per-call directories): the whole listing once a walk of every scope has
+   * ended, undefined until then. Absent where scan() is cheap enough to run at once.
+   */
+  scanInSlices?(scopes: string[] | undefined, sliceMs: number): ObjectEntry[] | undefined;
   /** Turns a name as a user types it into the object's full path. */
   resolve(name: string): string;
   /** Opens an object by name or path; its kind is found when not given. */

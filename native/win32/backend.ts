@@ -1,12 +1,12 @@
 import os from 'node:os';
 import type { ActionRequest, ActionResult, CreateSpec, CreatedObject, ReleasedAtExit } from '../actions';
 import type { Backend, HolderResult, SampledObject, WaiterResult } from '../backend';
-import { unsupported } from '../errors';
+import { isNativeError, unsupported } from '../errors';
 import type { Capability, CapabilityReport, ObjectEntry, SampledKind, Waiter } from '../types';
 import { createObject, performAction } from './actions';
 import { MutexLeases, win32WaitThreads } from './waits';
 import { PendingWaits } from '../wait-thread';
-import { listDirectory } from './directory';
+import { DirectoryWalk, directoryQueryForm, listDirectory } from './directory';
 import { handleSlot, takeHandle } from './handle';
 import { unopenedProcesses } from './foreign-handles';
 import { holdersOfPaths, unmatchedUnnamed, withObjectTargets } from './holders';
@@ -55,6 +55,10 @@ export class Win32Backend implements Backend {
   readonly #leases = new MutexLeases(this.#pending);
   readonly #unnamed = new UnnamedObjects();
   #waited: { at: number; entries: ObjectEntry[] } | undefined;
+  /** Sliced scans: each directory's walk, the listings the current round has finished, and each directory's last whole listing. */
+  readonly #walks = new Map<string, DirectoryWalk>();
+  readonly #round = new Map<string, ObjectEntry[]>();
+  readonly #walked = new Map<string, ObjectEntry[]>();
   #capabilities: CapabilityReport | undefined;
 
   constructor() {
@@ -85,6 +89,59 @@ export class Win32Backend implements Backend {
     // One unnamed object held by two processes asked for (or held and waited on) is listed once.
     const seen = new Set<string>();
     return entries.filter((entry) => !isUnnamedPath(entry.path) || (!seen.has(entry.path) && seen.add(entry.path)));
+  }
+
+  /**
+   * The scan in slices of about `sliceMs` (the sampler's, under its budget) where a whole listing
+   * is expensive: Wine answers one directory entry per call, 0.9 s for 10,000 entries. Each call
+   * walks on from where the last stopped; the listing of every scope comes back once the last
+   * directory's walk ends (undefined until then). Where the OS lists many entries per call (or
+   * before the first listing has found out), a call is the whole scan.
+   */
+  scanInSlices(scopes = this.defaultScopes(), sliceMs: number): ObjectEntry[] | undefined {
+    if (directoryQueryForm() !== 'one') return this.scan(scopes);
+    const until = performance.now() + sliceMs;
+    for (const scope of scopes) {
+      if (parseUnnamedScope(scope) !== undefined || this.#round.has(scope)) continue;
+      let walk = this.#walks.get(scope);
+      if (!walk) this.#walks.set(scope, (walk = new DirectoryWalk(scope)));
+      const listed = walk.step(Math.max(0, until - performance.now()));
+      if (!listed) return undefined;
+      this.#round.set(scope, this.#withoutFalseMisses(scope, listed));
+      if (performance.now() >= until && scopes.some((other) => parseUnnamedScope(other) === undefined && !this.#round.has(other))) return undefined;
+    }
+    const entries = scopes.flatMap((scope) => {
+      const unnamed = parseUnnamedScope(scope);
+      if (unnamed === undefined) return this.#round.get(scope) ?? [];
+      return unnamed === 'waited' ? this.#waitedRecently() : scanHeldUnnamed(unnamed, this.#unnamed);
+    });
+    this.#round.clear();
+    const seen = new Set<string>();
+    return entries.filter((entry) => !isUnnamedPath(entry.path) || (!seen.has(entry.path) && seen.add(entry.path)));
+  }
+
+  /**
+   * A walk spread over time may miss an entry (one removed before its context shifts the rest):
+   * an object of a sampled kind that the last walk of this directory listed and this one did not
+   * is opened by name, and kept if it is still there.
+   */
+  #withoutFalseMisses(directory: string, listed: ObjectEntry[]): ObjectEntry[] {
+    const previous = this.#walked.get(directory);
+    this.#walked.set(directory, listed);
+    if (!previous) return listed;
+    const names = new Set(listed.map((entry) => entry.name));
+    for (const entry of previous) {
+      if (names.has(entry.name) || !(SAMPLED_KINDS as readonly string[]).includes(entry.kind)) continue;
+      try {
+        openForQuery(entry.path, entry.kind as SampledKind).close();
+        listed.push(entry);
+      } catch (error) {
+        // Gone (not-found) is what a walk's miss usually means; any other answer (access denied)
+        // says the name is there.
+        if (!(isNativeError(error) && error.kind === 'not-found')) listed.push(entry);
+      }
+    }
+    return listed;
   }
 
   /**
@@ -241,6 +298,9 @@ export class Win32Backend implements Backend {
 
   dispose(): void {
     this.#waited = undefined;
+    for (const walk of this.#walks.values()) walk.close();
+    this.#walks.clear();
+    this.#round.clear();
     this.#pending.cancelNow();
     this.#leases.releaseAllNow();
   }

@@ -70,16 +70,15 @@ export function listDirectory(path: string): ObjectEntry[] {
       form = 'one';
       names = queryOneByOne(directory, path);
     }
-    const prefix = path === '\\' ? '' : path;
-    return names.map(({ name, typeName }) => ({ kind: kindOfTypeName(typeName), name, path: `${prefix}\\${name}`, directory: path, typeName }));
+    return toObjectEntries(path, names);
   } finally {
     directory.close();
   }
 }
 
-function query(directory: NtHandle, single: number, restart: number): number {
+function query(directory: NtHandle, single: number, restart: number, context: Buffer = cursor.context): number {
   return ntdll().NtQueryDirectoryObject(
-    directory.value, cursor.buffer, cursor.buffer.length, single, restart, cursor.context, cursor.returned,
+    directory.value, cursor.buffer, cursor.buffer.length, single, restart, context, cursor.returned,
   ) >>> 0;
 }
 
@@ -135,21 +134,84 @@ function queryMany(directory: NtHandle, path: string): DirectoryEntryName[] | un
 
 function queryOneByOne(directory: NtHandle, path: string): DirectoryEntryName[] {
   const entries: DirectoryEntryName[] = [];
-  let restart = 1;
+  const done = nextOneByOne(directory, path, { restart: true, context: cursor.context }, entries, () => false);
+  if (!done) throw new Error('unreachable: a walk without a deadline ended early');
+  return entries;
+}
+
+/**
+ * Asks for entries one per call from `walk`'s context, appending them, until NO_MORE_ENTRIES (true)
+ * or until `stop()` says so after an entry (false: call again to go on from the same context).
+ */
+function nextOneByOne(directory: NtHandle, path: string, walk: { restart: boolean; context: Buffer }, entries: DirectoryEntryName[], stop: () => boolean): boolean {
   for (;;) {
-    const status = query(directory, 1, restart);
-    if (status === STATUS.NO_MORE_ENTRIES) return entries;
+    const status = query(directory, 1, walk.restart ? 1 : 0, walk.context);
+    if (status === STATUS.NO_MORE_ENTRIES) return true;
     if (tooSmall(status)) {
       cursor.grow();
       continue; // the context did not advance; ask for the same entry again
     }
     if (status !== STATUS.SUCCESS) throw statusError(status, 'NtQueryDirectoryObject', path);
-    restart = 0;
+    walk.restart = false;
     entries.push({
       name: readUnicodeString(cursor.buffer, ENTRY_NAME_OFFSET, cursor.base),
       typeName: readUnicodeString(cursor.buffer, ENTRY_TYPE_OFFSET, cursor.base),
     });
+    if (stop()) return false;
   }
+}
+
+/**
+ * A listing spread over calls, for the one-entry-per-call form (Wine), where a directory of
+ * 10,000 entries takes about 0.9 s: each step() lists for about `sliceMs` from where the last one
+ * stopped (its own handle and context) and returns the whole listing when the walk ends. The
+ * directory may change between steps, so the result is not a snapshot: an entry made meanwhile
+ * may be listed twice (kept once) or only in the next walk, and an entry removed before the
+ * context shifts the rest, so that one other entry may be missed (the caller checks what it
+ * misses before taking it for gone).
+ */
+export class DirectoryWalk {
+  #directory: NtHandle | undefined;
+  #walk = { restart: true, context: Buffer.alloc(4) };
+  #entries: DirectoryEntryName[] = [];
+
+  constructor(
+    readonly path: string,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Whether a walk is under way (an open handle and entries so far). */
+  get started(): boolean {
+    return this.#directory !== undefined;
+  }
+
+  step(sliceMs: number): ObjectEntry[] | undefined {
+    this.#directory ??= openDirectory(this.path);
+    const until = this.now() + sliceMs;
+    try {
+      if (!nextOneByOne(this.#directory, this.path, this.#walk, this.#entries, () => this.now() >= until)) return undefined;
+      const seen = new Set<string>();
+      const unique = this.#entries.filter((entry) => !seen.has(entry.name) && seen.add(entry.name));
+      this.close();
+      return toObjectEntries(this.path, unique);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  /** Ends the walk (its handle closed); the next step starts a new one. */
+  close(): void {
+    this.#directory?.close();
+    this.#directory = undefined;
+    this.#walk = { restart: true, context: Buffer.alloc(4) };
+    this.#entries = [];
+  }
+}
+
+function toObjectEntries(path: string, names: DirectoryEntryName[]): ObjectEntry[] {
+  const prefix = path === '\\' ? '' : path;
+  return names.map(({ name, typeName }) => ({ kind: kindOfTypeName(typeName), name, path: `${prefix}\\${name}`, directory: path, typeName }));
 }
 
 /** Finds one entry by its full path by listing its directory (for objects of types we do not open). */

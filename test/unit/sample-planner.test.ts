@@ -449,3 +449,84 @@ test('timer: a cadence whose account cannot pay sleeps until it can, instead of 
     sampler.stop();
   }
 });
+
+test('planner: where the backend scans in slices, the timer scans go on in slices (the first picture is whole), and a round in progress changes nothing', () => {
+  const { clock, now } = clockAt(1_000_000);
+  const slices: number[] = [];
+  class SlicedBackend extends CostlyBackend {
+    whole = 0;
+    pending = 0;
+    override scan() {
+      this.whole++;
+      return super.scan();
+    }
+    scanInSlices(_scopes: string[] | undefined, sliceMs: number) {
+      slices.push(sliceMs);
+      // A round takes three calls.
+      if (++this.pending < 3) return undefined;
+      this.pending = 0;
+      return super.scan();
+    }
+  }
+  const backend = new SlicedBackend(clock, 0.001);
+  for (let i = 0; i < 5; i++) backend.add(pathOf(i), 'semaphore', { count: 0, max: 10 });
+  const sampler = new Sampler({ backend, now, clock: now, processCpuMs: null, cpuBudgetPercent: 100 });
+  sampler.scheduledTick('scanMs', { evenInDebt: true });
+  assert.equal(backend.whole, 1, 'the first scan is whole');
+  assert.equal(sampler.records().length, 5);
+  backend.objects.delete(pathOf(4));
+  backend.add(pathOf(5), 'semaphore', { count: 1, max: 10 });
+  for (let call = 1; call <= 2; call++) {
+    clock.t += 1000;
+    sampler.scheduledTick('scanMs');
+    const paths = sampler.records().map((r) => `${r.path}${r.goneAt === undefined ? '' : ' (gone)'}`);
+    assert.deepEqual(paths.sort(), [0, 1, 2, 3, 4].map(pathOf).sort(), `slice ${call}: nothing changes while the round is under way`);
+  }
+  clock.t += 1000;
+  sampler.scheduledTick('scanMs');
+  assert.equal(backend.whole, 1, 'the timer scans went in slices');
+  assert.ok(slices.length === 3 && slices.every((ms) => ms > 0 && ms <= 20), `slices of ${slices.join(', ')} ms`);
+  const byPath = new Map(sampler.records().map((r) => [r.path, r]));
+  assert.ok(byPath.get(pathOf(5)) && byPath.get(pathOf(5))!.goneAt === undefined, 'the new object is listed when the round ends');
+  assert.ok(byPath.get(pathOf(4))?.goneAt !== undefined, 'the removed one is gone when the round ends');
+});
+
+test('planner: a hot tier of a few objects re-learns its cost (a first expensive read does not stay its estimate)', () => {
+  const { clock, now } = clockAt(1_000_000);
+  class FirstReadSlow extends CostlyBackend {
+    calls = 0;
+    slowNext = false;
+    override openReader(): StateReader {
+      const inner = super.openReader();
+      return {
+        ...inner,
+        read: (targets: readonly ReadTarget[]) => {
+          // A read that sets the reader up again (after stop(): mappings, a watch): 30 ms, 7.5 ms an object of four.
+          this.calls++;
+          if (this.slowNext) clock.t += 30;
+          this.slowNext = false;
+          return inner.read(targets);
+        },
+      };
+    }
+  }
+  const backend = new FirstReadSlow(clock, 0.01);
+  for (let i = 0; i < 2000; i++) backend.add(pathOf(i), 'semaphore', { count: 0, max: 10 });
+  const sampler = new Sampler({ backend, now, clock: now, processCpuMs: null, attribution: false });
+  sampler.scheduledTick('scanMs', { evenInDebt: true });
+  sampler.setVisible([0, 1, 2, 3].map(pathOf));
+  backend.slowNext = true;
+  for (let tick = 0; tick < 300; tick++) {
+    clock.t += 100;
+    sampler.scheduledTick('stateMs');
+  }
+  const before = { calls: backend.calls, ticks: sampler.stats.ticks };
+  for (let tick = 0; tick < 20; tick++) {
+    clock.t += 100;
+    sampler.scheduledTick('stateMs');
+  }
+  const perTick = (backend.calls - before.calls) / (sampler.stats.ticks - before.ticks);
+  assert.ok(sampler.stats.tierSamples.hot >= 300 * 4, `the visible objects sampled at every tick: ${sampler.stats.tierSamples.hot}`);
+  // One call for the four visible objects and at most one for the cold round's share.
+  assert.ok(perTick <= 2.5, `${perTick} reader calls a tick`);
+});
