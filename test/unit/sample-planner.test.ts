@@ -395,15 +395,20 @@ test('planner: a cheap scan finds new objects while an expensive holder pass has
   assert.ok(costly.sampler.stats.deferred.scanMs > 0);
 });
 
-test('timer: one wake-up runs every cadence then due, so 100 Hz watching adds no wake-ups for state ticks, scans and passes', (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  const { clock, sampler, backend } = plannedRig(50, 0.001, { cpuBudgetPercent: 100 }, { scanMs: 0.3, holdersMs: 0.7 });
-  const advance = (ms: number) => {
+/** Moves the planner's clock and the mocked timers together, a millisecond at a time. */
+function advancer(t: { mock: { timers: { tick(ms: number): void } } }, clock: { t: number }) {
+  return (ms: number) => {
     for (let i = 0; i < ms; i++) {
       clock.t += 1;
       t.mock.timers.tick(1);
     }
   };
+}
+
+test('timer: one wake-up runs every cadence then due, so 100 Hz watching adds no wake-ups for state ticks, scans and passes', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { clock, sampler, backend } = plannedRig(50, 0.001, { cpuBudgetPercent: 100 }, { scanMs: 0.3, holdersMs: 0.7 });
+  const advance = advancer(t, clock);
   sampler.start();
   try {
     sampler.watch([pathOf(0)]);
@@ -427,12 +432,7 @@ test('timer: a cadence whose account cannot pay sleeps until it can, instead of 
   t.mock.timers.enable({ apis: ['setTimeout'] });
   // A watched read costs 0.5 ms; at 1 % the watched account earns 3.5 ms a second: about 7 ticks.
   const { clock, sampler, backend } = plannedRig(5, 0.5, { cpuBudgetPercent: 1, attribution: false });
-  const advance = (ms: number) => {
-    for (let i = 0; i < ms; i++) {
-      clock.t += 1;
-      t.mock.timers.tick(1);
-    }
-  };
+  const advance = advancer(t, clock);
   sampler.start();
   try {
     sampler.watch([pathOf(0)]);
