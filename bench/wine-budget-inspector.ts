@@ -9,7 +9,8 @@
 //
 // node.exe cannot write to a pipe under Wine, so the reports are JSON lines appended to
 // REPORT_FILE (Z:\... is the Linux file): {ready, tracked} once EXPECTED objects are tracked, then
-// {t, status, stats, bytes} once a second. It stops when REPORT_FILE.stop exists.
+// {t, status, stats, bytes} once a second. It stops when REPORT_FILE.stop exists, or by itself after
+// 5 minutes, should the driver be killed.
 import fs from 'node:fs';
 import { AuditLog } from '../core/audit';
 import { Connection } from '../core/connection';
@@ -25,6 +26,9 @@ if (!reportFile || !Number.isInteger(expected) || !glob || !(budget > 0)) {
 }
 const report = (message: unknown) => fs.appendFileSync(reportFile, JSON.stringify(message) + '\n');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A run of one size takes under a minute: past this, its driver is gone (killed outright). */
+const LIFETIME_MS = 5 * 60_000;
+setTimeout(() => process.exit(2), LIFETIME_MS).unref();
 
 const backend = new Win32Backend();
 const service = new Service(backend, {

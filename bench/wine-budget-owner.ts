@@ -7,7 +7,7 @@
 //
 // node.exe cannot write to a pipe under Wine: READY_FILE (Z:\... is the Linux file) gets
 // {ready, pid, created, hot, createdMs} once every object exists; the Linux side creates
-// READY_FILE.stop to end it. The objects live as long as this process's handles: they vanish
+// READY_FILE.stop to end it (or it ends by itself after 5 minutes, should the driver be killed). The objects live as long as this process's handles: they vanish
 // with it, however it ends.
 import fs from 'node:fs';
 import koffi from 'koffi';
@@ -18,6 +18,8 @@ if (!readyFile || !Number.isInteger(count) || count < 3 || !namePrefix) {
   throw new Error('usage: wine-budget-owner.cjs READY_FILE COUNT NAME_PREFIX');
 }
 const TICK_MS = 100;
+/** A run of one size takes under a minute: past this, its driver is gone (killed outright). */
+const LIFETIME_MS = 5 * 60_000;
 
 // kernel32 directly: the owner stands for any Windows program holding its objects, and its calls
 // must cost the measured inspector nothing but the state changes themselves.
@@ -81,3 +83,7 @@ function change(): void {
   setTimeout(change, Math.max(0, next - performance.now()));
 }
 change();
+setTimeout(() => {
+  closeAll();
+  process.exit(2);
+}, LIFETIME_MS).unref();

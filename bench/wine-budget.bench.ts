@@ -91,7 +91,8 @@ function wineserverOf(prefix: string): number | undefined {
     if (!fields?.[0].startsWith('wineserver')) continue;
     try {
       const environment = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      if (environment.some((entry) => entry === `WINEPREFIX=${prefix}`)) return pid;
+      const named = environment.find((entry) => entry.startsWith('WINEPREFIX='));
+      if (named && path.resolve(named.slice('WINEPREFIX='.length)) === prefix) return pid;
     } catch {
       // gone, or not ours to read
     }
