@@ -191,7 +191,7 @@ async function main(): Promise<number> {
       // The CPU budget under Wine: the inspector and an object owner, two node.exe in this prefix.
       const budgetFile = path.join(work, 'wine-budget.json');
       fs.rmSync(budgetFile, { force: true });
-      log(`wine: the inspector's CPU at the default budget over ${sizes} events/mutexes/semaphores, 1 % changing (about ${quick ? 1 : 2} minutes)`);
+      log(`wine: the inspector's CPU at the default budget over ${sizes} events/mutexes/semaphores, 1 % changing (about ${quick ? 40 : 80} s)`);
       const budgetRun = await run(node, [path.join(root, 'dist/wine-budget.bench.cjs'), '--work', work, '--out', budgetFile, '--sizes', sizes], wineEnv);
       results.push(readResult('wine', budgetFile, budgetRun.code));
       // Ends this prefix's wineserver and its services (only this run's processes live there).
