@@ -230,6 +230,7 @@ async function measure(count: number, prefix: string): Promise<RunResult> {
   const cpuEnd = cpuMsOf(inspectorPid);
   const serverEnd = cpuMsOf(serverPid);
   const phaseEnd = Date.now();
+  if (owner.exitCode !== null) throw new Error(`the owner exited (${owner.exitCode}) before the measurement ended: its output is above`);
 
   fs.writeFileSync(`${reportFile}.stop`, '');
   fs.writeFileSync(`${ownerReady}.stop`, '');
