@@ -2,14 +2,17 @@
 // cost, and the sampling interval each tier of objects really gets. Pure: the clocks are injected.
 //
 // Spending is a token bucket in milliseconds of work, refilled at budget% of the wall clock, in
-// three accounts with fixed shares: `watched` (the detail pane's objects, 35 %: a timer-woken
+// four accounts with fixed shares: `watched` (the detail pane's objects, 35 %: a timer-woken
 // watch tick with its wake-up costs 0.2-0.45 ms of CPU, 2-4 % of a core at 100 Hz, so at the
-// default 5 % one watched object gets 20-30 ticks a second), `sampling`
-// (the hot and cold tiers, 50 %) and `passes` (scans, holder and waiter passes, 15 %). An account that is
-// full hands its refill on to the others (watched, then sampling, then passes), so an idle tier's
-// share is not lost, and no tier can starve another's share. A pass cannot be split, so it may
-// drive its account into debt; the next pass waits until the debt is repaid, so an expensive pass
-// (a 10,000-entry scan under Wine) runs less often instead of overspending.
+// default 5 % one watched object gets 20-30 ticks a second), `sampling` (the hot and cold tiers,
+// 50 %), `scans` (5 %) and `attribution` (holder and waiter passes, 10 %). An account that is
+// full hands its refill on to the others (in that order), so an idle tier's share is not lost, and
+// no tier can starve another's share. A pass cannot be split, so it may drive its account into
+// debt; the next pass of that account waits until the debt is repaid, so an expensive pass (a
+// holder pass of 1.8 s under Wine at 10,000 objects) runs less often instead of overspending.
+// Scans and attribution have accounts of their own because such a debt took minutes to repay: in
+// one account, a holder pass kept every scan waiting, and under Wine a walk of the directory in
+// slices never ended.
 //
 // Work is measured with the `work` clock: on Linux the engine thread's CPU time (the backend's
 // threadCpuMs; this module's default without one is the process's, getrusage through
@@ -21,9 +24,11 @@
 // requests) is learned once a second from process.cpuUsage() and taken off the refill, so the
 // whole process, not just the sampler's calls, stays within the budget.
 
-export type Account = 'watched' | 'sampling' | 'passes';
-const ACCOUNTS: readonly Account[] = ['watched', 'sampling', 'passes'];
-const SHARES: Record<Account, number> = { watched: 0.35, sampling: 0.5, passes: 0.15 };
+export type Account = 'watched' | 'sampling' | 'scans' | 'attribution';
+const ACCOUNTS: readonly Account[] = ['watched', 'sampling', 'scans', 'attribution'];
+const SHARES: Record<Account, number> = { watched: 0.35, sampling: 0.5, scans: 0.05, attribution: 0.1 };
+/** The accounts of passes (a scan, a holder and waiter pass), which hold a second of their share and may go into debt. */
+const PASS_ACCOUNTS: ReadonlySet<Account> = new Set(['scans', 'attribution']);
 
 export interface CpuBudgetOptions {
   /** Percent of one core. */
@@ -54,7 +59,7 @@ export class CpuBudget {
   private windowCpu: number | undefined;
   private windowCharged = 0;
   /** All work charged since construction, ms, per account (settle() corrects it either way). */
-  readonly charged: Record<Account, number> = { watched: 0, sampling: 0, passes: 0 };
+  readonly charged: Record<Account, number> = { watched: 0, sampling: 0, scans: 0, attribution: 0 };
   private usedShare = 0;
 
   constructor(options: CpuBudgetOptions) {
@@ -65,7 +70,7 @@ export class CpuBudget {
     this.refilledAt = this.clock();
     this.windowStart = this.refilledAt;
     this.windowCpu = this.processCpuMs?.();
-    this.balances = { watched: this.capacity('watched'), sampling: this.capacity('sampling'), passes: this.capacity('passes') };
+    this.balances = { watched: this.capacity('watched'), sampling: this.capacity('sampling'), scans: this.capacity('scans'), attribution: this.capacity('attribution') };
   }
 
   get budgetPercent(): number {
@@ -89,10 +94,10 @@ export class CpuBudget {
     return this.usedShare * 100;
   }
 
-  /** The most an account holds: passes one second of their share, the others a burst of theirs. */
+  /** The most an account holds: the passes' accounts one second of their share, the others a burst of theirs. */
   capacity(account: Account): number {
     const budget = this.percent / 100;
-    return budget * SHARES[account] * (account === 'passes' ? 1000 : this.burstMs);
+    return budget * SHARES[account] * (PASS_ACCOUNTS.has(account) ? 1000 : this.burstMs);
   }
 
   /** What an account earns per ms of the clock (its share of the work share; surplus passed on comes on top). */

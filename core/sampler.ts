@@ -98,7 +98,7 @@ const CADENCES: readonly Cadence[] = ['watchMs', 'stateMs', 'scanMs', 'holdersMs
 const CADENCES_WITHOUT_ATTRIBUTION: readonly Cadence[] = ['watchMs', 'stateMs', 'scanMs'];
 const QUICK = { quick: true } as const;
 /** The account each cadence's ticks are paid from. */
-const ACCOUNT_OF: Record<Cadence, Account> = { watchMs: 'watched', stateMs: 'sampling', scanMs: 'passes', holdersMs: 'passes' };
+const ACCOUNT_OF: Record<Cadence, Account> = { watchMs: 'watched', stateMs: 'sampling', scanMs: 'scans', holdersMs: 'attribution' };
 /** The longest a cadence waits for its account (then it runs and is deferred as before). */
 const MAX_BUDGET_WAIT_MS = 5_000;
 /** Measured wake-ups whose gaps make one median (see learnWakeCost), and how often one is measured. */
@@ -603,11 +603,11 @@ export class Sampler {
   /** A scan or holder/waiter pass, when the passes' account is not in debt; it pays for itself after. */
   private pass(cadence: Cadence, run: () => void, evenInDebt = false): void {
     this.budget.refill();
-    // A scan that cost next to nothing last time (an incremental listing) is not held back by a
-    // holder pass's debt: new objects then appear at the scan rate, and only expensive scans (a
-    // whole directory under Wine) wait for the account.
+    // A scan that cost next to nothing last time (an incremental listing) is not held back by its
+    // account's debt (a whole re-listing after a burst of new names): new objects then appear at
+    // the scan rate, and only expensive scans (a directory under Wine) wait for the account.
     const cheapScan = cadence === 'scanMs' && this.lastScanMs !== undefined && this.lastScanMs <= CHEAP_SCAN_MS;
-    if (!evenInDebt && !cheapScan && this.budget.balance('passes') <= 0) {
+    if (!evenInDebt && !cheapScan && this.budget.balance(ACCOUNT_OF[cadence]) <= 0) {
       this.stats.deferred[cadence]++;
       return;
     }
@@ -620,7 +620,7 @@ export class Sampler {
     } finally {
       const took = this.workClock() - started;
       if (cadence === 'scanMs') this.lastScanMs = took;
-      this.budget.charge('passes', took);
+      this.budget.charge(ACCOUNT_OF[cadence], took);
     }
   }
 
