@@ -144,6 +144,15 @@ export class CpuBudget {
     this.windowCharged += ms;
   }
 
+  /**
+   * Work the budget does not pay for (the first picture at start) but that was measured: counted
+   * with the charged work when the process's overhead is learned, so that it is not taken for
+   * overhead (which would shrink the refill for many seconds after start).
+   */
+  forgive(ms: number): void {
+    if (ms > 0) this.windowCharged += ms;
+  }
+
   /** Corrects an account by what measured work differs from what was charged for it by estimate (either way). */
   settle(account: Account, ms: number): void {
     if (!Number.isFinite(ms) || ms === 0) return;

@@ -612,9 +612,16 @@ export class Sampler {
       return;
     }
     // The first picture (evenInDebt, at start) is the cost of starting: its scan samples every
-    // object once, which later scans do not, so it is neither charged nor taken as a scan's cost.
-    if (evenInDebt) return run();
+    // object once, which later scans do not, so it is neither charged nor taken as a scan's cost
+    // (nor for the process's overhead).
     const started = this.workClock();
+    if (evenInDebt) {
+      try {
+        return run();
+      } finally {
+        this.budget.forgive(this.workClock() - started);
+      }
+    }
     try {
       run();
     } finally {

@@ -70,6 +70,20 @@ test('CpuBudget: what the process spends beside the measured work is taken off t
   assert.equal(budget.workShare, 0.025);
 });
 
+test('CpuBudget: forgiven work (the first picture at start) is neither charged nor taken for overhead', () => {
+  const { clock, now } = clockAt();
+  const cpu = { ms: 0 };
+  const budget = new CpuBudget({ percent: 5, clock: now, processCpuMs: () => cpu.ms });
+  const full = budget.balance('scans');
+  // A 2.6 s first scan and holder pass under Wine at 10,000 objects.
+  budget.forgive(2600);
+  cpu.ms += 2600;
+  clock.t += 3000;
+  budget.refill();
+  assert.equal(budget.balance('scans'), full, 'no account paid for it');
+  assert.equal(budget.workShare, 0.05, 'and the refill is not cut for seconds after it');
+});
+
 test('CostModel and the interval tiers', () => {
   const costs = new CostModel<'state'>();
   assert.equal(costs.estimate('state'), undefined);
