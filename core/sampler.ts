@@ -11,7 +11,7 @@
 // in the last 10 s) at the state rate, the most recently changed first when they do not all fit;
 // then the cold tier, every other object, due once a second, taken round-robin from where the
 // last tick stopped (the longest-unsampled first), as many as the budget leaves. Scans and the
-// holder/waiter passes run at most at their rates, each only when the passes' account is not in
+// holder/waiter passes run at most at their rates, each only when its own account is not in
 // debt, so an expensive pass runs less often. stateTick() and scanTick() called directly (after an
 // action, in tests, in the benchmark's per-object figures) still do everything at once.
 import picomatch from 'picomatch';
@@ -95,7 +95,7 @@ interface Tracked {
 type Cadence = keyof Rates;
 /** The order a wake-up runs due cadences in: the watched objects' delay is the tightest. */
 const CADENCES: readonly Cadence[] = ['watchMs', 'stateMs', 'scanMs', 'holdersMs'];
-const CADENCES_WITHOUT_ATTRIBUTION: readonly Cadence[] = ['watchMs', 'stateMs', 'scanMs'];
+const CADENCES_WITHOUT_ATTRIBUTION: readonly Cadence[] = CADENCES.filter((cadence) => cadence !== 'holdersMs');
 const QUICK = { quick: true } as const;
 /** The account each cadence's ticks are paid from. */
 const ACCOUNT_OF: Record<Cadence, Account> = { watchMs: 'watched', stateMs: 'sampling', scanMs: 'scans', holdersMs: 'attribution' };
@@ -117,7 +117,7 @@ const MAX_BATCH = 1024;
 const MAX_WATCHED = 10;
 /** How long one slice of a scan in slices lists, ms (the event loop is never held longer by a scan). */
 const SCAN_SLICE_MS = 10;
-/** A scan that costs at most this (ms of work) runs at its rate even while the passes' account is in debt. */
+/** A scan that costs at most this (ms of work) runs at its rate even while the scans' account is in debt. */
 const CHEAP_SCAN_MS = 2;
 /** Batches smaller than this do not teach the cost model a per-object cost. */
 const MIN_COSTED_BATCH = 16;
@@ -592,7 +592,7 @@ export class Sampler {
 
   /** One cadence's work as its timer runs it, under the budget (tests drive the planner with it). */
   scheduledTick(cadence: Cadence, options: { evenInDebt?: boolean } = {}): void {
-    // A new object's first sample comes with the scan that found it, paid from the passes' account.
+    // A new object's first sample comes with the scan that found it, paid from the scans' account.
     // The first picture is whole; after it, an expensive listing goes on in slices (Wine).
     if (cadence === 'scanMs') this.pass('scanMs', () => this.scanTick({ planned: true, sliced: !options.evenInDebt }), options.evenInDebt);
     else if (cadence === 'stateMs') this.plannedStateTick();
@@ -600,14 +600,19 @@ export class Sampler {
     else if (this.options.attribution !== false) this.pass('holdersMs', () => this.attributionTick(), options.evenInDebt);
   }
 
-  /** A scan or holder/waiter pass, when the passes' account is not in debt; it pays for itself after. */
+  /**
+   * A scan that cost next to nothing last time (an incremental listing) is not held back by its
+   * account's debt (a whole re-listing after a burst of new names): new objects then appear at
+   * the scan rate, and only expensive scans (a directory under Wine) wait for the account.
+   */
+  private isCheapScan(cadence: Cadence): boolean {
+    return cadence === 'scanMs' && this.lastScanMs !== undefined && this.lastScanMs <= CHEAP_SCAN_MS;
+  }
+
+  /** A scan or holder/waiter pass, when its account is not in debt; it pays for itself after. */
   private pass(cadence: Cadence, run: () => void, evenInDebt = false): void {
     this.budget.refill();
-    // A scan that cost next to nothing last time (an incremental listing) is not held back by its
-    // account's debt (a whole re-listing after a burst of new names): new objects then appear at
-    // the scan rate, and only expensive scans (a directory under Wine) wait for the account.
-    const cheapScan = cadence === 'scanMs' && this.lastScanMs !== undefined && this.lastScanMs <= CHEAP_SCAN_MS;
-    if (!evenInDebt && !cheapScan && this.budget.balance(ACCOUNT_OF[cadence]) <= 0) {
+    if (!evenInDebt && !this.isCheapScan(cadence) && this.budget.balance(ACCOUNT_OF[cadence]) <= 0) {
       this.stats.deferred[cadence]++;
       return;
     }
@@ -962,6 +967,7 @@ export class Sampler {
   private armTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     const now = this.clock();
+    this.budget.refill();
     let next = Number.POSITIVE_INFINITY;
     for (const cadence of this.activeCadences()) next = Math.min(next, Math.max(this.dueAt[cadence], now + this.waitForBudgetMs(cadence)));
     this.timer = setTimeout(() => this.wake(), Math.max(0, next - now));
@@ -982,19 +988,18 @@ export class Sampler {
   }
 
   /**
-   * How long until a cadence's account can pay for its next tick and the wake-up before it: a
+   * How long until a cadence's account (refilled by the caller) can pay for its next tick and the wake-up before it: a
    * tick the budget would skip must not cost a wake-up (which costs as much as the tick). Counted
    * at the account's own share of the refill; what full accounts pass on may make it sooner, and
    * the state cadence's wake-ups (every 100 ms) then run it.
    */
   private waitForBudgetMs(cadence: Cadence): number {
     if (this.watched.size === 0 && cadence === 'watchMs') return 0;
-    this.budget.refill();
     const account = ACCOUNT_OF[cadence];
     const wake = this.costs.estimate('wake') ?? 0;
     const tick = cadence === 'watchMs' ? (this.costs.estimate('watch') ?? 0) * this.watched.size : 0;
-    // Passes wait until their debt is repaid (a cheap scan does not; see pass()).
-    if (cadence === 'scanMs' && this.lastScanMs !== undefined && this.lastScanMs <= CHEAP_SCAN_MS) return 0;
+    // Passes wait until their debt is repaid (a cheap scan does not; see isCheapScan).
+    if (this.isCheapScan(cadence)) return 0;
     const missing = wake + tick - this.budget.balance(account);
     if (missing <= 0) return 0;
     const perMs = this.budget.refillRate(account);

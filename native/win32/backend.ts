@@ -81,9 +81,14 @@ export class Win32Backend implements Backend {
    * `unnamed:waited` (those some thread waits on; a default scope where the OS tells waits).
    */
   scan(scopes = this.defaultScopes()): ObjectEntry[] {
+    return this.#listScopes(scopes, listDirectory);
+  }
+
+  /** Every scope's entries, a directory's from `directoryEntries`, the unnamed scopes' as they are now. */
+  #listScopes(scopes: string[], directoryEntries: (directory: string) => ObjectEntry[]): ObjectEntry[] {
     const entries = scopes.flatMap((scope) => {
       const unnamed = parseUnnamedScope(scope);
-      if (unnamed === undefined) return listDirectory(scope);
+      if (unnamed === undefined) return directoryEntries(scope);
       return unnamed === 'waited' ? this.#waitedRecently() : scanHeldUnnamed(unnamed, this.#unnamed);
     });
     // One unnamed object held by two processes asked for (or held and waited on) is listed once.
@@ -110,14 +115,9 @@ export class Win32Backend implements Backend {
       this.#round.set(scope, this.#withoutFalseMisses(scope, listed));
       if (performance.now() >= until && scopes.some((other) => parseUnnamedScope(other) === undefined && !this.#round.has(other))) return undefined;
     }
-    const entries = scopes.flatMap((scope) => {
-      const unnamed = parseUnnamedScope(scope);
-      if (unnamed === undefined) return this.#round.get(scope) ?? [];
-      return unnamed === 'waited' ? this.#waitedRecently() : scanHeldUnnamed(unnamed, this.#unnamed);
-    });
+    const entries = this.#listScopes(scopes, (directory) => this.#round.get(directory) ?? []);
     this.#round.clear();
-    const seen = new Set<string>();
-    return entries.filter((entry) => !isUnnamedPath(entry.path) || (!seen.has(entry.path) && seen.add(entry.path)));
+    return entries;
   }
 
   /**
